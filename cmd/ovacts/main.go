@@ -1,0 +1,328 @@
+// Command ovacts runs the ovacts conformance suite against a KVM/libvirt stack.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ovacts/ovacts/features"
+	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/steps"
+	"github.com/spf13/cobra"
+)
+
+// version is the suite version, stamped into every report. Release builds set
+// it with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usage(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs the CLI and returns the exit code: 0 conformant, 1 failures,
+// 2 usage or setup error, 130/143 interrupted.
+func execute(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "ovacts: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	// Anything cobra itself rejects (unknown flag or command, bad value) is usage.
+	fmt.Fprintf(stderr, "ovacts: %s\n", oneLine(err.Error()))
+	return 2
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ovacts",
+		Short:         "Conformance test suite for KVM/libvirt virtualization stacks",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
+	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout))
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry()}
+	var failOn string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the conformance scenarios against a libvirt URI",
+		Long: `Run the selected scenarios against the stack at --uri and report each one as
+passed, failed or skipped with a reason.
+
+Exit codes: 0 every selected requirement at --fail-on level or stricter passed
+or was skipped with a reason; 1 conformance failures (or a suite error);
+2 usage or setup error; 130/143 interrupted by SIGINT/SIGTERM.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lvl, ok := map[string]harness.Level{"must": harness.MUST, "should": harness.SHOULD, "may": harness.MAY}[strings.ToLower(failOn)]
+			if !ok {
+				return usage("--fail-on must be must, should or may, got %q", failOn)
+			}
+			cfg.FailOn = lvl
+			ctx, sig, stop := interruptible(stderr)
+			defer stop()
+			rep, err := harness.Run(ctx, cfg, features.FS, steps.Initialize)
+			var se *harness.SetupError
+			if errors.As(err, &se) {
+				return usage("%s", oneLine(se.Error()))
+			}
+			if rep == nil && err != nil {
+				return usage("%s", oneLine(err.Error()))
+			}
+			reports.WriteSummary(stdout, rep)
+			if cfg.JUnitPath != "" {
+				fmt.Fprintf(stdout, "JUnit report: %s\n", cfg.JUnitPath)
+			}
+			if cfg.Keep {
+				fmt.Fprintln(stdout, "WARNING: --keep left every object this run created on the stack; remove them with: ovacts cleanup --uri ...")
+			}
+			if err != nil { // the report exists but closing the connection failed
+				return &exitError{code: 1, msg: oneLine(err.Error())}
+			}
+			if rep.Interrupted {
+				code := 130
+				if s := sig(); s == syscall.SIGTERM {
+					code = 143
+				}
+				return &exitError{code: code, msg: "interrupted: partial report written, objects of this run removed"}
+			}
+			if code := harness.ExitCode(rep, cfg.FailOn); code != 0 {
+				return &exitError{code: code, msg: fmt.Sprintf("conformance failures at level %s or stricter (see above)", cfg.FailOn)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.URI, "uri", envOr("OVACTS_URI", "test:///default"), "libvirt URI of the stack under test (env OVACTS_URI)")
+	f.StringVar(&cfg.Profile, "profile", "core", "scenario profile: "+strings.Join(harness.ProfileNames(), ", "))
+	f.StringVar(&cfg.Tags, "tags", "", `tag expression, e.g. "@req:DOM-001 or (@must and not @needs:kvm)"`)
+	f.StringArrayVar(&cfg.FeatureDirs, "features", nil, "extra feature file or directory, added to the built-in features (repeatable)")
+	f.StringVar(&cfg.JUnitPath, "junit", "", "write the JUnit report to this file")
+	f.StringVar(&cfg.CucumberPath, "cucumber", "", "write godog's Cucumber JSON to this file")
+	f.IntVar(&cfg.Concurrency, "concurrency", 1, "scenarios run at once")
+	f.DurationVar(&cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
+	f.BoolVar(&cfg.Keep, "keep", false, "leave created objects on the stack for debugging (they are listed)")
+	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
+	return cmd
+}
+
+// interruptible returns a context cancelled by the first SIGINT/SIGTERM; the
+// second one exits at once and leaves the objects to the next run's sweep.
+func interruptible(stderr io.Writer) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	got := make(chan os.Signal, 1)
+	go func() {
+		s, ok := <-ch
+		if !ok {
+			return
+		}
+		got <- s
+		fmt.Fprintf(stderr, "\novacts: %s: stopping after the current step and removing this run's objects (again to exit now)\n", s)
+		cancel()
+		if s2, ok := <-ch; ok {
+			fmt.Fprintf(stderr, "ovacts: %s again: exiting now; objects of this run are left for the next sweep (ovacts cleanup)\n", s2)
+			os.Exit(map[os.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143}[s2])
+		}
+	}()
+	sig := func() os.Signal {
+		select {
+		case s := <-got:
+			return s
+		default:
+			return nil
+		}
+	}
+	return ctx, sig, func() { signal.Stop(ch); close(ch); cancel() }
+}
+
+func newListCmd(stdout io.Writer) *cobra.Command {
+	var profile, tags, format string
+	var dirs []string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the requirement catalogue (a dry run of the selection)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			suite, err := harness.LoadSuite(features.FS, dirs)
+			if err != nil {
+				return usage("%s", err)
+			}
+			sel, err := harness.Selection(profile, tags)
+			if err != nil {
+				return usage("%s", err)
+			}
+			if unknown := suite.UnknownTags(sel); len(unknown) > 0 {
+				return usage("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
+			}
+			reqs, pickles := suite.Select(sel)
+			switch format {
+			case "json":
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Suite        string                 `json:"suite"`
+					Version      string                 `json:"version"`
+					Profile      string                 `json:"profile"`
+					Tags         string                 `json:"tags,omitempty"`
+					Scenarios    int                    `json:"scenarios"`
+					Requirements []*harness.Requirement `json:"requirements"`
+				}{"ovacts", version, profile, tags, len(pickles), reqs})
+			case "markdown":
+				writeMarkdown(stdout, reqs)
+				return nil
+			case "text":
+				for _, r := range reqs {
+					needs := ""
+					if len(r.Needs) > 0 {
+						needs = "  needs: " + strings.Join(r.Needs, ",")
+					}
+					fmt.Fprintf(stdout, "%-9s %-6s %s  (%s:%d)%s\n", r.ID, r.Level, r.Title, r.URI, r.Line, needs)
+				}
+				fmt.Fprintf(stdout, "%d requirements, %d scenarios (profile %s)\n", len(reqs), len(pickles), profile)
+				return nil
+			}
+			return usage("--format must be text, json or markdown, got %q", format)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&profile, "profile", "full", "scenario profile: "+strings.Join(harness.ProfileNames(), ", "))
+	f.StringVar(&tags, "tags", "", "tag expression")
+	f.StringArrayVar(&dirs, "features", nil, "extra feature file or directory (repeatable)")
+	f.StringVar(&format, "format", "text", "text, json or markdown")
+	cmd.Flags().Bool("json", false, "shorthand for --format json")
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if j, _ := cmd.Flags().GetBool("json"); j {
+			format = "json"
+		}
+		return nil
+	}
+	return cmd
+}
+
+// writeMarkdown renders the catalogue generated into docs/requirements.md.
+func writeMarkdown(w io.Writer, reqs []*harness.Requirement) {
+	fmt.Fprintln(w, "# ovacts requirement catalogue")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Generated from the feature files by `make docs` (`ovacts list --format markdown`). Do not edit by hand.")
+	byArea := map[string][]*harness.Requirement{}
+	var areas []string
+	for _, r := range reqs {
+		if _, ok := byArea[r.Area]; !ok {
+			areas = append(areas, r.Area)
+		}
+		byArea[r.Area] = append(byArea[r.Area], r)
+	}
+	sort.Strings(areas)
+	counts := map[harness.Level]int{}
+	for _, r := range reqs {
+		counts[r.Level]++
+	}
+	fmt.Fprintf(w, "\n%d requirements: %d MUST, %d SHOULD, %d MAY.\n", len(reqs), counts[harness.MUST], counts[harness.SHOULD], counts[harness.MAY])
+	for _, a := range areas {
+		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | Requirement | Needs | Profiles | Source |\n|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
+		for _, r := range byArea[a] {
+			profiles := "full"
+			for _, t := range r.Tags {
+				if t == "@core" {
+					profiles = "core, full"
+				}
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "\\|"),
+				strings.Join(r.Needs, ", "), profiles, r.URI, r.Line, r.URI, r.Line)
+		}
+	}
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the suite version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(stdout, "ovacts %s\n", version)
+			return nil
+		},
+	}
+}
+
+func newCleanupCmd(stdout io.Writer) *cobra.Command {
+	var uri string
+	cmd := &cobra.Command{
+		Use:   "cleanup",
+		Short: "Remove objects left by ovacts runs that are no longer alive",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			conn, err := harness.Open(uri)
+			if err != nil {
+				return usage("%s", oneLine(err.Error()))
+			}
+			reg := harness.DefaultRunRegistry()
+			res, err := harness.Sweep(conn, reg.Alive)
+			closeErr := harness.CloseChecked(conn)
+			if err != nil {
+				return &exitError{code: 1, msg: oneLine(harness.DescribeError(err))}
+			}
+			for _, r := range res.Removed {
+				fmt.Fprintf(stdout, "removed %s\n", r)
+			}
+			for _, r := range res.Kept {
+				fmt.Fprintf(stdout, "kept %s (its run is alive)\n", r)
+			}
+			fmt.Fprintf(stdout, "%d removed, %d kept, %d errors\n", len(res.Removed), len(res.Kept), len(res.Errors))
+			if err := errors.Join(append(res.Errors, closeErr)...); err != nil {
+				return &exitError{code: 1, msg: oneLine(harness.DescribeError(err))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&uri, "uri", envOr("OVACTS_URI", "test:///default"), "libvirt URI (env OVACTS_URI)")
+	return cmd
+}

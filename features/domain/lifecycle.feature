@@ -1,0 +1,154 @@
+@core @needs:persistent
+Feature: Domain lifecycle
+  A persistent domain goes through define, start, suspend, resume, destroy and
+  undefine; each transition lands in the documented state with the documented
+  reason, and lookups and listings agree with it.
+
+  @req:DOM-001 @must
+  Scenario: A persistent domain goes through its whole lifecycle
+    When I define domain "vm" from fixture "minimal"
+    Then domain "vm" is shut off
+    And domain "vm" is persistent
+    When I start domain "vm"
+    Then domain "vm" is running with reason "booted"
+    When I suspend domain "vm"
+    Then domain "vm" is paused with reason "user"
+    When I resume domain "vm"
+    Then domain "vm" is running with reason "unpaused"
+    When I destroy domain "vm"
+    Then domain "vm" is shut off with reason "destroyed"
+    And domain "vm" is persistent
+    When I note the UUID of domain "vm"
+    And I undefine domain "vm"
+    Then there is no domain "vm"
+
+  @req:DOM-002 @must
+  Scenario: A defined domain is inactive and has no ID
+    Given a domain "vm" defined from fixture "minimal"
+    Then domain "vm" is inactive
+    And domain "vm" has no ID
+    And the inactive domain list includes "vm"
+    And the active domain list excludes "vm"
+
+  @req:DOM-003 @must
+  Scenario: A started domain is active, has a positive ID and is listed as running
+    Given a domain "vm" that is running
+    Then domain "vm" is active
+    And domain "vm" has a positive ID
+    And the running domain list includes "vm"
+    And the inactive domain list excludes "vm"
+
+  @req:DOM-004 @must
+  Scenario: Suspend and resume keep the domain's ID
+    Given a domain "vm" that is running
+    When I note the ID of domain "vm"
+    And I suspend domain "vm"
+    Then the paused domain list includes "vm"
+    And domain "vm" has the noted ID
+    When I resume domain "vm"
+    Then domain "vm" has the noted ID
+
+  @req:DOM-005 @must
+  Scenario: Destroying a persistent domain keeps its definition
+    Given a domain "vm" that is running
+    When I destroy domain "vm"
+    Then domain "vm" is shut off with reason "destroyed"
+    And domain "vm" has no ID
+    And the shut off domain list includes "vm"
+
+  @req:DOM-006 @must
+  Scenario: A paused domain can be destroyed
+    Given a domain "vm" that is paused
+    When I destroy domain "vm"
+    Then domain "vm" is shut off with reason "destroyed"
+
+  @req:DOM-007 @must
+  Scenario: A transient domain runs and disappears on destroy
+    When I create transient domain "tmp" from fixture "minimal"
+    Then domain "tmp" is running with reason "booted"
+    And domain "tmp" is transient
+    And the transient domain list includes "tmp"
+    And the persistent domain list excludes "tmp"
+    When I note the UUID of domain "tmp"
+    And I destroy domain "tmp"
+    Then there is no domain "tmp"
+
+  @req:DOM-008 @must
+  Scenario: Undefining a running domain makes it transient until it stops
+    Given a domain "vm" that is running
+    When I undefine domain "vm"
+    Then domain "vm" is running
+    And domain "vm" is transient
+    When I destroy domain "vm"
+    Then there is no domain "vm"
+
+  @req:DOM-009 @must
+  Scenario: Autostart can be set and cleared
+    Given a domain "vm" defined from fixture "minimal"
+    Then domain "vm" has autostart off
+    When I set autostart on for domain "vm"
+    Then domain "vm" has autostart on
+    And the autostart domain list includes "vm"
+    When I set autostart off for domain "vm"
+    Then domain "vm" has autostart off
+    And the autostart domain list excludes "vm"
+
+  @req:DOM-010 @must
+  Scenario: Lookups by name, UUID and ID agree
+    Given a domain "vm" that is running
+    Then looking up domain "vm" by name, UUID and ID gives the same domain
+
+  @req:DOM-011 @must
+  Scenario: A second domain with the same name and another UUID is refused
+    Given a domain "vm" defined from fixture "minimal"
+    When I note the UUID of domain "vm"
+    And I try to define domain "vm" again with a different UUID
+    Then the call is refused with a typed libvirt error
+    And domain "vm" has the noted UUID
+
+  @req:DOM-012 @should
+  Scenario: A duplicate name is refused as an operation failure
+    Given a domain "vm" defined from fixture "minimal"
+    When I try to define domain "vm" again with a different UUID
+    Then the call fails with VIR_ERR_OPERATION_FAILED
+
+  @req:DOM-013 @must
+  Scenario: A domain defined without a UUID gets a stable generated one
+    When I define domain "vm" from fixture "minimal" without a UUID
+    Then domain "vm" has a valid generated UUID
+    When I note the UUID of domain "vm"
+    And I start domain "vm"
+    Then domain "vm" has the noted UUID
+
+  @req:DOM-014 @must
+  Scenario Outline: Trying to <action> a domain that is <state> is refused and changes nothing
+    Given a domain "vm" that is <state>
+    When I try to <action> domain "vm"
+    Then the call is refused with a typed libvirt error
+    And domain "vm" is <state>
+
+    Examples:
+      | state    | action  |
+      | running  | start   |
+      | running  | resume  |
+      | shut off | suspend |
+      | shut off | resume  |
+      | shut off | destroy |
+
+  @req:DOM-015 @must
+  Scenario: Domain info reports the defined sizes
+    Given a domain "vm" defined from fixture "minimal"
+    Then the info of domain "vm" reports 64 MiB of maximum memory, 64 MiB of memory and 1 vCPU
+
+  @req:DOM-016 @should
+  Scenario: Memory of an inactive domain can be lowered in its configuration
+    Given a domain "vm" defined from fixture "minimal"
+    When I set the memory of domain "vm" to 48 MiB in its configuration
+    Then the info of domain "vm" reports 64 MiB of maximum memory, 48 MiB of memory and 1 vCPU
+
+  @req:DOM-017 @may
+  Scenario: An inactive domain can be renamed
+    Given a domain "old" defined from fixture "minimal"
+    When I rename domain "old" to "new"
+    Then there is no domain "old"
+    And domain "new" is shut off

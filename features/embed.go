@@ -1,0 +1,11 @@
+// Package features embeds the built-in Gherkin features, so an installed
+// ovacts binary carries the whole suite. One directory per area.
+package features
+
+import "embed"
+
+// FS holds every built-in feature file, rooted at the area directories
+// ("domain/lifecycle.feature").
+//
+//go:embed */*.feature
+var FS embed.FS

@@ -1,0 +1,115 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+
+	"libvirt.org/go/libvirt"
+)
+
+// libvirt's default event loop is process-wide by libvirt's design: it must be
+// registered before the first connection opens, once, and pumped forever.
+var eventLoop struct {
+	once sync.Once
+	err  error
+}
+
+func ensureEventLoop() error {
+	eventLoop.once.Do(func() {
+		if err := libvirt.EventRegisterDefaultImpl(); err != nil {
+			eventLoop.err = fmt.Errorf("registering libvirt's event loop: %w", err)
+			return
+		}
+		go func() {
+			for {
+				if err := libvirt.EventRunDefaultImpl(); err != nil {
+					return
+				}
+			}
+		}()
+	})
+	return eventLoop.err
+}
+
+// ConnectError is a failure to reach the stack under test.
+type ConnectError struct {
+	URI string
+	Err error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("cannot connect to %s: %s", RedactURI(e.URI), DescribeError(e.Err))
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Open opens the run's one connection, with the event loop registered first and
+// keepalive on where the driver has it, so a dead daemon is noticed.
+func Open(uri string) (*libvirt.Connect, error) {
+	if strings.TrimSpace(uri) == "" {
+		return nil, &ConnectError{URI: uri, Err: errors.New("empty URI")}
+	}
+	if err := ensureEventLoop(); err != nil {
+		return nil, err
+	}
+	conn, err := libvirt.NewConnect(uri)
+	if err != nil {
+		return nil, &ConnectError{URI: uri, Err: err}
+	}
+	// Local and test drivers have no keepalive; that is fine.
+	if err := conn.SetKeepAlive(5, 3); err != nil && !errors.Is(err, libvirt.ERR_NO_SUPPORT) &&
+		!errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) && !errors.Is(err, libvirt.ERR_INVALID_ARG) {
+		conn.Close()
+		return nil, &ConnectError{URI: uri, Err: fmt.Errorf("enabling keepalive: %w", err)}
+	}
+	return conn, nil
+}
+
+// CloseChecked closes the connection and fails when libvirt objects were left
+// unfreed (Close returns the remaining reference count).
+func CloseChecked(conn *libvirt.Connect) error {
+	n, err := conn.Close()
+	if err != nil {
+		return fmt.Errorf("closing the connection: %w", err)
+	}
+	if n != 0 {
+		return fmt.Errorf("connection still has %d references after Close: a libvirt object was not freed", n)
+	}
+	return nil
+}
+
+var secretParams = []string{"pass", "secret", "token", "cred", "auth"}
+
+// RedactURI hides a password in the user info and the values of query
+// parameters that look like credentials. The result is safe to print and report.
+func RedactURI(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Not parseable: keep the scheme only, it is all we can vouch for.
+		if i := strings.Index(raw, "://"); i > 0 {
+			return raw[:i] + "://[unparseable]"
+		}
+		return "[unparseable URI]"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			lk := strings.ToLower(k)
+			for _, s := range secretParams {
+				if strings.Contains(lk, s) {
+					q.Set(k, "xxxxx")
+				}
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

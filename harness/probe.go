@@ -1,0 +1,226 @@
+package harness
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ovacts/ovacts/fixtures"
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// KnownNeeds are the capabilities a scenario can declare with @needs:<name>.
+// The probe decides each one before the run; a scenario whose needs are not met
+// is skipped with the reason, without running.
+var KnownNeeds = map[string]string{
+	"domcaps":    "domain capabilities (virConnectGetDomainCapabilities)",
+	"persistent": "persistent domain definitions (virDomainDefineXML)",
+	"kvm":        "a usable KVM accelerator (a type='kvm' domain starts)",
+}
+
+func knownNeedNames() []string {
+	var out []string
+	for k := range KnownNeeds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Capabilities is what the probe learned about the stack, once, before any scenario.
+type Capabilities struct {
+	URI               string            `json:"uri"` // redacted
+	Driver            string            `json:"driver"`
+	LibvirtClient     string            `json:"libvirtClient"`
+	LibvirtDaemon     string            `json:"libvirtDaemon"`
+	HypervisorVersion string            `json:"hypervisorVersion"`
+	Hostname          string            `json:"hostname"`
+	Arch              string            `json:"arch"`
+	GuestArch         string            `json:"guestArch"`
+	DomainTypes       []string          `json:"domainTypes"` // offered for hvm guests of GuestArch
+	DomainType        string            `json:"domainType"`  // what scenarios use
+	KVMUsable         bool              `json:"kvmUsable"`
+	KVMNote           string            `json:"kvmNote,omitempty"`
+	DomainCaps        bool              `json:"domainCaps"`
+	Persistent        bool              `json:"persistent"`
+	Missing           map[string]string `json:"missing,omitempty"` // need -> why it is missing
+}
+
+// Has reports whether a declared need is met, and if not, why.
+func (c *Capabilities) Has(need string) (bool, string) {
+	if why, missing := c.Missing[need]; missing {
+		return false, why
+	}
+	return true, ""
+}
+
+// VersionString renders libvirt's packed version numbers (major*1e6+minor*1e3+micro).
+func VersionString(v uint32) string {
+	return fmt.Sprintf("%d.%d.%d", v/1000000, v/1000%1000, v%1000)
+}
+
+// NewUUID returns a random RFC 4122 version 4 UUID.
+func NewUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Probe asks the stack what it is and what it can do. Objects it creates to find
+// out are named with prefix and tracked, so they are removed like any other.
+func Probe(conn *libvirt.Connect, tracker *Tracker, prefix string) (*Capabilities, error) {
+	c := &Capabilities{Missing: map[string]string{}}
+	var err error
+	if c.Driver, err = conn.GetType(); err != nil {
+		return nil, fmt.Errorf("probe: driver type: %w", err)
+	}
+	if uri, err := conn.GetURI(); err == nil {
+		c.URI = RedactURI(uri)
+	}
+	if v, err := libvirt.GetVersion(); err == nil {
+		c.LibvirtClient = VersionString(v)
+	}
+	if v, err := conn.GetLibVersion(); err == nil {
+		c.LibvirtDaemon = VersionString(v)
+	}
+	if v, err := conn.GetVersion(); err == nil {
+		c.HypervisorVersion = VersionString(uint32(v))
+	}
+	if c.Hostname, err = conn.GetHostname(); err != nil {
+		return nil, fmt.Errorf("probe: hostname: %w", err)
+	}
+	capsXML, err := conn.GetCapabilities()
+	if err != nil {
+		return nil, fmt.Errorf("probe: capabilities: %w", err)
+	}
+	var caps libvirtxml.Caps
+	if err := caps.Unmarshal(capsXML); err != nil {
+		return nil, fmt.Errorf("probe: capabilities XML does not parse: %w", err)
+	}
+	if caps.Host.CPU != nil {
+		c.Arch = caps.Host.CPU.Arch
+	}
+	c.GuestArch, c.DomainTypes = guestTypes(&caps, c.Arch)
+	if len(c.DomainTypes) == 0 {
+		return nil, fmt.Errorf("probe: the capabilities offer no hvm guest")
+	}
+
+	if _, err := conn.GetDomainCapabilities("", c.GuestArch, "", "", 0); err == nil {
+		c.DomainCaps = true
+	} else if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
+		c.Missing["domcaps"] = "the driver does not offer domain capabilities: " + DescribeError(err)
+	} else {
+		c.Missing["domcaps"] = "domain capabilities failed: " + DescribeError(err)
+	}
+
+	c.DomainType = c.DomainTypes[0]
+	if offered(c.DomainTypes, "kvm") {
+		// Offered is not usable: start a domain with no OS to find out.
+		name := prefix + "probe-kvm"
+		err := tryStart(conn, tracker, name, fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "kvm", Arch: c.GuestArch})
+		if err == nil {
+			c.KVMUsable, c.DomainType = true, "kvm"
+		} else {
+			c.KVMNote = "kvm offered but a kvm domain did not start: " + DescribeError(err)
+			c.Missing["kvm"] = c.KVMNote
+		}
+	} else {
+		c.Missing["kvm"] = fmt.Sprintf("the stack offers no kvm domain type (offers %s)", strings.Join(c.DomainTypes, ", "))
+	}
+	if !c.KVMUsable && offered(c.DomainTypes, "qemu") {
+		c.DomainType = "qemu"
+	}
+
+	name := prefix + "probe-persistent"
+	xml, err := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: c.DomainType, Arch: c.GuestArch})
+	if err != nil {
+		return nil, err
+	}
+	if d, err := conn.DomainDefineXML(xml); err == nil {
+		tracker.Add(Resource{Kind: KindDomain, Name: name})
+		d.Free()
+		c.Persistent = true
+	} else if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
+		c.Missing["persistent"] = "the driver does not define persistent domains: " + DescribeError(err)
+	} else {
+		return nil, fmt.Errorf("probe: defining a minimal %s domain failed: %w", c.DomainType, err)
+	}
+	if err := tracker.Cleanup(); err != nil {
+		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
+	}
+	return c, nil
+}
+
+func offered(types []string, t string) bool {
+	for _, x := range types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// guestTypes picks the hvm guest arch (the host's when offered) and its domain types.
+func guestTypes(caps *libvirtxml.Caps, hostArch string) (string, []string) {
+	byArch := map[string][]string{}
+	var arches []string
+	for _, g := range caps.Guests {
+		if g.OSType != "hvm" {
+			continue
+		}
+		if _, seen := byArch[g.Arch.Name]; !seen {
+			arches = append(arches, g.Arch.Name)
+		}
+		for _, d := range g.Arch.Domains {
+			if !offered(byArch[g.Arch.Name], d.Type) {
+				byArch[g.Arch.Name] = append(byArch[g.Arch.Name], d.Type)
+			}
+		}
+	}
+	arch := hostArch
+	if _, ok := byArch[arch]; !ok {
+		if len(arches) == 0 {
+			return "", nil
+		}
+		arch = arches[0]
+	}
+	return arch, byArch[arch]
+}
+
+func tryStart(conn *libvirt.Connect, tracker *Tracker, name string, v fixtures.DomainVars) error {
+	xml, err := fixtures.Domain("minimal", v)
+	if err != nil {
+		return err
+	}
+	d, err := conn.DomainCreateXML(xml, 0)
+	if err != nil {
+		return err
+	}
+	tracker.Add(Resource{Kind: KindDomain, Name: name})
+	d.Free()
+	return nil
+}
+
+// Properties renders the capabilities as ordered report properties.
+func (c *Capabilities) Properties() [][2]string {
+	return [][2]string{
+		{"uri", c.URI},
+		{"driver", c.Driver},
+		{"libvirt.client", c.LibvirtClient},
+		{"libvirt.daemon", c.LibvirtDaemon},
+		{"hypervisor.version", c.HypervisorVersion},
+		{"host.arch", c.Arch},
+		{"guest.arch", c.GuestArch},
+		{"domain.types", strings.Join(c.DomainTypes, ",")},
+		{"domain.type", c.DomainType},
+		{"kvm.usable", fmt.Sprint(c.KVMUsable)},
+		{"domcaps", fmt.Sprint(c.DomainCaps)},
+	}
+}

@@ -1,0 +1,380 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"libvirt.org/go/libvirt"
+)
+
+// Kind is a type of libvirt object the suite can create.
+type Kind string
+
+const (
+	KindDomain   Kind = "domain"
+	KindNetwork  Kind = "network"
+	KindPool     Kind = "pool"
+	KindVolume   Kind = "volume"
+	KindSecret   Kind = "secret"
+	KindNWFilter Kind = "nwfilter"
+	KindBinding  Kind = "nwfilter-binding"
+)
+
+// Resource is one created object. Name is its libvirt name; Parent is the pool
+// of a volume; for a secret, Name is its UUID.
+type Resource struct {
+	Kind   Kind
+	Name   string
+	Parent string
+}
+
+func (r Resource) String() string {
+	if r.Parent != "" {
+		return fmt.Sprintf("%s %s/%s", r.Kind, r.Parent, r.Name)
+	}
+	return fmt.Sprintf("%s %s", r.Kind, r.Name)
+}
+
+// Tracker records every object created with success and removes them in
+// reverse order (last created, first removed). Safe for concurrent use.
+type Tracker struct {
+	conn *libvirt.Connect
+	mu   sync.Mutex
+	list []Resource
+}
+
+// NewTracker returns an empty tracker on conn.
+func NewTracker(conn *libvirt.Connect) *Tracker { return &Tracker{conn: conn} }
+
+// Add records an object right after its create succeeded.
+func (t *Tracker) Add(r Resource) {
+	t.mu.Lock()
+	t.list = append(t.list, r)
+	t.mu.Unlock()
+}
+
+// Forget drops an object the scenario removed itself (e.g. undefine under test).
+// Cleanup would find it gone anyway; forgetting keeps the log clean.
+func (t *Tracker) Forget(r Resource) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := len(t.list) - 1; i >= 0; i-- {
+		if t.list[i] == r {
+			t.list = append(t.list[:i], t.list[i+1:]...)
+			return
+		}
+	}
+}
+
+// Pending lists what cleanup would remove, in removal order.
+func (t *Tracker) Pending() []Resource {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Resource, 0, len(t.list))
+	for i := len(t.list) - 1; i >= 0; i-- {
+		out = append(out, t.list[i])
+	}
+	return out
+}
+
+// Cleanup removes every tracked object, newest first. NotFound counts as removed.
+// It never panics; it returns every removal that failed.
+func (t *Tracker) Cleanup() error {
+	t.mu.Lock()
+	list := t.list
+	t.list = nil
+	t.mu.Unlock()
+	var errs []error
+	for i := len(list) - 1; i >= 0; i-- {
+		if err := Remove(t.conn, list[i]); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", list[i], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Remove deletes one object, whatever state it is in. Panics become errors.
+func Remove(conn *libvirt.Connect, r Resource) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic while removing: %v", p)
+		}
+	}()
+	switch r.Kind {
+	case KindDomain:
+		err = removeDomain(conn, r.Name)
+	case KindNetwork:
+		err = removeNetwork(conn, r.Name)
+	case KindPool:
+		err = removePool(conn, r.Name)
+	case KindVolume:
+		err = removeVolume(conn, r.Parent, r.Name)
+	case KindSecret:
+		err = removeSecret(conn, r.Name)
+	case KindNWFilter:
+		err = removeNWFilter(conn, r.Name)
+	case KindBinding:
+		err = removeBinding(conn, r.Name)
+	default:
+		err = fmt.Errorf("unknown kind %q", r.Kind)
+	}
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func notRunning(err error) bool { return errors.Is(err, libvirt.ERR_OPERATION_INVALID) }
+
+func removeDomain(conn *libvirt.Connect, name string) error {
+	d, err := conn.LookupDomainByName(name)
+	if err != nil {
+		return err
+	}
+	defer d.Free()
+	if active, err := d.IsActive(); err != nil {
+		return err
+	} else if active {
+		if err := d.Destroy(); err != nil && !notRunning(err) {
+			return err
+		}
+	}
+	persistent, err := d.IsPersistent()
+	if err != nil {
+		return err
+	}
+	if !persistent {
+		return nil
+	}
+	// Take everything attached to the definition with it; drivers that refuse a
+	// flag get the next smaller set.
+	for _, flags := range []libvirt.DomainUndefineFlagsValues{
+		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+			libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.DOMAIN_UNDEFINE_NVRAM,
+		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+		0,
+	} {
+		err = d.UndefineFlags(flags)
+		if err == nil || IsNotFound(err) {
+			return err
+		}
+		if !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !errors.Is(err, libvirt.ERR_INVALID_ARG) &&
+			!errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) && !errors.Is(err, libvirt.ERR_CONFIG_UNSUPPORTED) {
+			return err
+		}
+	}
+	return err
+}
+
+func removeNetwork(conn *libvirt.Connect, name string) error {
+	n, err := conn.LookupNetworkByName(name)
+	if err != nil {
+		return err
+	}
+	defer n.Free()
+	if active, err := n.IsActive(); err != nil {
+		return err
+	} else if active {
+		if err := n.Destroy(); err != nil && !notRunning(err) {
+			return err
+		}
+	}
+	if persistent, err := n.IsPersistent(); err != nil || !persistent {
+		return err
+	}
+	return n.Undefine()
+}
+
+func removePool(conn *libvirt.Connect, name string) error {
+	p, err := conn.LookupStoragePoolByName(name)
+	if err != nil {
+		return err
+	}
+	defer p.Free()
+	if active, err := p.IsActive(); err != nil {
+		return err
+	} else if active {
+		if err := p.Destroy(); err != nil && !notRunning(err) {
+			return err
+		}
+	}
+	if persistent, err := p.IsPersistent(); err != nil || !persistent {
+		return err
+	}
+	return p.Undefine()
+}
+
+func removeVolume(conn *libvirt.Connect, pool, name string) error {
+	p, err := conn.LookupStoragePoolByName(pool)
+	if err != nil {
+		return err
+	}
+	defer p.Free()
+	v, err := p.LookupStorageVolByName(name)
+	if err != nil {
+		return err
+	}
+	defer v.Free()
+	return v.Delete(0)
+}
+
+func removeSecret(conn *libvirt.Connect, uuid string) error {
+	s, err := conn.LookupSecretByUUIDString(uuid)
+	if err != nil {
+		return err
+	}
+	defer s.Free()
+	return s.Undefine()
+}
+
+func removeNWFilter(conn *libvirt.Connect, name string) error {
+	f, err := conn.LookupNWFilterByName(name)
+	if err != nil {
+		return err
+	}
+	defer f.Free()
+	return f.Undefine()
+}
+
+func removeBinding(conn *libvirt.Connect, portdev string) error {
+	b, err := conn.LookupNWFilterBindingByPortDev(portdev)
+	if err != nil {
+		return err
+	}
+	defer b.Free()
+	return b.Delete()
+}
+
+// Owned lists every object on the stack whose name carries the ovacts prefix,
+// in a safe removal order (bindings, domains, volumes, pools, networks, filters, secrets).
+// Kinds the driver does not offer are left out.
+func Owned(conn *libvirt.Connect) ([]Resource, error) {
+	var out []Resource
+	unsupported := func(err error) bool {
+		return errors.Is(err, libvirt.ERR_NO_SUPPORT)
+	}
+	if bs, err := conn.ListAllNWFilterBindings(0); err == nil {
+		for i := range bs {
+			if dev, err := bs[i].GetPortDev(); err == nil && strings.HasPrefix(dev, NamePrefix) {
+				out = append(out, Resource{Kind: KindBinding, Name: dev})
+			}
+			bs[i].Free()
+		}
+	} else if !unsupported(err) {
+		return nil, fmt.Errorf("listing nwfilter bindings: %w", err)
+	}
+	doms, err := conn.ListAllDomains(0)
+	if err != nil {
+		return nil, fmt.Errorf("listing domains: %w", err)
+	}
+	for i := range doms {
+		if n, err := doms[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
+			out = append(out, Resource{Kind: KindDomain, Name: n})
+		}
+		doms[i].Free()
+	}
+	var pools []Resource
+	if ps, err := conn.ListAllStoragePools(0); err == nil {
+		for i := range ps {
+			pn, err := ps[i].GetName()
+			if err == nil {
+				if vols, err := ps[i].ListAllStorageVolumes(0); err == nil {
+					for j := range vols {
+						if vn, err := vols[j].GetName(); err == nil && strings.HasPrefix(vn, NamePrefix) {
+							out = append(out, Resource{Kind: KindVolume, Name: vn, Parent: pn})
+						}
+						vols[j].Free()
+					}
+				}
+				if strings.HasPrefix(pn, NamePrefix) {
+					pools = append(pools, Resource{Kind: KindPool, Name: pn})
+				}
+			}
+			ps[i].Free()
+		}
+	} else if !unsupported(err) {
+		return nil, fmt.Errorf("listing storage pools: %w", err)
+	}
+	out = append(out, pools...)
+	if ns, err := conn.ListAllNetworks(0); err == nil {
+		for i := range ns {
+			if n, err := ns[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
+				out = append(out, Resource{Kind: KindNetwork, Name: n})
+			}
+			ns[i].Free()
+		}
+	} else if !unsupported(err) {
+		return nil, fmt.Errorf("listing networks: %w", err)
+	}
+	if fs, err := conn.ListAllNWFilters(0); err == nil {
+		for i := range fs {
+			if n, err := fs[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
+				out = append(out, Resource{Kind: KindNWFilter, Name: n})
+			}
+			fs[i].Free()
+		}
+	} else if !unsupported(err) {
+		return nil, fmt.Errorf("listing nwfilters: %w", err)
+	}
+	if ss, err := conn.ListAllSecrets(0); err == nil {
+		for i := range ss {
+			// Secrets have no name: ours carry the prefix in their usage id.
+			if u, err := ss[i].GetUsageID(); err == nil && strings.HasPrefix(u, NamePrefix) {
+				if id, err := ss[i].GetUUIDString(); err == nil {
+					out = append(out, Resource{Kind: KindSecret, Name: id, Parent: u})
+				}
+			}
+			ss[i].Free()
+		}
+	} else if !unsupported(err) {
+		return nil, fmt.Errorf("listing secrets: %w", err)
+	}
+	return out, nil
+}
+
+// ownerName is the name that carries the run id: a secret's usage id, else the name.
+func ownerName(r Resource) string {
+	if r.Kind == KindSecret {
+		return r.Parent
+	}
+	return r.Name
+}
+
+// SweepResult says what a sweep did.
+type SweepResult struct {
+	Removed []Resource
+	Kept    []Resource // prefixed objects of live runs
+	Errors  []error
+}
+
+// Sweep removes prefixed objects whose run is not alive. Objects of the current
+// run and of live runs stay; foreign objects are never listed, so never touched.
+func Sweep(conn *libvirt.Connect, alive func(runID string) bool) (SweepResult, error) {
+	var res SweepResult
+	owned, err := Owned(conn)
+	if err != nil {
+		return res, err
+	}
+	for _, r := range owned {
+		runID, ok := OwnerRun(ownerName(r))
+		if !ok {
+			continue // "ovacts-" but not our naming scheme: not provably ours
+		}
+		if alive(runID) {
+			res.Kept = append(res.Kept, r)
+			continue
+		}
+		// A secret is removed by UUID; its Parent held the usage id for matching only.
+		if r.Kind == KindSecret {
+			r = Resource{Kind: KindSecret, Name: r.Name}
+		}
+		if err := Remove(conn, r); err != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("removing %s: %w", r, err))
+			continue
+		}
+		res.Removed = append(res.Removed, r)
+	}
+	return res, nil
+}

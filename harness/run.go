@@ -1,0 +1,502 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v34"
+	"github.com/ovacts/ovacts/reports"
+	"libvirt.org/go/libvirt"
+)
+
+// Config is one run's settings.
+type Config struct {
+	URI          string
+	Profile      string
+	Tags         string
+	FeatureDirs  []string
+	JUnitPath    string
+	CucumberPath string
+	Concurrency  int
+	StepTimeout  time.Duration
+	Keep         bool
+	FailOn       Level // failures at this level or stricter make the run fail
+	SuiteVersion string
+	Progress     io.Writer
+	Clock        func() time.Time
+	Registry     RunRegistry
+	RunID        string // empty: a new random one
+}
+
+// SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+func setupErr(format string, args ...any) error { return &SetupError{Err: fmt.Errorf(format, args...)} }
+
+// StepsInit registers step definitions on a godog scenario context.
+type StepsInit func(*godog.ScenarioContext)
+
+type plannedPickle struct {
+	p       *Pickle
+	run     bool
+	outcome *reports.Outcome
+}
+
+type runner struct {
+	cfg     Config
+	conn    *libvirt.Connect
+	caps    *Capabilities
+	prefix  string
+	byID    map[string]*plannedPickle
+	total   int
+	mu      sync.Mutex
+	done    int
+	seq     int
+	live    map[*Tracker]bool
+	kept    []Resource
+	errOut  io.Writer
+}
+
+// ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
+// the configured level or stricter, or on any suite error; else 0.
+func ExitCode(r *reports.Report, failOn Level) int {
+	for _, o := range r.Outcomes {
+		if o.Status == reports.Failed && (o.SuiteError || LevelRank(Level(o.Level)) <= LevelRank(failOn)) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Run executes the selected scenarios against cfg.URI and returns the report.
+// A *SetupError means nothing was judged.
+func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*reports.Report, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	if cfg.Concurrency < 1 {
+		return nil, setupErr("--concurrency must be at least 1, got %d", cfg.Concurrency)
+	}
+	if cfg.StepTimeout <= 0 {
+		return nil, setupErr("--step-timeout must be positive, got %s", cfg.StepTimeout)
+	}
+	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+	if err != nil {
+		return nil, &SetupError{Err: err}
+	}
+	sel, err := Selection(cfg.Profile, cfg.Tags)
+	if err != nil {
+		return nil, &SetupError{Err: err}
+	}
+	if unknown := suite.UnknownTags(sel); len(unknown) > 0 {
+		return nil, setupErr("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
+	}
+	_, pickles := suite.Select(sel)
+	if len(pickles) == 0 {
+		return nil, setupErr("profile %q with tags %q selects no scenario", cfg.Profile, cfg.Tags)
+	}
+	for _, p := range []string{cfg.JUnitPath, cfg.CucumberPath} {
+		if err := checkWritable(p); err != nil {
+			return nil, &SetupError{Err: err}
+		}
+	}
+
+	runID := cfg.RunID
+	if runID == "" {
+		runID = NewRunID()
+	}
+	if err := cfg.Registry.Register(runID); err != nil {
+		return nil, setupErr("registering the run in %s: %v", cfg.Registry.Dir, err)
+	}
+	defer cfg.Registry.Unregister(runID)
+
+	started := cfg.Clock()
+	conn, err := Open(cfg.URI)
+	if err != nil {
+		return nil, &SetupError{Err: err}
+	}
+	closeErr := func() error { return CloseChecked(conn) }
+	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
+		live: map[*Tracker]bool{}, errOut: cfg.Progress}
+
+	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
+	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
+	if err != nil {
+		conn.Close()
+		return nil, setupErr("sweeping stale ovacts objects: %v", err)
+	}
+	for _, rm := range sw.Removed {
+		fmt.Fprintf(cfg.Progress, "sweep: removed stale %s\n", rm)
+	}
+	for _, e := range sw.Errors {
+		fmt.Fprintf(cfg.Progress, "sweep: %v\n", e)
+	}
+	if len(sw.Kept) > 0 {
+		fmt.Fprintf(cfg.Progress, "sweep: %d object(s) of another live run left alone\n", len(sw.Kept))
+	}
+
+	probeTracker := NewTracker(conn)
+	caps, err := Probe(conn, probeTracker, r.prefix)
+	if err != nil {
+		probeTracker.Cleanup()
+		conn.Close()
+		return nil, &SetupError{Err: err}
+	}
+	r.caps = caps
+	fmt.Fprintf(cfg.Progress, "stack: %s, libvirt %s (client %s), hypervisor %s, %s host, domains of type %s (offered: %s)\n",
+		caps.Driver, caps.LibvirtDaemon, caps.LibvirtClient, caps.HypervisorVersion, caps.Arch, caps.DomainType, strings.Join(caps.DomainTypes, ","))
+	if caps.KVMNote != "" {
+		fmt.Fprintf(cfg.Progress, "stack: %s\n", caps.KVMNote)
+	}
+
+	// Decide before the run: scenarios whose needs the stack lacks are skipped
+	// with the reason, and godog is handed only the rest.
+	runExpr := sel
+	var missing []string
+	for need := range caps.Missing {
+		missing = append(missing, need)
+	}
+	sort.Strings(missing)
+	for _, need := range missing {
+		not, _ := ParseTagExpr("not @needs:" + need)
+		runExpr = runExpr.And(not)
+	}
+	var order []*plannedPickle
+	for _, p := range pickles {
+		pp := &plannedPickle{p: p, run: runExpr.Match(p.Tags)}
+		if !pp.run {
+			var why []string
+			for _, n := range p.Req.Needs {
+				if ok, reason := caps.Has(n); !ok {
+					why = append(why, fmt.Sprintf("needs %s: %s", n, reason))
+				}
+			}
+			pp.outcome = r.baseOutcome(p)
+			pp.outcome.Status = reports.Skipped
+			pp.outcome.SkipKind = string(SkipUnsupported)
+			pp.outcome.Reason = strings.Join(why, "; ")
+		}
+		r.byID[p.ID] = pp
+		order = append(order, pp)
+	}
+	r.total = len(order)
+	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
+		len(order), cfg.Profile, tagNote(cfg.Tags), countSkipped(order))
+	for _, pp := range order {
+		if !pp.run {
+			r.printProgress(*pp.outcome)
+		}
+	}
+
+	if filter, any, err := runExpr.GodogFilter(); err != nil {
+		return nil, r.abort(&SetupError{Err: err})
+	} else if any {
+		if err := r.runGodog(ctx, suite, filter, init); err != nil {
+			return nil, r.abort(err)
+		}
+	}
+
+	// Whatever a hook could not clean (a crash in a hook, an interrupt) goes now.
+	r.cleanupStragglers()
+
+	rep := &reports.Report{Suite: "ovacts", Started: started, Duration: cfg.Clock().Sub(started), Interrupted: ctx.Err() != nil}
+	rep.Properties = append(rep.Properties, reports.Property{Name: "hostname", Value: caps.Hostname})
+	for _, kv := range caps.Properties() {
+		rep.Properties = append(rep.Properties, reports.Property{Name: kv[0], Value: kv[1]})
+	}
+	rep.Properties = append(rep.Properties,
+		reports.Property{Name: "profile", Value: cfg.Profile},
+		reports.Property{Name: "tags", Value: cfg.Tags},
+		reports.Property{Name: "run.id", Value: runID},
+		reports.Property{Name: "suite.version", Value: cfg.SuiteVersion},
+		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
+	)
+	if rep.Interrupted {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "interrupted", Value: "true"})
+	}
+	for _, pp := range order {
+		if pp.outcome == nil {
+			o := r.baseOutcome(pp.p)
+			if rep.Interrupted {
+				o.Status, o.SkipKind, o.Reason = reports.Skipped, string(SkipInterrupted), "the run was interrupted before this scenario ran"
+			} else {
+				o.Status, o.SuiteError, o.Reason = reports.Failed, true, "godog did not run this selected scenario (internal error)"
+			}
+			pp.outcome = o
+		}
+		rep.Outcomes = append(rep.Outcomes, *pp.outcome)
+	}
+	if err := closeErr(); err != nil {
+		return rep, fmt.Errorf("after the run: %w", err)
+	}
+	if cfg.JUnitPath != "" {
+		if err := writeFile(cfg.JUnitPath, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
+			return rep, setupErr("writing JUnit: %v", err)
+		}
+	}
+	return rep, nil
+}
+
+func tagNote(tags string) string {
+	if tags == "" {
+		return ""
+	}
+	return ", tags " + tags
+}
+
+func countSkipped(pp []*plannedPickle) int {
+	n := 0
+	for _, p := range pp {
+		if !p.run {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *runner) abort(err error) error {
+	r.cleanupStragglers()
+	r.conn.Close()
+	return err
+}
+
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("report path %s: %v", path, errText(err))
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("report path %s is not writable: %v", path, errText(err))
+	}
+	return f.Close()
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func (r *runner) baseOutcome(p *Pickle) *reports.Outcome {
+	return &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
+		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line}
+}
+
+func (r *runner) printProgress(o reports.Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	fmt.Fprintf(r.cfg.Progress, "[%3d/%d] %s\n", r.done, r.total, reports.ProgressLine(o))
+}
+
+func (r *runner) runGodog(ctx context.Context, suite *Suite, filter string, init StepsInit) error {
+	var contents []godog.Feature
+	for _, f := range suite.Features {
+		contents = append(contents, godog.Feature{Name: f.URI, Contents: f.Content})
+	}
+	format := "progress"
+	if r.cfg.CucumberPath != "" {
+		format += ",cucumber:" + r.cfg.CucumberPath
+	}
+	ts := godog.TestSuite{
+		Name: "ovacts",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			r.hooks(sc)
+			init(sc)
+		},
+		Options: &godog.Options{
+			Format:          format,
+			Output:          io.Discard,
+			Strict:          true,
+			NoColors:        true,
+			Tags:            filter,
+			Concurrency:     r.cfg.Concurrency,
+			FeatureContents: contents,
+			DefaultContext:  ctx,
+		},
+	}
+	status := ts.Run()
+	if status == 2 {
+		return setupErr("godog refused the options (status 2)")
+	}
+	return nil
+}
+
+func (r *runner) track(t *Tracker, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if on {
+		r.live[t] = true
+	} else {
+		delete(r.live, t)
+	}
+}
+
+func (r *runner) cleanupStragglers() {
+	r.mu.Lock()
+	var ts []*Tracker
+	for t := range r.live {
+		ts = append(ts, t)
+	}
+	r.live = map[*Tracker]bool{}
+	r.mu.Unlock()
+	for _, t := range ts {
+		if r.cfg.Keep {
+			continue
+		}
+		if err := t.Cleanup(); err != nil {
+			fmt.Fprintf(r.errOut, "cleanup: %v\n", err)
+		}
+	}
+}
+
+func keyword(t messages.PickleStepType) string {
+	switch t {
+	case messages.PickleStepType_CONTEXT:
+		return "Given "
+	case messages.PickleStepType_ACTION:
+		return "When "
+	case messages.PickleStepType_OUTCOME:
+		return "Then "
+	}
+	return ""
+}
+
+// hooks record every scenario's outcome and clean up after it, whatever happened.
+func (r *runner) hooks(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, p *godog.Scenario) (_ context.Context, err error) {
+		defer recoverInto(&err)
+		pp := r.byID[p.Id]
+		if pp == nil || pp.p.Name != p.Name || pp.p.URI != p.Uri {
+			// Our plan and godog's parse disagree: never guess which scenario this is.
+			return ctx, fmt.Errorf("internal: scenario %q (%s) is not in the run plan", p.Name, p.Uri)
+		}
+		r.mu.Lock()
+		r.seq++
+		seq := r.seq
+		r.mu.Unlock()
+		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn),
+			seq: seq, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
+		r.track(s.Tracker, true)
+		ctx = WithScenario(ctx, s)
+		if ctx.Err() != nil {
+			s.skip = &SkipError{Kind: SkipInterrupted, Reason: "the run was interrupted before this scenario started"}
+			return ctx, s.skip
+		}
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		s := ScenarioFrom(ctx)
+		if s == nil {
+			return ctx, nil
+		}
+		var skip *SkipError
+		switch {
+		case status == godog.StepSkipped && errors.As(err, &skip) && s.skip == nil:
+			s.skip = skip
+		case status == godog.StepSkipped && err != nil && s.skip == nil && s.failStep == "":
+			s.skip = &SkipError{Kind: SkipPrecondition, Reason: err.Error()}
+		case (status == godog.StepFailed || status == godog.StepUndefined || status == godog.StepPending ||
+			status == godog.StepAmbiguous) && s.failStep == "":
+			s.failStep = keyword(st.Type) + st.Text
+			s.failErr = err
+			s.suiteError = status != godog.StepFailed
+			if s.failErr == nil {
+				s.failErr = fmt.Errorf("step %s", status)
+			}
+		}
+		return ctx, nil
+	})
+	sc.After(func(ctx context.Context, p *godog.Scenario, scErr error) (_ context.Context, err error) {
+		defer recoverInto(&err)
+		s := ScenarioFrom(ctx)
+		if s == nil {
+			return ctx, nil
+		}
+		pp := r.byID[p.Id]
+		o := r.baseOutcome(pp.p)
+		o.Duration = r.cfg.Clock().Sub(s.started)
+		switch {
+		case s.failStep != "" || (scErr != nil && !errors.Is(scErr, godog.ErrSkip)):
+			if s.failErr == nil {
+				s.failErr = scErr
+			}
+			o.Status, o.FailedStep, o.SuiteError = reports.Failed, s.failStep, s.suiteError
+			o.Reason = DescribeError(s.failErr)
+			if lv, ok := AsLibvirt(s.failErr); ok {
+				o.ErrorCode = ErrorCodeName(lv.Code)
+			}
+			if errors.Is(s.failErr, godog.ErrUndefined) || errors.Is(s.failErr, godog.ErrPending) || errors.Is(s.failErr, godog.ErrAmbiguous) {
+				o.SuiteError = true
+			}
+		case s.skip != nil:
+			o.Status, o.SkipKind, o.Reason = reports.Skipped, string(s.skip.Kind), s.skip.Reason
+		default:
+			o.Status = reports.Passed
+		}
+		var cleanupErr error
+		if r.cfg.Keep {
+			left := s.Tracker.Pending()
+			r.mu.Lock()
+			r.kept = append(r.kept, left...)
+			r.mu.Unlock()
+			for _, res := range left {
+				fmt.Fprintf(r.errOut, "KEEP: left %s on the stack (--keep)\n", res)
+			}
+		} else {
+			cleanupErr = s.Tracker.Cleanup()
+		}
+		r.track(s.Tracker, false)
+		if cleanupErr != nil {
+			msg := "cleanup failed, objects may be left on the stack: " + DescribeError(cleanupErr)
+			if o.Status == reports.Failed {
+				o.Reason += "\n" + msg
+			} else {
+				o.Status, o.SuiteError, o.Reason, o.SkipKind = reports.Failed, true, msg, ""
+			}
+		}
+		r.mu.Lock()
+		pp.outcome = o
+		r.mu.Unlock()
+		r.printProgress(*o)
+		return ctx, cleanupErr
+	})
+}
+
+func recoverInto(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("panic in an ovacts hook: %v", p)
+	}
+}

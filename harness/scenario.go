@@ -1,0 +1,67 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"libvirt.org/go/libvirt"
+)
+
+// Scenario is the harness's per-scenario state. It travels as a pointer in the
+// context godog hands to every step, never in a package variable, so scenarios
+// can run concurrently.
+type Scenario struct {
+	Conn    *libvirt.Connect
+	Caps    *Capabilities
+	Pickle  *Pickle
+	Req     *Requirement
+	Tracker *Tracker
+
+	seq         int
+	uri         string // as requested; never reported (may hold credentials)
+	prefix      string
+	stepTimeout time.Duration
+	started     time.Time
+
+	// written by the hooks only
+	skip       *SkipError
+	failStep   string
+	failErr    error
+	suiteError bool
+}
+
+type scenarioKey struct{}
+
+// ScenarioFrom returns the scenario state carried by ctx, or nil.
+func ScenarioFrom(ctx context.Context) *Scenario {
+	s, _ := ctx.Value(scenarioKey{}).(*Scenario)
+	return s
+}
+
+// WithScenario returns ctx carrying s (exposed for the suite's self-tests).
+func WithScenario(ctx context.Context, s *Scenario) context.Context {
+	return context.WithValue(ctx, scenarioKey{}, s)
+}
+
+// Name maps a logical name used in a feature ("web") to the object name on the
+// stack: "ovacts-<runid>-s<seq>-web", unique per scenario and run.
+func (s *Scenario) Name(logical string) string {
+	return fmt.Sprintf("%ss%d-%s", s.prefix, s.seq, logical)
+}
+
+// URI is the URI the run connected to, unredacted: for opening further
+// connections only, never for printing.
+func (s *Scenario) URI() string { return s.uri }
+
+// Prefix is the run prefix, "ovacts-<runid>-".
+func (s *Scenario) Prefix() string { return s.prefix }
+
+// StepTimeout bounds every step's waits.
+func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
+
+// NewSelfTestScenario builds a scenario for the suite's own unit tests.
+func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, seq int) *Scenario {
+	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), seq: seq,
+		prefix: RunPrefix(runID), stepTimeout: 30 * time.Second}
+}

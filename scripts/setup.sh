@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Idempotent host setup for ovacts on Debian 12 as root without systemd:
+# installs the packages, makes /dev/kvm usable by the kvm group, starts virtlogd and libvirtd.
+# Every step checks first, so running it twice is cheap.
+set -euo pipefail
+
+log() { printf 'setup: %s\n' "$*"; }
+
+PKGS=(
+  gcc pkg-config make
+  libvirt-dev libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  qemu-system-x86 qemu-utils
+  dnsmasq-base iptables
+  tini
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: must run as root (installs packages and starts libvirtd)" >&2
+  exit 2
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "packages present"
+fi
+
+# /dev/kvm: qemu runs as libvirt-qemu (group kvm); the device ships root-only here.
+if [ -c /dev/kvm ]; then
+  if [ "$(stat -c %G:%a /dev/kvm)" != "kvm:660" ]; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+    log "/dev/kvm now kvm:0660"
+  fi
+else
+  log "no /dev/kvm: domains will use TCG (type qemu)"
+fi
+
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+mkdir -p /var/log/libvirt /run/libvirt
+if ! alive /run/virtlogd.pid; then
+  virtlogd -d
+  log "virtlogd started"
+fi
+
+# libvirtd under tini as a subreaper: PID 1 here reaps slowly, which makes every destroy wait ~2 s.
+if ! alive /run/libvirtd.pid; then
+  rm -f /run/libvirtd.pid
+  setsid tini -s -- libvirtd >>/var/log/libvirt/ovacts-libvirtd.log 2>&1 </dev/null &
+  log "libvirtd starting"
+fi
+
+for _ in $(seq 1 100); do
+  if virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "libvirtd ready ($(virsh -c qemu:///system version 2>/dev/null | sed -n "s/^Running hypervisor: //p"))"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "setup: libvirtd did not answer on qemu:///system within 10 s; see /var/log/libvirt/ovacts-libvirtd.log" >&2
+exit 1

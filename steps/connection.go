@@ -1,0 +1,297 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+var (
+	uuidPattern     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+)
+
+// driverOf returns the driver part of a libvirt URI scheme: "qemu" for "qemu+ssh".
+func driverOf(uri string) (string, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme == "" {
+		return "", fmt.Errorf("URI %q has no scheme", harness.RedactURI(uri))
+	}
+	return strings.SplitN(u.Scheme, "+", 2)[0], nil
+}
+
+func (w *world) capabilities() (*libvirtxml.Caps, error) {
+	x, err := w.Conn.GetCapabilities()
+	if err != nil {
+		return nil, err
+	}
+	var caps libvirtxml.Caps
+	if err := caps.Unmarshal(x); err != nil {
+		return nil, fmt.Errorf("the capabilities XML does not parse with libvirtxml: %w", err)
+	}
+	return &caps, nil
+}
+
+// Connection and host: what the stack says about itself.
+func registerConnection(r *Registry) {
+	r.Step(`^the connection is alive$`, func(ctx context.Context) error {
+		alive, err := W(ctx).Conn.IsAlive()
+		if err != nil {
+			return err
+		}
+		if !alive {
+			return errors.New("IsAlive reports the connection dead")
+		}
+		return nil
+	})
+	r.Step(`^the connection reports a URI with the requested driver$`, func(ctx context.Context) error {
+		w := W(ctx)
+		got, err := w.Conn.GetURI()
+		if err != nil {
+			return err
+		}
+		want, err := driverOf(w.URI())
+		if err != nil {
+			return err
+		}
+		have, err := driverOf(got)
+		if err != nil {
+			return fmt.Errorf("GetURI returned %q: %w", harness.RedactURI(got), err)
+		}
+		if have != want {
+			return fmt.Errorf("GetURI names driver %q, the run asked for %q", have, want)
+		}
+		return nil
+	})
+	r.Step(`^the driver type matches the URI's driver$`, func(ctx context.Context) error {
+		w := W(ctx)
+		typ, err := w.Conn.GetType()
+		if err != nil {
+			return err
+		}
+		want, err := driverOf(w.URI())
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(typ, want) {
+			return fmt.Errorf("GetType is %q for a %q URI", typ, want)
+		}
+		return nil
+	})
+	r.Step(`^the (client library|daemon) reports a libvirt version of at least (\d+)\.(\d+)\.(\d+)$`, func(ctx context.Context, who string, maj, min, mic int) error {
+		w := W(ctx)
+		var v uint32
+		var err error
+		if who == "daemon" {
+			v, err = w.Conn.GetLibVersion()
+		} else {
+			v, err = libvirt.GetVersion()
+		}
+		if err != nil {
+			return err
+		}
+		if floor := uint32(maj*1000000 + min*1000 + mic); v < floor {
+			return fmt.Errorf("the %s reports libvirt %s, below %d.%d.%d", who, harness.VersionString(v), maj, min, mic)
+		}
+		return nil
+	})
+	r.Step(`^the hypervisor reports a non-zero version$`, func(ctx context.Context) error {
+		v, err := W(ctx).Conn.GetVersion()
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			return errors.New("GetVersion returned 0: the hypervisor version is unknown")
+		}
+		return nil
+	})
+	r.Step(`^the host name is a valid DNS name$`, func(ctx context.Context) error {
+		h, err := W(ctx).Conn.GetHostname()
+		if err != nil {
+			return err
+		}
+		if len(h) > 253 || !hostnamePattern.MatchString(h) {
+			return fmt.Errorf("GetHostname returned %q, not a valid host name", h)
+		}
+		return nil
+	})
+	r.Step(`^the capabilities XML parses and names the host architecture$`, func(ctx context.Context) error {
+		caps, err := W(ctx).capabilities()
+		if err != nil {
+			return err
+		}
+		if caps.Host.CPU == nil || caps.Host.CPU.Arch == "" {
+			return errors.New("the capabilities name no host CPU architecture")
+		}
+		return nil
+	})
+	r.Step(`^the capabilities offer at least one hvm guest$`, func(ctx context.Context) error {
+		caps, err := W(ctx).capabilities()
+		if err != nil {
+			return err
+		}
+		for _, g := range caps.Guests {
+			if g.OSType == "hvm" && len(g.Arch.Domains) > 0 {
+				return nil
+			}
+		}
+		return fmt.Errorf("no hvm guest with a domain type among %d guests", len(caps.Guests))
+	})
+	r.Step(`^every guest in the capabilities names an OS type, an architecture and a domain type$`, func(ctx context.Context) error {
+		caps, err := W(ctx).capabilities()
+		if err != nil {
+			return err
+		}
+		for i, g := range caps.Guests {
+			if g.OSType == "" || g.Arch.Name == "" || len(g.Arch.Domains) == 0 {
+				return fmt.Errorf("guest %d is incomplete: os_type %q, arch %q, %d domain types", i, g.OSType, g.Arch.Name, len(g.Arch.Domains))
+			}
+			for _, d := range g.Arch.Domains {
+				if d.Type == "" {
+					return fmt.Errorf("guest %d (%s) has a domain with no type", i, g.Arch.Name)
+				}
+			}
+		}
+		return nil
+	})
+	r.Step(`^the capabilities host UUID is a valid UUID$`, func(ctx context.Context) error {
+		caps, err := W(ctx).capabilities()
+		if err != nil {
+			return err
+		}
+		if !uuidPattern.MatchString(strings.ToLower(caps.Host.UUID)) {
+			return fmt.Errorf("host UUID %q is not a valid UUID", caps.Host.UUID)
+		}
+		return nil
+	})
+	r.Step(`^the node info reports a CPU model, at least one CPU and some memory$`, func(ctx context.Context) error {
+		ni, err := W(ctx).Conn.GetNodeInfo()
+		if err != nil {
+			return err
+		}
+		if ni.Model == "" || ni.Cpus < 1 || ni.Memory == 0 || ni.MHz == 0 {
+			return fmt.Errorf("node info is not sane: %+v", *ni)
+		}
+		return nil
+	})
+	r.Step(`^the node topology multiplies out to the CPU count$`, func(ctx context.Context) error {
+		ni, err := W(ctx).Conn.GetNodeInfo()
+		if err != nil {
+			return err
+		}
+		if p := ni.Nodes * ni.Sockets * ni.Cores * ni.Threads; p != uint32(ni.Cpus) {
+			return fmt.Errorf("nodes %d x sockets %d x cores %d x threads %d = %d, but %d CPUs", ni.Nodes, ni.Sockets, ni.Cores, ni.Threads, p, ni.Cpus)
+		}
+		return nil
+	})
+	r.Step(`^the free memory is no more than the node memory$`, func(ctx context.Context) error {
+		w := W(ctx)
+		ni, err := w.Conn.GetNodeInfo()
+		if err != nil {
+			return err
+		}
+		free, err := w.Conn.GetFreeMemory()
+		if err != nil {
+			return err
+		}
+		if total := ni.Memory * 1024; free > total {
+			return fmt.Errorf("free memory %d bytes exceeds the node's %d bytes", free, total)
+		}
+		return nil
+	})
+	r.Step(`^the domain capabilities parse and match the probed domain type and architecture$`, func(ctx context.Context) error {
+		dc, err := W(ctx).domainCaps()
+		if err != nil {
+			return err
+		}
+		w := W(ctx)
+		if dc.Domain != w.Caps.DomainType || dc.Arch != w.Caps.GuestArch {
+			return fmt.Errorf("domain capabilities are for %s/%s, asked for %s/%s", dc.Domain, dc.Arch, w.Caps.DomainType, w.Caps.GuestArch)
+		}
+		return nil
+	})
+	r.Step(`^the domain capabilities report a positive maximum vCPU count$`, func(ctx context.Context) error {
+		dc, err := W(ctx).domainCaps()
+		if err != nil {
+			return err
+		}
+		if dc.VCPU == nil || dc.VCPU.Max == 0 {
+			return errors.New("the domain capabilities have no positive <vcpu max>")
+		}
+		return nil
+	})
+	r.Step(`^the maximum vCPU count for the probed domain type is positive$`, func(ctx context.Context) error {
+		w := W(ctx)
+		n, err := w.Conn.GetMaxVcpus(w.Caps.DomainType)
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return fmt.Errorf("GetMaxVcpus(%q) = %d", w.Caps.DomainType, n)
+		}
+		return nil
+	})
+	r.Step(`^a connection over a local transport reports itself secure$`, func(ctx context.Context) error {
+		w := W(ctx)
+		u, err := url.Parse(w.URI())
+		if err != nil {
+			return err
+		}
+		if u.Host != "" {
+			return harness.Skip(harness.SkipNotApplicable, "the URI names a remote host; security depends on the transport")
+		}
+		sec, err := w.Conn.IsSecure()
+		if err != nil {
+			return err
+		}
+		if !sec {
+			return errors.New("a local connection reports itself not secure")
+		}
+		return nil
+	})
+	r.Step(`^a second connection to the same URI sees the same host and closes with no references left$`, func(ctx context.Context) error {
+		w := W(ctx)
+		c2, err := libvirt.NewConnect(w.URI())
+		if err != nil {
+			return fmt.Errorf("opening a second connection: %w", err)
+		}
+		h1, err1 := w.Conn.GetHostname()
+		h2, err2 := c2.GetHostname()
+		caps1, err3 := w.capabilities()
+		x2, err4 := c2.GetCapabilities()
+		closeErr := harness.CloseChecked(c2)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return err
+		}
+		var caps2 libvirtxml.Caps
+		if err := caps2.Unmarshal(x2); err != nil {
+			return err
+		}
+		if h1 != h2 || caps1.Host.UUID != caps2.Host.UUID {
+			return fmt.Errorf("the two connections see different hosts: %s/%s and %s/%s", h1, caps1.Host.UUID, h2, caps2.Host.UUID)
+		}
+		return closeErr
+	})
+}
+
+func (w *world) domainCaps() (*libvirtxml.DomainCaps, error) {
+	x, err := w.Conn.GetDomainCapabilities("", w.Caps.GuestArch, "", w.Caps.DomainType, 0)
+	if err != nil {
+		return nil, err
+	}
+	var dc libvirtxml.DomainCaps
+	if err := dc.Unmarshal(x); err != nil {
+		return nil, fmt.Errorf("the domain capabilities XML does not parse with libvirtxml: %w", err)
+	}
+	return &dc, nil
+}

@@ -1,0 +1,157 @@
+// Package steps holds the Go step definitions of the ovacts features, one file
+// per area (connection.go, domain.go, xml.go, errors.go). A new area adds a
+// file with a register<Area> function and lists it in areas below.
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+// areas registers every area's steps, in order.
+var areas = []func(*Registry){
+	registerCommon,
+	registerConnection,
+	registerDomain,
+	registerXML,
+	registerErrors,
+}
+
+// Def is one step definition.
+type Def struct {
+	Pattern string
+	Re      *regexp.Regexp
+	Fn      any    // the handler as written
+	Where   string // file:line of the registration, for lint messages
+	wrapped any
+}
+
+// Registry collects step definitions before they are bound to godog.
+type Registry struct {
+	defs []*Def
+	errs []error
+}
+
+// Step registers a handler. Patterns must be anchored (^...$): godog silently
+// takes the first of two matching definitions. Handlers must look like
+// func(ctx context.Context, args...) error.
+func (r *Registry) Step(pattern string, fn any) {
+	_, file, line, _ := runtime.Caller(1)
+	where := fmt.Sprintf("%s:%d", file[strings.LastIndex(file, "/")+1:], line)
+	if !strings.HasPrefix(pattern, "^") || !strings.HasSuffix(pattern, "$") {
+		r.errs = append(r.errs, fmt.Errorf("%s: step pattern %q is not anchored with ^...$", where, pattern))
+		return
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
+		return
+	}
+	w, err := wrap(fn)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
+		return
+	}
+	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Fn: fn, Where: where, wrapped: w})
+}
+
+var build = sync.OnceValues(func() ([]*Def, error) {
+	r := &Registry{}
+	for _, a := range areas {
+		a(r)
+	}
+	return r.defs, errors.Join(r.errs...)
+})
+
+// Definitions returns every step definition, or the registration errors.
+func Definitions() ([]*Def, error) { return build() }
+
+// Initialize binds the steps to a godog scenario. It is the StepsInit of the run.
+func Initialize(sc *godog.ScenarioContext) {
+	defs, err := Definitions()
+	if err != nil {
+		// Registration errors are caught by the lint test; at run time they must
+		// still fail loudly rather than leave steps undefined.
+		panic(err)
+	}
+	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+		s := harness.ScenarioFrom(ctx)
+		if s == nil {
+			return ctx, errors.New("internal: no harness scenario in context")
+		}
+		return withWorld(ctx, &world{Scenario: s}), nil
+	})
+	for _, d := range defs {
+		sc.Step(d.Re, d.wrapped)
+	}
+}
+
+var (
+	ctxType = reflect.TypeOf((*context.Context)(nil)).Elem()
+	errType = reflect.TypeOf((*error)(nil)).Elem()
+)
+
+// wrap gives every handler the same treatment: the step deadline, a stop on
+// interrupt, and the verdict on libvirt's "not supported" answer.
+func wrap(fn any) (any, error) {
+	v := reflect.ValueOf(fn)
+	t := v.Type()
+	if t.Kind() != reflect.Func || t.NumIn() < 1 || t.In(0) != ctxType || t.NumOut() != 1 || t.Out(0) != errType {
+		return nil, fmt.Errorf("step handler %s must be func(context.Context, ...) error", t)
+	}
+	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
+		ctx := in[0].Interface().(context.Context)
+		w := worldFrom(ctx)
+		if w == nil {
+			return errResult(errors.New("internal: no scenario state in context"))
+		}
+		if ctx.Err() != nil {
+			return errResult(harness.Skip(harness.SkipInterrupted, "the run was interrupted"))
+		}
+		sctx, cancel := context.WithTimeout(ctx, w.StepTimeout())
+		defer cancel()
+		in[0] = reflect.ValueOf(sctx)
+		out := v.Call(in)
+		err, _ := out[0].Interface().(error)
+		return errResult(classify(w, sctx, err))
+	}).Interface(), nil
+}
+
+func errResult(err error) []reflect.Value {
+	if err == nil {
+		return []reflect.Value{reflect.Zero(errType)}
+	}
+	return []reflect.Value{reflect.ValueOf(&err).Elem()}
+}
+
+// classify turns libvirt's ERR_NO_SUPPORT into the level's verdict: a skip with
+// the reason for SHOULD and MAY, a failure that says what is missing for MUST.
+func classify(w *world, ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var skip *harness.SkipError
+	if errors.As(err, &skip) {
+		return err
+	}
+	if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
+		if w.Req.Level == harness.MUST {
+			return fmt.Errorf("the stack does not support what this MUST requirement needs: %w", err)
+		}
+		return harness.Skip(harness.SkipUnsupported, "the stack does not support it (%s requirement): %s", w.Req.Level, harness.DescribeError(err))
+	}
+	if errors.Is(err, context.DeadlineExceeded) || (ctx.Err() == context.DeadlineExceeded && !errors.Is(err, godog.ErrSkip)) {
+		return fmt.Errorf("step timed out after %s: %w", w.StepTimeout(), err)
+	}
+	return err
+}

@@ -1,0 +1,198 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ovacts/ovacts/fixtures"
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+// world is the per-scenario state of the steps: the harness's scenario plus
+// what the steps remember between them. It lives in the context only.
+type world struct {
+	*harness.Scenario
+
+	lastErr  error          // result of the last "I try to ..." call
+	tried    bool           // an "I try to ..." step ran
+	uuids    map[string]string // logical domain name -> UUID remembered by a step
+	sentXML  map[string]string // logical domain name -> XML the scenario defined it with
+	ids      map[string]int
+	extraURI string
+}
+
+type worldKey struct{}
+
+func withWorld(ctx context.Context, w *world) context.Context {
+	return context.WithValue(ctx, worldKey{}, w)
+}
+
+func worldFrom(ctx context.Context) *world {
+	w, _ := ctx.Value(worldKey{}).(*world)
+	return w
+}
+
+// W returns the world of a step's context. Handlers are only ever called through
+// the registry's wrapper, which has checked it is there.
+func W(ctx context.Context) *world { return worldFrom(ctx) }
+
+func (w *world) remember(m *map[string]string, k, v string) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[k] = v
+}
+
+// try records the outcome of a call a scenario expects may fail.
+func (w *world) try(err error) error {
+	w.tried, w.lastErr = true, err
+	return nil
+}
+
+// domainVars fills a fixture for a logical name with the probed type and arch.
+func (w *world) domainVars(logical string) fixtures.DomainVars {
+	return fixtures.DomainVars{Name: w.Name(logical), UUID: harness.NewUUID(), Type: w.Caps.DomainType, Arch: w.Caps.GuestArch}
+}
+
+// withDomain looks a domain up by its logical name and frees the handle after fn.
+func (w *world) withDomain(logical string, fn func(d *libvirt.Domain) error) error {
+	d, err := w.Conn.LookupDomainByName(w.Name(logical))
+	if err != nil {
+		return fmt.Errorf("looking up domain %q: %w", logical, err)
+	}
+	defer d.Free()
+	return fn(d)
+}
+
+// defineDomain defines a persistent domain from a rendered XML and tracks it.
+func (w *world) defineDomain(logical, xml string) error {
+	d, err := w.Conn.DomainDefineXML(xml)
+	if err != nil {
+		return fmt.Errorf("defining domain %q: %w", logical, err)
+	}
+	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
+	w.remember(&w.sentXML, logical, xml)
+	d.Free()
+	return nil
+}
+
+// createTransient starts a transient domain and tracks it.
+func (w *world) createTransient(logical, xml string) error {
+	d, err := w.Conn.DomainCreateXML(xml, 0)
+	if err != nil {
+		return fmt.Errorf("creating transient domain %q: %w", logical, err)
+	}
+	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
+	w.remember(&w.sentXML, logical, xml)
+	d.Free()
+	return nil
+}
+
+func (w *world) fixtureXML(logical, fixture string) (string, error) {
+	return fixtures.Domain(fixture, w.domainVars(logical))
+}
+
+var stateNames = map[libvirt.DomainState]string{
+	libvirt.DOMAIN_NOSTATE:     "no state",
+	libvirt.DOMAIN_RUNNING:     "running",
+	libvirt.DOMAIN_BLOCKED:     "blocked",
+	libvirt.DOMAIN_PAUSED:      "paused",
+	libvirt.DOMAIN_SHUTDOWN:    "shutting down",
+	libvirt.DOMAIN_SHUTOFF:     "shut off",
+	libvirt.DOMAIN_CRASHED:     "crashed",
+	libvirt.DOMAIN_PMSUSPENDED: "pmsuspended",
+}
+
+// reasonNames are libvirt's state reasons per state, as the features name them.
+var reasonNames = map[libvirt.DomainState]map[int]string{
+	libvirt.DOMAIN_RUNNING: {
+		int(libvirt.DOMAIN_RUNNING_UNKNOWN): "unknown", int(libvirt.DOMAIN_RUNNING_BOOTED): "booted",
+		int(libvirt.DOMAIN_RUNNING_MIGRATED): "migrated", int(libvirt.DOMAIN_RUNNING_RESTORED): "restored",
+		int(libvirt.DOMAIN_RUNNING_FROM_SNAPSHOT): "from snapshot", int(libvirt.DOMAIN_RUNNING_UNPAUSED): "unpaused",
+		int(libvirt.DOMAIN_RUNNING_MIGRATION_CANCELED): "migration canceled", int(libvirt.DOMAIN_RUNNING_SAVE_CANCELED): "save canceled",
+		int(libvirt.DOMAIN_RUNNING_WAKEUP): "wakeup", int(libvirt.DOMAIN_RUNNING_CRASHED): "crashed",
+	},
+	libvirt.DOMAIN_PAUSED: {
+		int(libvirt.DOMAIN_PAUSED_UNKNOWN): "unknown", int(libvirt.DOMAIN_PAUSED_USER): "user",
+		int(libvirt.DOMAIN_PAUSED_MIGRATION): "migration", int(libvirt.DOMAIN_PAUSED_SAVE): "save",
+		int(libvirt.DOMAIN_PAUSED_DUMP): "dump", int(libvirt.DOMAIN_PAUSED_IOERROR): "ioerror",
+		int(libvirt.DOMAIN_PAUSED_FROM_SNAPSHOT): "from snapshot", int(libvirt.DOMAIN_PAUSED_STARTING_UP): "starting up",
+	},
+	libvirt.DOMAIN_SHUTOFF: {
+		int(libvirt.DOMAIN_SHUTOFF_UNKNOWN): "unknown", int(libvirt.DOMAIN_SHUTOFF_SHUTDOWN): "shutdown",
+		int(libvirt.DOMAIN_SHUTOFF_DESTROYED): "destroyed", int(libvirt.DOMAIN_SHUTOFF_CRASHED): "crashed",
+		int(libvirt.DOMAIN_SHUTOFF_MIGRATED): "migrated", int(libvirt.DOMAIN_SHUTOFF_SAVED): "saved",
+		int(libvirt.DOMAIN_SHUTOFF_FAILED): "failed", int(libvirt.DOMAIN_SHUTOFF_FROM_SNAPSHOT): "from snapshot",
+	},
+}
+
+func describeState(s libvirt.DomainState, reason int) string {
+	name := stateNames[s]
+	if name == "" {
+		name = fmt.Sprintf("state %d", s)
+	}
+	r, ok := reasonNames[s][reason]
+	if !ok {
+		r = fmt.Sprintf("reason %d", reason)
+	}
+	return fmt.Sprintf("%s (%s)", name, r)
+}
+
+// waitState polls until the domain reaches want, or the step deadline passes.
+// Lifecycle calls return after the transition on every driver seen so far, so
+// the first poll normally succeeds; the loop only absorbs asynchronous drivers.
+func (w *world) waitState(ctx context.Context, logical string, want libvirt.DomainState) (libvirt.DomainState, int, error) {
+	delay := 5 * time.Millisecond
+	for {
+		var st libvirt.DomainState
+		var reason int
+		err := w.withDomain(logical, func(d *libvirt.Domain) error {
+			var err error
+			st, reason, err = d.GetState()
+			return err
+		})
+		if err != nil || st == want {
+			return st, reason, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, reason, nil
+		case <-time.After(delay):
+		}
+		if delay < 200*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// expectCode checks that the last tried call failed with one of the named codes.
+func (w *world) expectCode(names string) error {
+	if !w.tried {
+		return errors.New("no call was tried before this step")
+	}
+	var want []libvirt.ErrorNumber
+	for _, n := range strings.Split(names, " or ") {
+		code, ok := harness.ErrorCodeByName(n)
+		if !ok {
+			return fmt.Errorf("unknown libvirt error code %q in the feature", n)
+		}
+		want = append(want, code)
+	}
+	if w.lastErr == nil {
+		return fmt.Errorf("the call succeeded, expected it to fail with %s", names)
+	}
+	lv, ok := harness.AsLibvirt(w.lastErr)
+	if !ok {
+		return fmt.Errorf("expected a libvirt error %s, got an untyped error: %v", names, w.lastErr)
+	}
+	for _, c := range want {
+		if errors.Is(w.lastErr, c) {
+			return nil
+		}
+	}
+	return fmt.Errorf("expected %s, got %w", names, lv)
+}
