@@ -173,13 +173,15 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 		seenURI[f.URI] = true
 		doc, err := gherkin.ParseGherkinDocumentForLanguage(bytes.NewReader(f.Content), gherkin.DefaultDialect, newID)
 		if err != nil {
-			first := strings.SplitN(err.Error(), "\n", 2)[0]
-			if m := gherkinLine.FindStringSubmatch(first); m != nil {
-				var line int
-				fmt.Sscan(m[1], &line)
-				return nil, &LoadError{File: f.URI, Line: line, Msg: "malformed Gherkin: " + m[2]}
+			// The parser lists "(line:col): message" entries; the first one is enough.
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if m := gherkinLine.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+					var line int
+					fmt.Sscan(m[1], &line)
+					return nil, &LoadError{File: f.URI, Line: line, Msg: "malformed Gherkin: " + m[2]}
+				}
 			}
-			return nil, &LoadError{File: f.URI, Msg: "malformed Gherkin: " + first}
+			return nil, &LoadError{File: f.URI, Msg: "malformed Gherkin: " + strings.Join(strings.Fields(err.Error()), " ")}
 		}
 		if doc.Feature == nil {
 			return nil, &LoadError{File: f.URI, Msg: "no Feature in file"}

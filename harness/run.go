@@ -56,18 +56,17 @@ type plannedPickle struct {
 }
 
 type runner struct {
-	cfg     Config
-	conn    *libvirt.Connect
-	caps    *Capabilities
-	prefix  string
-	byID    map[string]*plannedPickle
-	total   int
-	mu      sync.Mutex
-	done    int
-	seq     int
-	live    map[*Tracker]bool
-	kept    []Resource
-	errOut  io.Writer
+	cfg    Config
+	conn   *libvirt.Connect
+	caps   *Capabilities
+	prefix string
+	byID   map[string]*plannedPickle
+	total  int
+	mu     sync.Mutex
+	done   int
+	seq    int
+	live   map[*Tracker]bool
+	errOut io.Writer
 }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
@@ -468,11 +467,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		}
 		var cleanupErr error
 		if r.cfg.Keep {
-			left := s.Tracker.Pending()
-			r.mu.Lock()
-			r.kept = append(r.kept, left...)
-			r.mu.Unlock()
-			for _, res := range left {
+			for _, res := range s.Tracker.Pending() {
 				fmt.Fprintf(r.errOut, "KEEP: left %s on the stack (--keep)\n", res)
 			}
 		} else {

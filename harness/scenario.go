@@ -61,7 +61,7 @@ func (s *Scenario) Prefix() string { return s.prefix }
 func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
 
 // NewSelfTestScenario builds a scenario for the suite's own unit tests.
-func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, seq int) *Scenario {
-	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), seq: seq,
-		prefix: RunPrefix(runID), stepTimeout: 30 * time.Second}
+func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, stepTimeout time.Duration) *Scenario {
+	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), seq: 1,
+		prefix: RunPrefix(runID), stepTimeout: stepTimeout}
 }

@@ -65,7 +65,7 @@ func CaseName(o Outcome) string { return fmt.Sprintf("%s [%s] %s", o.ReqID, o.Le
 func FailureMessage(o Outcome) string {
 	msg := fmt.Sprintf("%s (%s) failed", o.ReqID, o.Level)
 	if o.FailedStep != "" {
-		msg += fmt.Sprintf(" at step %q", o.FailedStep)
+		msg += fmt.Sprintf(" at step \"%s\"", o.FailedStep)
 	}
 	return msg + ": " + firstLine(o.Reason)
 }

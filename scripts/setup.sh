@@ -2,7 +2,11 @@
 # Idempotent host setup for ovacts on Debian 12 as root without systemd:
 # installs the packages, makes /dev/kvm usable by the kvm group, starts virtlogd and libvirtd.
 # Every step checks first, so running it twice is cheap.
+#   setup.sh             everything (what `make test` needs)
+#   setup.sh --packages  only the packages (what `make run` on test:///default needs)
 set -euo pipefail
+packages_only=false
+[ "${1:-}" = "--packages" ] && packages_only=true
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -30,6 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   log "packages present"
+fi
+
+if $packages_only; then
+  exit 0
 fi
 
 # /dev/kvm: qemu runs as libvirt-qemu (group kvm); the device ships root-only here.

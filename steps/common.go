@@ -26,14 +26,4 @@ func registerCommon(r *Registry) {
 		}
 		return nil
 	})
-	r.Step(`^the call succeeds$`, func(ctx context.Context) error {
-		w := W(ctx)
-		if !w.tried {
-			return errors.New("no call was tried before this step")
-		}
-		if w.lastErr != nil {
-			return fmt.Errorf("the call failed: %w", w.lastErr)
-		}
-		return nil
-	})
 }

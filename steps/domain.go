@@ -16,9 +16,6 @@ func registerDomain(r *Registry) {
 	r.Step(`^a domain "([^"]*)" defined from fixture "([^"]*)"$`, givenDefined)
 	r.Step(`^I define domain "([^"]*)" from fixture "([^"]*)"$`, givenDefined)
 	r.Step(`^a domain "([^"]*)" that is (running|paused|shut off)$`, givenDomainInState)
-	r.Step(`^a transient domain "([^"]*)" that is running$`, func(ctx context.Context, name string) error {
-		return createTransientFrom(ctx, name, "minimal")
-	})
 	r.Step(`^I create transient domain "([^"]*)" from fixture "([^"]*)"$`, createTransientFrom)
 	r.Step(`^I define domain "([^"]*)" from fixture "([^"]*)" without a UUID$`, func(ctx context.Context, name, fixture string) error {
 		w := W(ctx)

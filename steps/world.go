@@ -17,8 +17,8 @@ import (
 type world struct {
 	*harness.Scenario
 
-	lastErr  error          // result of the last "I try to ..." call
-	tried    bool           // an "I try to ..." step ran
+	lastErr  error             // result of the last "I try to ..." call
+	tried    bool              // an "I try to ..." step ran
 	uuids    map[string]string // logical domain name -> UUID remembered by a step
 	sentXML  map[string]string // logical domain name -> XML the scenario defined it with
 	ids      map[string]int

@@ -1,22 +1,21 @@
-@core
 Feature: Connection and host
   A management application's first contact with a stack is its connection: it
   has to open, say which driver and versions it speaks for, and describe the
   host in documents that parse.
 
-  @req:CONN-001 @must
+  @req:CONN-001 @must @core
   Scenario: The connection opens and is alive
     Then the connection is alive
 
-  @req:CONN-002 @must
+  @req:CONN-002 @must @core
   Scenario: The connection reports a URI naming the requested driver
     Then the connection reports a URI with the requested driver
 
-  @req:CONN-003 @must
+  @req:CONN-003 @must @core
   Scenario: The driver type matches the URI's driver
     Then the driver type matches the URI's driver
 
-  @req:CONN-004 @must
+  @req:CONN-004 @must @core
   Scenario: The client library and the daemon report their libvirt versions
     Then the client library reports a libvirt version of at least 1.2.0
     And the daemon reports a libvirt version of at least 1.2.0
@@ -25,16 +24,16 @@ Feature: Connection and host
   Scenario: The hypervisor reports its version
     Then the hypervisor reports a non-zero version
 
-  @req:CONN-006 @must
+  @req:CONN-006 @must @core
   Scenario: The host name is reported
     Then the host name is a valid DNS name
 
-  @req:CONN-007 @must
+  @req:CONN-007 @must @core
   Scenario: The capabilities XML parses and names the host architecture and a guest
     Then the capabilities XML parses and names the host architecture
     And the capabilities offer at least one hvm guest
 
-  @req:CONN-008 @must
+  @req:CONN-008 @must @core
   Scenario: Every guest in the capabilities is complete
     Then every guest in the capabilities names an OS type, an architecture and a domain type
 
@@ -42,7 +41,7 @@ Feature: Connection and host
   Scenario: The capabilities carry a valid host UUID
     Then the capabilities host UUID is a valid UUID
 
-  @req:CONN-010 @must
+  @req:CONN-010 @must @core
   Scenario: Node info is sane
     Then the node info reports a CPU model, at least one CPU and some memory
 
@@ -70,6 +69,6 @@ Feature: Connection and host
   Scenario: A local connection reports itself secure
     Then a connection over a local transport reports itself secure
 
-  @req:CONN-017 @must
+  @req:CONN-017 @must @core
   Scenario: A second connection sees the same host and closes cleanly
     Then a second connection to the same URI sees the same host and closes with no references left

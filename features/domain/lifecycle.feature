@@ -1,10 +1,10 @@
-@core @needs:persistent
+@needs:persistent
 Feature: Domain lifecycle
   A persistent domain goes through define, start, suspend, resume, destroy and
   undefine; each transition lands in the documented state with the documented
   reason, and lookups and listings agree with it.
 
-  @req:DOM-001 @must
+  @req:DOM-001 @must @core
   Scenario: A persistent domain goes through its whole lifecycle
     When I define domain "vm" from fixture "minimal"
     Then domain "vm" is shut off
@@ -22,7 +22,7 @@ Feature: Domain lifecycle
     And I undefine domain "vm"
     Then there is no domain "vm"
 
-  @req:DOM-002 @must
+  @req:DOM-002 @must @core
   Scenario: A defined domain is inactive and has no ID
     Given a domain "vm" defined from fixture "minimal"
     Then domain "vm" is inactive
@@ -30,7 +30,7 @@ Feature: Domain lifecycle
     And the inactive domain list includes "vm"
     And the active domain list excludes "vm"
 
-  @req:DOM-003 @must
+  @req:DOM-003 @must @core
   Scenario: A started domain is active, has a positive ID and is listed as running
     Given a domain "vm" that is running
     Then domain "vm" is active
@@ -38,7 +38,7 @@ Feature: Domain lifecycle
     And the running domain list includes "vm"
     And the inactive domain list excludes "vm"
 
-  @req:DOM-004 @must
+  @req:DOM-004 @must @core
   Scenario: Suspend and resume keep the domain's ID
     Given a domain "vm" that is running
     When I note the ID of domain "vm"
@@ -48,7 +48,7 @@ Feature: Domain lifecycle
     When I resume domain "vm"
     Then domain "vm" has the noted ID
 
-  @req:DOM-005 @must
+  @req:DOM-005 @must @core
   Scenario: Destroying a persistent domain keeps its definition
     Given a domain "vm" that is running
     When I destroy domain "vm"
@@ -56,13 +56,13 @@ Feature: Domain lifecycle
     And domain "vm" has no ID
     And the shut off domain list includes "vm"
 
-  @req:DOM-006 @must
+  @req:DOM-006 @must @core
   Scenario: A paused domain can be destroyed
     Given a domain "vm" that is paused
     When I destroy domain "vm"
     Then domain "vm" is shut off with reason "destroyed"
 
-  @req:DOM-007 @must
+  @req:DOM-007 @must @core
   Scenario: A transient domain runs and disappears on destroy
     When I create transient domain "tmp" from fixture "minimal"
     Then domain "tmp" is running with reason "booted"
@@ -73,7 +73,7 @@ Feature: Domain lifecycle
     And I destroy domain "tmp"
     Then there is no domain "tmp"
 
-  @req:DOM-008 @must
+  @req:DOM-008 @must @core
   Scenario: Undefining a running domain makes it transient until it stops
     Given a domain "vm" that is running
     When I undefine domain "vm"
@@ -82,7 +82,7 @@ Feature: Domain lifecycle
     When I destroy domain "vm"
     Then there is no domain "vm"
 
-  @req:DOM-009 @must
+  @req:DOM-009 @must @core
   Scenario: Autostart can be set and cleared
     Given a domain "vm" defined from fixture "minimal"
     Then domain "vm" has autostart off
@@ -93,12 +93,12 @@ Feature: Domain lifecycle
     Then domain "vm" has autostart off
     And the autostart domain list excludes "vm"
 
-  @req:DOM-010 @must
+  @req:DOM-010 @must @core
   Scenario: Lookups by name, UUID and ID agree
     Given a domain "vm" that is running
     Then looking up domain "vm" by name, UUID and ID gives the same domain
 
-  @req:DOM-011 @must
+  @req:DOM-011 @must @core
   Scenario: A second domain with the same name and another UUID is refused
     Given a domain "vm" defined from fixture "minimal"
     When I note the UUID of domain "vm"
@@ -112,7 +112,7 @@ Feature: Domain lifecycle
     When I try to define domain "vm" again with a different UUID
     Then the call fails with VIR_ERR_OPERATION_FAILED
 
-  @req:DOM-013 @must
+  @req:DOM-013 @must @core
   Scenario: A domain defined without a UUID gets a stable generated one
     When I define domain "vm" from fixture "minimal" without a UUID
     Then domain "vm" has a valid generated UUID
@@ -120,7 +120,7 @@ Feature: Domain lifecycle
     And I start domain "vm"
     Then domain "vm" has the noted UUID
 
-  @req:DOM-014 @must
+  @req:DOM-014 @must @core
   Scenario Outline: Trying to <action> a domain that is <state> is refused and changes nothing
     Given a domain "vm" that is <state>
     When I try to <action> domain "vm"
@@ -135,7 +135,7 @@ Feature: Domain lifecycle
       | shut off | resume  |
       | shut off | destroy |
 
-  @req:DOM-015 @must
+  @req:DOM-015 @must @core
   Scenario: Domain info reports the defined sizes
     Given a domain "vm" defined from fixture "minimal"
     Then the info of domain "vm" reports 64 MiB of maximum memory, 64 MiB of memory and 1 vCPU

@@ -1,10 +1,9 @@
-@core
 Feature: Error semantics
   A management application decides what to do from the error code, not from
   the message text: missing objects, refused connections and invalid
   transitions have to come back as typed errors with the documented codes.
 
-  @req:ERR-001 @must
+  @req:ERR-001 @must @core
   Scenario Outline: Looking up a domain by a <key> that does not exist gives VIR_ERR_NO_DOMAIN
     When I try to look up a domain by <key> that does not exist
     Then the call fails with VIR_ERR_NO_DOMAIN
@@ -16,12 +15,12 @@ Feature: Error semantics
       | UUID |
       | ID   |
 
-  @req:ERR-002 @must
+  @req:ERR-002 @must @core
   Scenario: Looking up a network that does not exist gives VIR_ERR_NO_NETWORK
     When I try to look up a network that does not exist
     Then the call fails with VIR_ERR_NO_NETWORK
 
-  @req:ERR-003 @must
+  @req:ERR-003 @must @core
   Scenario: Looking up a storage pool that does not exist gives VIR_ERR_NO_STORAGE_POOL
     When I try to look up a storage pool that does not exist
     Then the call fails with VIR_ERR_NO_STORAGE_POOL
@@ -36,7 +35,7 @@ Feature: Error semantics
     When I try to look up a network filter that does not exist
     Then the call fails with VIR_ERR_NO_NWFILTER
 
-  @req:ERR-006 @must
+  @req:ERR-006 @must @core
   Scenario Outline: The invalid URI <uri> is refused with a typed error and harms nothing
     When I try to connect to "<uri>"
     Then the call is refused with a typed libvirt error
@@ -49,7 +48,7 @@ Feature: Error semantics
       | qemu+nosuchtransport://localhost/system |
       | ::::                                    |
 
-  @req:ERR-007 @must @needs:persistent
+  @req:ERR-007 @must @needs:persistent @core
   Scenario: A handle to an undefined domain answers VIR_ERR_NO_DOMAIN
     Given a domain "vm" defined from fixture "minimal"
     Then calls through a handle kept from before undefining domain "vm" fail with VIR_ERR_NO_DOMAIN

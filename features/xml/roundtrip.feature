@@ -1,10 +1,10 @@
-@core @needs:persistent
+@needs:persistent
 Feature: Domain XML round trip
   What a user writes into a domain definition comes back when they read it:
   the stack may add defaults, never change or drop what was set. Malformed
   XML is refused as an XML error and defines nothing.
 
-  @req:XML-001 @must
+  @req:XML-001 @must @core
   Scenario Outline: The inactive XML keeps every field the user set in fixture <fixture>
     Given a domain "vm" defined from fixture "<fixture>"
     Then the inactive XML of domain "vm" keeps every field the fixture set
@@ -14,7 +14,7 @@ Feature: Domain XML round trip
       | minimal   |
       | described |
 
-  @req:XML-002 @must
+  @req:XML-002 @must @core
   Scenario: The UUID stays the same across a redefine
     Given a domain "vm" defined from fixture "described"
     When I note the UUID of domain "vm"
@@ -28,13 +28,13 @@ Feature: Domain XML round trip
     Given a domain "vm" defined from fixture "described"
     Then redefining domain "vm" from its own inactive XML changes nothing
 
-  @req:XML-004 @must
+  @req:XML-004 @must @core
   Scenario: The live XML carries the domain's ID and the inactive XML none
     Given a domain "vm" that is running
     Then the live XML of domain "vm" carries its ID
     And the inactive XML of domain "vm" carries no ID
 
-  @req:XML-005 @must
+  @req:XML-005 @must @core
   Scenario Outline: Malformed domain XML (<what>) is refused as an XML error and defines nothing
     When I try to define a domain from this XML:
       """
@@ -51,7 +51,7 @@ Feature: Domain XML round trip
       | memory not number | <domain type='{type}'><name>{name}</name><memory>lots</memory><os><type>hvm</type></os></domain> |
       | no OS type        | <domain type='{type}'><name>{name}</name><memory unit='MiB'>64</memory></domain>         |
 
-  @req:XML-006 @must
+  @req:XML-006 @must @core
   Scenario: A domain XML without a name is refused
     When I try to define a domain from this XML:
       """
@@ -67,7 +67,7 @@ Feature: Domain XML round trip
       """
     Then the call fails with VIR_ERR_NO_NAME
 
-  @req:XML-008 @must
+  @req:XML-008 @must @core
   Scenario: A domain XML with an unknown domain type is refused
     When I try to define a domain from this XML:
       """
@@ -76,7 +76,7 @@ Feature: Domain XML round trip
     Then the call is refused with a typed libvirt error
     And there is no domain "bad"
 
-  @req:XML-009 @must
+  @req:XML-009 @must @core
   Scenario: Titles and descriptions keep special characters
     Given a domain "vm" defined from fixture "minimal"
     When I set the title of domain "vm" to "Ünïcödé & <tags> 'quoted'" through the metadata API

@@ -1,0 +1,53 @@
+# ovacts: `make run` and `make test` do everything on a fresh Debian 12 machine (root).
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/ovacts
+OUT   := out
+GOTESTSUM := $(GO) tool gotestsum --format testname
+export CGO_ENABLED := 1
+
+.PHONY: all setup packages build run test vet unit conformance docs check-docs bench clean
+
+all: build
+
+# Packages only: enough to build and run against test:///default.
+packages:
+	@bash scripts/setup.sh --packages
+
+# Packages, /dev/kvm for the kvm group, virtlogd and libvirtd (idempotent).
+setup:
+	@bash scripts/setup.sh
+
+build: packages
+	$(GO) build -o $(BIN) ./cmd/ovacts
+
+# The main job: the core profile on libvirt's built-in test driver (no daemon).
+run: build
+	./$(BIN) run --uri test:///default --profile core --junit $(OUT)/junit.xml
+
+# Everything: vet, the catalogue check, unit tests, and the conformance runs on
+# test:///default and on the real libvirtd + QEMU stack of this machine.
+test: setup vet check-docs
+	$(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -tags realstack -count=1 ./...
+
+vet: packages
+	$(GO) vet ./...
+	$(GO) vet -tags realstack ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+# Unit tests only (no daemon needed).
+unit: packages
+	$(GOTESTSUM) -- -count=1 ./...
+
+docs: build
+	./$(BIN) list --format markdown > docs/requirements.md
+
+check-docs: build
+	@./$(BIN) list --format markdown | diff -u docs/requirements.md - \
+	  || { echo "docs/requirements.md is stale: run 'make docs'"; exit 1; }
+
+bench: packages
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin $(OUT)

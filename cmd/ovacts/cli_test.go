@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var bin string // the ovacts binary built for these tests
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ovacts-bin")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "ovacts")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		panic("building ovacts: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func ovacts(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Every bad input exits 2 with one line on stderr naming the problem, and no trace.
+func TestBadInputsExit2WithOneLine(t *testing.T) {
+	malformed := writeFile(t, "bad.feature", "Feature: Bad\n  Scenario: S\n    Given x\n  Examples oops\n")
+	untagged := writeFile(t, "untagged.feature", "Feature: Untagged\n  Scenario: S\n    Given x\n")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad URI", []string{"run", "--uri", "bogus://nowhere"}, `cannot connect to bogus://nowhere: VIR_ERR_`},
+		{"unparseable URI", []string{"run", "--uri", "::::"}, `cannot connect to [unparseable URI]`},
+		{"password redacted", []string{"run", "--uri", "nosuch+tcp://me:s3cret@localhost/system"}, `me:xxxxx@localhost`},
+		{"unknown profile", []string{"run", "--profile", "gold"}, `unknown profile "gold"`},
+		{"malformed tags", []string{"run", "--tags", "@core and"}, `tag expression "@core and"`},
+		{"unknown tag", []string{"run", "--tags", "@req:NOPE-001"}, `unknown tag @req:NOPE-001`},
+		{"malformed feature", []string{"run", "--features", malformed}, `bad.feature:4: malformed Gherkin`},
+		{"feature without req", []string{"run", "--features", untagged}, `untagged.feature:2: scenario "S" has no @req`},
+		{"missing features dir", []string{"run", "--features", "/nonexistent/ovacts"}, `/nonexistent/ovacts: cannot read features: no such file or directory`},
+		{"unwritable junit", []string{"run", "--junit", "/proc/ovacts/junit.xml"}, `report path /proc/ovacts/junit.xml`},
+		{"bad fail-on", []string{"run", "--fail-on", "never"}, `--fail-on must be must, should or may`},
+		{"zero concurrency", []string{"run", "--concurrency", "0"}, `--concurrency must be at least 1`},
+		{"bad step timeout", []string{"run", "--step-timeout", "soon"}, `invalid argument "soon"`},
+		{"unknown flag", []string{"run", "--frobnicate"}, `unknown flag: --frobnicate`},
+		{"unknown command", []string{"certify-everything"}, `unknown command "certify-everything"`},
+		{"extra argument", []string{"run", "qemu:///system"}, `unknown command "qemu:///system"`},
+		{"list unknown profile", []string{"list", "--profile", "gold"}, `unknown profile "gold"`},
+		{"list bad format", []string{"list", "--format", "yaml"}, `--format must be text, json or markdown`},
+		{"cleanup bad URI", []string{"cleanup", "--uri", "bogus://nowhere"}, `cannot connect to bogus://nowhere`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := ovacts(t, c.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+			}
+			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "ovacts: ") {
+				t.Fatalf("stderr is not one 'ovacts:' line: %q", r.stderr)
+			}
+			if !strings.Contains(lines[0], c.want) {
+				t.Fatalf("stderr %q does not contain %q", lines[0], c.want)
+			}
+			if strings.Contains(r.stderr+r.stdout, "goroutine ") || strings.Contains(r.stderr, "s3cret") || strings.Contains(r.stdout, "s3cret") {
+				t.Fatalf("a stack trace or a password leaked: %s%s", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := ovacts(t, "version")
+	if r.code != 0 || r.stdout != "ovacts "+version+"\n" {
+		t.Fatalf("version: %d %q", r.code, r.stdout)
+	}
+}
+
+type catalogue struct {
+	Scenarios    int `json:"scenarios"`
+	Requirements []struct {
+		ID    string `json:"id"`
+		Level string `json:"level"`
+	} `json:"requirements"`
+}
+
+func list(t *testing.T, args ...string) catalogue {
+	t.Helper()
+	r := ovacts(t, append([]string{"list", "--json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("list: %d %s", r.code, r.stderr)
+	}
+	var c catalogue
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestListIsADryRunOfTheSelection(t *testing.T) {
+	full, core := list(t), list(t, "--profile", "core")
+	if len(full.Requirements) < 40 || core.Scenarios >= full.Scenarios || core.Scenarios == 0 {
+		t.Fatalf("full %d reqs/%d scenarios, core %d scenarios", len(full.Requirements), full.Scenarios, core.Scenarios)
+	}
+	for _, r := range core.Requirements {
+		if r.Level != "MUST" {
+			t.Errorf("core holds %s at level %s", r.ID, r.Level)
+		}
+	}
+	one := list(t, "--tags", "@req:DOM-014")
+	if len(one.Requirements) != 1 || one.Scenarios != 5 {
+		t.Errorf("@req:DOM-014 selects %d requirements, %d scenarios", len(one.Requirements), one.Scenarios)
+	}
+}
+
+type junitDoc struct {
+	Tests   int `xml:"tests,attr"`
+	Skipped int `xml:"skipped,attr"`
+	Errors  int `xml:"errors,attr"`
+	Suites  []struct {
+		Props []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(t *testing.T, path string) junitDoc {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d junitDoc
+	if err := xml.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestRunCoreOnTestDriver(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "out", "junit.xml")
+	cucumber := filepath.Join(t.TempDir(), "cucumber.json")
+	r := ovacts(t, "run", "--junit", junit, "--cucumber", cucumber)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"run ", "against test:///default", "stack: TEST", "selected ", "[  1/", "PASS  CONN-001", "scenarios: ", "JUnit report: "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("progress lacks %q", want)
+		}
+	}
+	d := readJUnit(t, junit)
+	if want := list(t, "--profile", "core").Scenarios; d.Tests != want {
+		t.Errorf("JUnit has %d testcases, the core profile %d scenarios", d.Tests, want)
+	}
+	props := map[string]string{}
+	for _, p := range d.Suites[0].Props {
+		props[p.Name] = p.Value
+	}
+	for _, k := range []string{"uri", "driver", "libvirt.client", "libvirt.daemon", "host.arch", "profile", "run.id", "suite.version", "domain.type", "hostname"} {
+		if props[k] == "" {
+			t.Errorf("JUnit property %s missing", k)
+		}
+	}
+	var cj []any
+	if b, err := os.ReadFile(cucumber); err != nil || json.Unmarshal(b, &cj) != nil || len(cj) == 0 {
+		t.Errorf("cucumber JSON missing or empty: %v", err)
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	undefined := writeFile(t, "v.feature", "Feature: V\n  @req:VND-001 @may\n  Scenario: S\n    Then the flux capacitor is charged\n")
+	if r := ovacts(t, "run", "--profile", "full", "--features", undefined, "--tags", "@req:VND-001"); r.code != 1 || !strings.Contains(r.stdout, "ERROR VND-001") {
+		t.Errorf("undefined step: exit %d\n%s", r.code, r.stdout)
+	}
+	// The test driver answers invalid transitions with VIR_ERR_INTERNAL_ERROR:
+	// a SHOULD failure that fails the run only with --fail-on should.
+	if r := ovacts(t, "run", "--profile", "full", "--tags", "@req:ERR-008"); r.code != 0 || !strings.Contains(r.stdout, "FAIL  ERR-008") {
+		t.Errorf("SHOULD failure at --fail-on must: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := ovacts(t, "run", "--profile", "full", "--tags", "@req:ERR-008", "--fail-on", "should"); r.code != 1 {
+		t.Errorf("SHOULD failure at --fail-on should: exit %d", r.code)
+	}
+}
+
+func TestRequirementsDocIsCurrent(t *testing.T) {
+	r := ovacts(t, "list", "--format", "markdown")
+	want, err := os.ReadFile("../../docs/requirements.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.stdout != string(want) {
+		t.Fatal("docs/requirements.md is stale: run 'make docs'")
+	}
+}

@@ -1,0 +1,170 @@
+//go:build realstack
+
+// Tests against the real libvirtd + QEMU stack of this machine (make setup
+// starts it). Run with: go test -tags realstack ./cmd/ovacts
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+const realURI = "qemu:///system"
+
+type foreign struct {
+	conn   *libvirt.Connect
+	domain string // persistent, shut off
+	runner string // transient, running
+	net    string
+	pool   string
+	stale  string // an ovacts object of a run that no longer exists
+}
+
+func (f *foreign) snapshot(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, n := range []string{f.domain, f.runner} {
+		d, err := f.conn.LookupDomainByName(n)
+		if err != nil {
+			t.Fatalf("foreign domain %s: %v", n, err)
+		}
+		for _, fl := range []libvirt.DomainXMLFlags{0, libvirt.DOMAIN_XML_INACTIVE} {
+			x, err := d.GetXMLDesc(fl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[fmt.Sprintf("domain %s %d", n, fl)] = x
+		}
+		st, _, err := d.GetState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["state "+n] = fmt.Sprint(st)
+		d.Free()
+	}
+	n, err := f.conn.LookupNetworkByName(f.net)
+	if err != nil {
+		t.Fatalf("foreign network: %v", err)
+	}
+	out["network"], _ = n.GetXMLDesc(0)
+	n.Free()
+	p, err := f.conn.LookupStoragePoolByName(f.pool)
+	if err != nil {
+		t.Fatalf("foreign pool: %v", err)
+	}
+	out["pool"], _ = p.GetXMLDesc(0)
+	p.Free()
+	return out
+}
+
+func domainXML(typ, name string) string {
+	return fmt.Sprintf(`<domain type='%s'><name>%s</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os><devices/></domain>`, typ, name)
+}
+
+func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
+	t.Helper()
+	tag := harness.NewRunID()[:6]
+	f := &foreign{conn: conn, domain: "foreign-" + tag, runner: "foreign-run-" + tag, net: "foreign-" + tag,
+		pool: "foreign-" + tag, stale: "ovacts-deadbeef-s1-stale-" + tag}
+	t.Cleanup(func() {
+		for _, r := range []harness.Resource{{Kind: harness.KindDomain, Name: f.runner}, {Kind: harness.KindDomain, Name: f.domain},
+			{Kind: harness.KindDomain, Name: f.stale}, {Kind: harness.KindNetwork, Name: f.net}, {Kind: harness.KindPool, Name: f.pool}} {
+			if err := harness.Remove(conn, r); err != nil {
+				t.Errorf("removing the test's own foreign %s: %v", r, err)
+			}
+		}
+	})
+	for _, n := range []string{f.domain, f.stale} {
+		d, err := conn.DomainDefineXML(domainXML("qemu", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Free()
+	}
+	d, err := conn.DomainCreateXML(domainXML("qemu", f.runner), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Free()
+	n, err := conn.NetworkDefineXML(fmt.Sprintf(`<network><name>%s</name><bridge name='ovtf%s'/></network>`, f.net, tag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Create(); err != nil {
+		t.Fatal(err)
+	}
+	n.Free()
+	dir := t.TempDir()
+	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, f.pool, dir), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Create(0); err != nil {
+		t.Fatal(err)
+	}
+	p.Free()
+	return f
+}
+
+// The feature suite on the real stack, twice, with foreign objects around it:
+// every scenario passes (SHOULD included), nothing of ovacts is left, the dead
+// run's object is swept, and every foreign object is byte-identical.
+func TestRealStack(t *testing.T) {
+	conn, err := harness.Open(realURI)
+	if err != nil {
+		t.Fatalf("the real stack is not reachable (run make setup): %v", err)
+	}
+	t.Cleanup(func() { // registered first, so it runs after the foreign objects' removal
+		if err := harness.CloseChecked(conn); err != nil {
+			t.Error(err)
+		}
+	})
+	f := setUpForeign(t, conn)
+	before := f.snapshot(t)
+	full := list(t, "--profile", "full")
+
+	for i := 1; i <= 2; i++ {
+		junit := filepath.Join(t.TempDir(), "junit.xml")
+		r := ovacts(t, "run", "--uri", realURI, "--profile", "full", "--fail-on", "should", "--junit", junit)
+		if r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+		if i == 1 && !strings.Contains(r.stdout, "sweep: removed stale domain "+f.stale) {
+			t.Errorf("run 1 did not sweep the dead run's domain:\n%s", r.stdout)
+		}
+		d := readJUnit(t, junit)
+		if d.Tests != full.Scenarios || d.Skipped != 0 || d.Errors != 0 {
+			t.Errorf("run %d: JUnit %d testcases (%d skipped, %d errors), want %d all run", i, d.Tests, d.Skipped, d.Errors, full.Scenarios)
+		}
+		props := map[string]string{}
+		for _, p := range d.Suites[0].Props {
+			props[p.Name] = p.Value
+		}
+		if props["driver"] != "QEMU" || (props["domain.type"] != "kvm" && props["domain.type"] != "qemu") {
+			t.Errorf("run %d: properties %v", i, props)
+		}
+		// On this machine /dev/kvm works for domains without an OS: the probe must say so.
+		if _, err := os.Stat("/dev/kvm"); err == nil && (props["kvm.usable"] != "true" || props["domain.type"] != "kvm") {
+			t.Errorf("run %d: /dev/kvm exists but kvm.usable=%s domain.type=%s", i, props["kvm.usable"], props["domain.type"])
+		}
+		left, err := harness.Owned(conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) > 0 {
+			t.Fatalf("run %d left ovacts objects behind: %v", i, left)
+		}
+	}
+	after := f.snapshot(t)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("foreign %s changed:\nbefore: %s\nafter:  %s", k, v, after[k])
+		}
+	}
+}

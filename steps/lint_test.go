@@ -1,0 +1,127 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/features"
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+func TestStepDefinitionsLint(t *testing.T) {
+	defs, err := Definitions()
+	if err != nil {
+		t.Fatalf("registration: %v", err)
+	}
+	seen := map[string]string{}
+	for _, d := range defs {
+		if prev, dup := seen[d.Pattern]; dup {
+			t.Errorf("%s: pattern %q already registered at %s", d.Where, d.Pattern, prev)
+		}
+		seen[d.Pattern] = d.Where
+	}
+	suite, err := harness.LoadSuite(features.FS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[*Def]bool{}
+	for _, p := range suite.Pickles {
+		for _, text := range p.Steps {
+			var matches []*Def
+			for _, d := range defs {
+				if d.Re.MatchString(text) {
+					matches = append(matches, d)
+				}
+			}
+			switch len(matches) {
+			case 0:
+				t.Errorf("%s:%d: undefined step %q", p.URI, p.Line, text)
+			case 1:
+				used[matches[0]] = true
+			default:
+				var where []string
+				for _, m := range matches {
+					where = append(where, m.Where)
+				}
+				t.Errorf("%s:%d: step %q is ambiguous: %s", p.URI, p.Line, text, strings.Join(where, ", "))
+			}
+		}
+	}
+	for _, d := range defs {
+		if !used[d] {
+			t.Errorf("%s: step %q is used by no feature", d.Where, d.Pattern)
+		}
+	}
+}
+
+func TestRegistryRefusesBadDefinitions(t *testing.T) {
+	r := &Registry{}
+	r.Step(`the connection is alive`, func(context.Context) error { return nil })
+	r.Step(`^x$`, func() error { return nil })
+	r.Step(`^y$`, func(context.Context) string { return "" })
+	r.Step(`^(z$`, func(context.Context) error { return nil })
+	if len(r.errs) != 4 || len(r.defs) != 0 {
+		t.Fatalf("want 4 refusals, got %d errors and %d definitions: %v", len(r.errs), len(r.defs), r.errs)
+	}
+	if !strings.Contains(r.errs[0].Error(), "not anchored") {
+		t.Errorf("unanchored: %v", r.errs[0])
+	}
+}
+
+func stepWorld(level harness.Level) (context.Context, *world) {
+	s := harness.NewSelfTestScenario(nil, "test:///default", &harness.Capabilities{}, &harness.Requirement{ID: "T-001", Level: level}, "abcdefgh", 50*time.Millisecond)
+	w := &world{Scenario: s}
+	return withWorld(context.Background(), w), w
+}
+
+func TestWrapperVerdictOnUnsupported(t *testing.T) {
+	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
+	fn, err := wrap(func(ctx context.Context) error { return noSupport })
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := fn.(func(context.Context) error)
+	for _, c := range []struct {
+		level    harness.Level
+		wantSkip bool
+	}{{harness.MUST, false}, {harness.SHOULD, true}, {harness.MAY, true}} {
+		ctx, _ := stepWorld(c.level)
+		err := call(ctx)
+		var skip *harness.SkipError
+		isSkip := errors.As(err, &skip) && errors.Is(err, godog.ErrSkip)
+		if isSkip != c.wantSkip {
+			t.Errorf("%s: got %v, want skip=%v", c.level, err, c.wantSkip)
+		}
+		if !c.wantSkip && !errors.Is(err, libvirt.ERR_NO_SUPPORT) {
+			t.Errorf("%s: the libvirt error is lost: %v", c.level, err)
+		}
+	}
+}
+
+func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
+	fn, _ := wrap(func(ctx context.Context, name string) error {
+		if _, ok := ctx.Deadline(); !ok {
+			return errors.New("no deadline")
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	call := fn.(func(context.Context, string) error)
+	ctx, _ := stepWorld(harness.MUST)
+	err := call(ctx, "x")
+	if err == nil || !strings.Contains(err.Error(), "step timed out after") {
+		t.Fatalf("want a step timeout, got %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	err = call(cancelled, "x")
+	var skip *harness.SkipError
+	if !errors.As(err, &skip) || skip.Kind != harness.SkipInterrupted {
+		t.Fatalf("want an interrupted skip, got %v", err)
+	}
+}
