@@ -233,3 +233,20 @@ func TestRequirementsDocIsCurrent(t *testing.T) {
 		t.Fatal("docs/requirements.md is stale: run 'make docs'")
 	}
 }
+
+// The README's example of a vendor feature must run as written.
+func TestReadmeVendorExampleRuns(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "```gherkin\n")
+	body, _, ok2 := strings.Cut(after, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no gherkin example")
+	}
+	r := ovacts(t, "run", "--profile", "full", "--features", writeFile(t, "vendor.feature", body), "--tags", "@req:VND-001")
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  VND-001") {
+		t.Fatalf("README example: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
