@@ -378,14 +378,7 @@ var profileExprs = map[string]string{
 }
 
 // ProfileNames lists the known profiles.
-func ProfileNames() []string {
-	var out []string
-	for k := range profileExprs {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func ProfileNames() []string { return sortedKeys(profileExprs) }
 
 // Selection combines a profile and a user tag expression.
 func Selection(profile, tags string) (*TagExpr, error) {

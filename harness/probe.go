@@ -21,9 +21,11 @@ var KnownNeeds = map[string]string{
 	"kvm":        "a usable KVM accelerator (a type='kvm' domain starts)",
 }
 
-func knownNeedNames() []string {
-	var out []string
-	for k := range KnownNeeds {
+func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
 		out = append(out, k)
 	}
 	sort.Strings(out)

@@ -168,42 +168,41 @@ func removeDomain(conn *libvirt.Connect, name string) error {
 	return err
 }
 
-func removeNetwork(conn *libvirt.Connect, name string) error {
-	n, err := conn.LookupNetworkByName(name)
-	if err != nil {
-		return err
+// stoppable is what networks and pools share: removal is stop, then undefine.
+type stoppable interface {
+	IsActive() (bool, error)
+	Destroy() error
+	IsPersistent() (bool, error)
+	Undefine() error
+	Free() error
+}
+
+func stopAndUndefine(o stoppable, lookupErr error) error {
+	if lookupErr != nil {
+		return lookupErr
 	}
-	defer n.Free()
-	if active, err := n.IsActive(); err != nil {
+	defer o.Free()
+	if active, err := o.IsActive(); err != nil {
 		return err
 	} else if active {
-		if err := n.Destroy(); err != nil && !notRunning(err) {
+		if err := o.Destroy(); err != nil && !notRunning(err) {
 			return err
 		}
 	}
-	if persistent, err := n.IsPersistent(); err != nil || !persistent {
+	if persistent, err := o.IsPersistent(); err != nil || !persistent {
 		return err
 	}
-	return n.Undefine()
+	return o.Undefine()
+}
+
+func removeNetwork(conn *libvirt.Connect, name string) error {
+	n, err := conn.LookupNetworkByName(name)
+	return stopAndUndefine(n, err)
 }
 
 func removePool(conn *libvirt.Connect, name string) error {
 	p, err := conn.LookupStoragePoolByName(name)
-	if err != nil {
-		return err
-	}
-	defer p.Free()
-	if active, err := p.IsActive(); err != nil {
-		return err
-	} else if active {
-		if err := p.Destroy(); err != nil && !notRunning(err) {
-			return err
-		}
-	}
-	if persistent, err := p.IsPersistent(); err != nil || !persistent {
-		return err
-	}
-	return p.Undefine()
+	return stopAndUndefine(p, err)
 }
 
 func removeVolume(conn *libvirt.Connect, pool, name string) error {

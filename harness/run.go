@@ -132,7 +132,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	closeErr := func() error { return CloseChecked(conn) }
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
-		live: map[*Tracker]bool{}, errOut: cfg.Progress}
+		live: map[*Tracker]bool{}}
 
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
 	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
@@ -376,7 +376,7 @@ func (r *runner) cleanupStragglers() {
 			continue
 		}
 		if err := t.Cleanup(); err != nil {
-			fmt.Fprintf(r.errOut, "cleanup: %v\n", err)
+			fmt.Fprintf(r.cfg.Progress, "cleanup: %v\n", err)
 		}
 	}
 }
@@ -468,7 +468,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		var cleanupErr error
 		if r.cfg.Keep {
 			for _, res := range s.Tracker.Pending() {
-				fmt.Fprintf(r.errOut, "KEEP: left %s on the stack (--keep)\n", res)
+				fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
 			}
 		} else {
 			cleanupErr = s.Tracker.Cleanup()

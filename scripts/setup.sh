@@ -65,12 +65,12 @@ if ! alive /run/libvirtd.pid; then
   log "libvirtd starting"
 fi
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then
     log "libvirtd ready ($(virsh -c qemu:///system version 2>/dev/null | sed -n "s/^Running hypervisor: //p"))"
     exit 0
   fi
   sleep 0.1
 done
-echo "setup: libvirtd did not answer on qemu:///system within 10 s; see /var/log/libvirt/ovacts-libvirtd.log" >&2
+echo "setup: libvirtd did not answer on qemu:///system within 30 s; see /var/log/libvirt/ovacts-libvirtd.log" >&2
 exit 1

@@ -70,21 +70,24 @@ func (w *world) withDomain(logical string, fn func(d *libvirt.Domain) error) err
 
 // defineDomain defines a persistent domain from a rendered XML and tracks it.
 func (w *world) defineDomain(logical, xml string) error {
-	d, err := w.Conn.DomainDefineXML(xml)
-	if err != nil {
-		return fmt.Errorf("defining domain %q: %w", logical, err)
-	}
-	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
-	w.remember(&w.sentXML, logical, xml)
-	d.Free()
-	return nil
+	return w.addDomain(logical, xml, false)
 }
 
 // createTransient starts a transient domain and tracks it.
 func (w *world) createTransient(logical, xml string) error {
-	d, err := w.Conn.DomainCreateXML(xml, 0)
+	return w.addDomain(logical, xml, true)
+}
+
+func (w *world) addDomain(logical, xml string, transient bool) error {
+	var d *libvirt.Domain
+	var err error
+	if transient {
+		d, err = w.Conn.DomainCreateXML(xml, 0)
+	} else {
+		d, err = w.Conn.DomainDefineXML(xml)
+	}
 	if err != nil {
-		return fmt.Errorf("creating transient domain %q: %w", logical, err)
+		return fmt.Errorf("creating domain %q (transient: %v): %w", logical, transient, err)
 	}
 	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
 	w.remember(&w.sentXML, logical, xml)
