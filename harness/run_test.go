@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -222,6 +223,31 @@ func TestSetupErrors(t *testing.T) {
 		if err == nil || !errors.As(err, &se) {
 			t.Errorf("%s: want a SetupError, got %v", n, err)
 		}
+	}
+	assertNothingLeft(t)
+}
+
+// A step that panics fails its scenario, and what the scenario created is still removed.
+func TestPanickingStepIsAFailureAndCleansUp(t *testing.T) {
+	cfg := config(t)
+	cfg.FeatureDirs = []string{vendorFeature(t, `Feature: Panics
+  @req:VND-001 @must
+  Scenario: A step panics after creating a domain
+    Given a domain "vm" that is running
+    Then a self-test step panics
+`)}
+	cfg.Tags = "@req:VND-001"
+	init := func(sc *godog.ScenarioContext) {
+		steps.Initialize(sc)
+		sc.Step(`^a self-test step panics$`, func() error { panic("boom") })
+	}
+	rep, err := harness.Run(context.Background(), cfg, features.FS, init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Outcomes[0]
+	if o.Status != reports.Failed || !strings.Contains(o.Reason, "boom") || o.SuiteError {
+		t.Fatalf("panicking step: %+v", o)
 	}
 	assertNothingLeft(t)
 }

@@ -5,10 +5,14 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ovacts/ovacts/harness"
@@ -166,5 +170,56 @@ func TestRealStack(t *testing.T) {
 		if after[k] != v {
 			t.Errorf("foreign %s changed:\nbefore: %s\nafter:  %s", k, v, after[k])
 		}
+	}
+}
+
+// SIGINT in the middle of a real run: the run stops, removes what it created,
+// writes a partial report marked interrupted, and exits 130.
+func TestRealStackInterrupt(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	cmd := exec.Command(bin, "run", "--uri", realURI, "--profile", "full", "--junit", junit)
+	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	sent := false
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		// Interrupt inside the lifecycle area, where domains are running.
+		if !sent && strings.Contains(line, "DOM-003") {
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			sent = true
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !sent || !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("sent=%v, wait: %v\n%s\n%s", sent, err, out.String(), stderr.String())
+	}
+	if !strings.Contains(out.String(), "INTERRUPTED") || !strings.Contains(stderr.String(), "removing this run's objects") {
+		t.Errorf("no word of the interrupt:\n%s\n%s", out.String(), stderr.String())
+	}
+	b, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(b), `name="interrupted" value="true"`) {
+		t.Errorf("partial report not marked interrupted: %v", err)
+	}
+	conn, err := harness.Open(realURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer harness.CloseChecked(conn)
+	if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
+		t.Fatalf("after SIGINT: %v %v", left, err)
 	}
 }
