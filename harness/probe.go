@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -19,6 +20,7 @@ var KnownNeeds = map[string]string{
 	"domcaps":    "domain capabilities (virConnectGetDomainCapabilities)",
 	"persistent": "persistent domain definitions (virDomainDefineXML)",
 	"kvm":        "a usable KVM accelerator (a type='kvm' domain starts)",
+	"host":       "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
 }
 
 func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
@@ -77,8 +79,11 @@ func NewUUID() string {
 
 // Probe asks the stack what it is and what it can do. Objects it creates to find
 // out are named with prefix and tracked, so they are removed like any other.
-func Probe(conn *libvirt.Connect, tracker *Tracker, prefix string) (*Capabilities, error) {
+func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string) (*Capabilities, error) {
 	c := &Capabilities{Missing: map[string]string{}}
+	if why := notLocal(uri); why != "" {
+		c.Missing["host"] = why
+	}
 	var err error
 	if c.Driver, err = conn.GetType(); err != nil {
 		return nil, fmt.Errorf("probe: driver type: %w", err)
@@ -158,6 +163,22 @@ func Probe(conn *libvirt.Connect, tracker *Tracker, prefix string) (*Capabilitie
 		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
 	}
 	return c, nil
+}
+
+// notLocal says why the stack's host devices cannot be inspected from here, or "".
+func notLocal(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "the URI does not parse"
+	}
+	if strings.HasPrefix(u.Scheme, "test") {
+		return "the test driver runs in-process and creates no host devices"
+	}
+	switch u.Hostname() {
+	case "", "localhost", "127.0.0.1", "::1":
+		return ""
+	}
+	return "the stack runs on " + u.Hostname() + ", not on this host"
 }
 
 func offered(types []string, t string) bool {

@@ -1,12 +1,14 @@
 package harness
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
 )
 
 // Kind is a type of libvirt object the suite can create.
@@ -23,7 +25,8 @@ const (
 )
 
 // Resource is one created object. Name is its libvirt name; Parent is the pool
-// of a volume; for a secret, Name is its UUID.
+// of a volume, and the directory of a pool (so that a pool undefined by its
+// scenario still has its directory removed); for a secret, Name is its UUID.
 type Resource struct {
 	Kind   Kind
 	Name   string
@@ -42,7 +45,14 @@ func (r Resource) String() string {
 type Tracker struct {
 	conn *libvirt.Connect
 	mu   sync.Mutex
-	list []Resource
+	list []tracked
+}
+
+// tracked is an object to remove, or a cleanup that is not an object (an
+// event callback to deregister), kept in the same LIFO order.
+type tracked struct {
+	res  Resource
+	undo func() error
 }
 
 // NewTracker returns an empty tracker on conn.
@@ -51,7 +61,14 @@ func NewTracker(conn *libvirt.Connect) *Tracker { return &Tracker{conn: conn} }
 // Add records an object right after its create succeeded.
 func (t *Tracker) Add(r Resource) {
 	t.mu.Lock()
-	t.list = append(t.list, r)
+	t.list = append(t.list, tracked{res: r})
+	t.mu.Unlock()
+}
+
+// Defer records a cleanup that is not an object, described by what.
+func (t *Tracker) Defer(what string, undo func() error) {
+	t.mu.Lock()
+	t.list = append(t.list, tracked{res: Resource{Kind: "cleanup", Name: what}, undo: undo})
 	t.mu.Unlock()
 }
 
@@ -61,7 +78,7 @@ func (t *Tracker) Forget(r Resource) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := len(t.list) - 1; i >= 0; i-- {
-		if t.list[i] == r {
+		if t.list[i].undo == nil && t.list[i].res == r {
 			t.list = append(t.list[:i], t.list[i+1:]...)
 			return
 		}
@@ -74,7 +91,7 @@ func (t *Tracker) Pending() []Resource {
 	defer t.mu.Unlock()
 	out := make([]Resource, 0, len(t.list))
 	for i := len(t.list) - 1; i >= 0; i-- {
-		out = append(out, t.list[i])
+		out = append(out, t.list[i].res)
 	}
 	return out
 }
@@ -88,11 +105,26 @@ func (t *Tracker) Cleanup() error {
 	t.mu.Unlock()
 	var errs []error
 	for i := len(list) - 1; i >= 0; i-- {
-		if err := Remove(t.conn, list[i]); err != nil {
-			errs = append(errs, fmt.Errorf("removing %s: %w", list[i], err))
+		var err error
+		if list[i].undo != nil {
+			err = runSafely(list[i].undo)
+		} else {
+			err = Remove(t.conn, list[i].res)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", list[i].res, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func runSafely(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn()
 }
 
 // Remove deletes one object, whatever state it is in. Panics become errors.
@@ -108,7 +140,7 @@ func Remove(conn *libvirt.Connect, r Resource) (err error) {
 	case KindNetwork:
 		err = removeNetwork(conn, r.Name)
 	case KindPool:
-		err = removePool(conn, r.Name)
+		err = removePool(conn, r.Name, r.Parent)
 	case KindVolume:
 		err = removeVolume(conn, r.Parent, r.Name)
 	case KindSecret:
@@ -200,9 +232,66 @@ func removeNetwork(conn *libvirt.Connect, name string) error {
 	return stopAndUndefine(n, err)
 }
 
-func removePool(conn *libvirt.Connect, name string) error {
+// removePool removes a pool the suite owns with everything in it: its volumes
+// (files the stack made for scenarios, e.g. snapshot overlays and save images),
+// its directory, and its definition. Only ever called for ovacts pools.
+func removePool(conn *libvirt.Connect, name, dir string) error {
 	p, err := conn.LookupStoragePoolByName(name)
-	return stopAndUndefine(p, err)
+	if IsNotFound(err) && dir != "" {
+		// Undefined (or a stopped transient pool) but its directory may remain:
+		// define it again just long enough to delete what is left.
+		p, err = conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
+			xmlEscape(name), xmlEscape(dir)), 0)
+	}
+	if err != nil {
+		return err
+	}
+	defer p.Free()
+	active, err := p.IsActive()
+	if err != nil {
+		return err
+	}
+	if !active {
+		active = p.Create(0) == nil // to see and remove what is inside
+	}
+	var errs []error
+	if active {
+		// A pool that cannot refresh has lost its directory: nothing to delete in it.
+		listable := p.Refresh(0) == nil
+		if vols, err := p.ListAllStorageVolumes(0); err == nil && listable {
+			for i := range vols {
+				if err := vols[i].Delete(0); err != nil && !IsNotFound(err) {
+					errs = append(errs, fmt.Errorf("deleting a volume: %w", err))
+				}
+				vols[i].Free()
+			}
+		}
+		if err := p.Destroy(); err != nil && !notRunning(err) {
+			errs = append(errs, err)
+		}
+		active = listable
+	}
+	if len(errs) == 0 && active {
+		// The directory (for dir pools; it exists, the pool could start);
+		// drivers without storage to delete say so.
+		if err := p.Delete(0); err != nil && !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("deleting the pool's storage: %w", err))
+		}
+	}
+	if persistent, err := p.IsPersistent(); err != nil {
+		errs = append(errs, err)
+	} else if persistent {
+		if err := p.Undefine(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 func removeVolume(conn *libvirt.Connect, pool, name string) error {
@@ -246,6 +335,30 @@ func removeBinding(conn *libvirt.Connect, portdev string) error {
 	return b.Delete()
 }
 
+// BindingInfo returns a filter binding's port device and filter name.
+//
+// It reads them from the binding's XML: libvirt.org/go/libvirt v1.12007.0's
+// NWFilterBinding.GetPortDev and GetFilterName C.free a string the binding
+// owns (libvirt returns const char *), so a later Free aborts the process with
+// a double free. TestNoBrokenBindingGetters keeps them out of the tree.
+func BindingInfo(b *libvirt.NWFilterBinding) (portdev, filter string, err error) {
+	x, err := b.GetXMLDesc(0)
+	if err != nil {
+		return "", "", err
+	}
+	var doc libvirtxml.NWFilterBinding
+	if err := doc.Unmarshal(x); err != nil {
+		return "", "", fmt.Errorf("binding XML: %w", err)
+	}
+	if doc.PortDev != nil {
+		portdev = doc.PortDev.Name
+	}
+	if doc.FilterRef != nil {
+		filter = doc.FilterRef.Filter
+	}
+	return portdev, filter, nil
+}
+
 // Owned lists every object on the stack whose name carries the ovacts prefix,
 // in a safe removal order (bindings, domains, volumes, pools, networks, filters, secrets).
 // Kinds the driver does not offer are left out.
@@ -256,7 +369,7 @@ func Owned(conn *libvirt.Connect) ([]Resource, error) {
 	}
 	if bs, err := conn.ListAllNWFilterBindings(0); err == nil {
 		for i := range bs {
-			if dev, err := bs[i].GetPortDev(); err == nil && strings.HasPrefix(dev, NamePrefix) {
+			if dev, _, err := BindingInfo(&bs[i]); err == nil && strings.HasPrefix(dev, NamePrefix) {
 				out = append(out, Resource{Kind: KindBinding, Name: dev})
 			}
 			bs[i].Free()

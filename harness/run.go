@@ -66,7 +66,7 @@ type runner struct {
 	done   int
 	seq    int
 	live   map[*Tracker]bool
-	errOut io.Writer
+	events *EventHub
 }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
@@ -130,9 +130,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if err != nil {
 		return nil, &SetupError{Err: err}
 	}
-	closeErr := func() error { return CloseChecked(conn) }
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
-		live: map[*Tracker]bool{}}
+		live: map[*Tracker]bool{}, events: NewEventHub(conn)}
+	closeErr := func() error { return errors.Join(r.events.Close(), CloseChecked(conn)) }
 
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
 	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
@@ -151,7 +151,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 
 	probeTracker := NewTracker(conn)
-	caps, err := Probe(conn, probeTracker, r.prefix)
+	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix)
 	if err != nil {
 		probeTracker.Cleanup()
 		conn.Close()
@@ -271,6 +271,7 @@ func countSkipped(pp []*plannedPickle) int {
 
 func (r *runner) abort(err error) error {
 	r.cleanupStragglers()
+	r.events.Close()
 	r.conn.Close()
 	return err
 }
@@ -406,7 +407,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		r.seq++
 		seq := r.seq
 		r.mu.Unlock()
-		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn),
+		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn), Events: r.events,
 			seq: seq, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 		r.track(s.Tracker, true)
 		ctx = WithScenario(ctx, s)

@@ -17,6 +17,7 @@ type Scenario struct {
 	Pickle  *Pickle
 	Req     *Requirement
 	Tracker *Tracker
+	Events  *EventHub // the run's shared event registrations
 
 	seq         int
 	uri         string // as requested; never reported (may hold credentials)
@@ -62,6 +63,6 @@ func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
 
 // NewSelfTestScenario builds a scenario for the suite's own unit tests.
 func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, stepTimeout time.Duration) *Scenario {
-	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), seq: 1,
+	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), Events: NewEventHub(conn), seq: 1,
 		prefix: RunPrefix(runID), stepTimeout: stepTimeout}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ovacts/ovacts/fixtures"
 	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -16,6 +17,33 @@ func registerDomain(r *Registry) {
 	r.Step(`^a domain "([^"]*)" defined from fixture "([^"]*)"$`, givenDefined)
 	r.Step(`^I define domain "([^"]*)" from fixture "([^"]*)"$`, givenDefined)
 	r.Step(`^a domain "([^"]*)" that is (running|paused|shut off)$`, givenDomainInState)
+	r.Step(`^a (running|shut off) domain "([^"]*)" with a NIC on network "([^"]*)"(?: filtered by "([^"]*)")?$`, func(ctx context.Context, state, name, network, filter string) error {
+		w := W(ctx)
+		return w.domainFromFixture(name, "netdev", state, func(v *fixtures.DomainVars) error {
+			v.Network = w.Name(network)
+			if filter != "" {
+				v.Filter = w.Name(filter)
+			}
+			return nil
+		})
+	})
+	r.Step(`^a (running|paused|shut off) domain "([^"]*)" with a (raw|qcow2) disk$`, func(ctx context.Context, state, name, format string) error {
+		w := W(ctx)
+		return w.domainFromFixture(name, "disk", state, func(v *fixtures.DomainVars) error {
+			if err := w.ensurePool("store"); err != nil {
+				return err
+			}
+			if err := w.createVolume(name+"-disk", format, 64, "store", ""); err != nil {
+				return err
+			}
+			p, err := w.volumePath(name+"-disk", "store")
+			v.Disk, v.DiskFormat = p, format
+			return err
+		})
+	})
+	r.Step(`^a (running|shut off) domain "([^"]*)" with hotplug controllers$`, func(ctx context.Context, state, name string) error {
+		return W(ctx).domainFromFixture(name, "hotplug", state, nil)
+	})
 	r.Step(`^I create transient domain "([^"]*)" from fixture "([^"]*)"$`, createTransientFrom)
 	r.Step(`^I define domain "([^"]*)" from fixture "([^"]*)" without a UUID$`, func(ctx context.Context, name, fixture string) error {
 		w := W(ctx)
@@ -301,7 +329,23 @@ func createTransientFrom(ctx context.Context, name, fixture string) error {
 
 func givenDomainInState(ctx context.Context, name, state string) error {
 	w := W(ctx)
-	if err := givenDefined(ctx, name, "minimal"); err != nil {
+	return w.domainFromFixture(name, "minimal", state, nil)
+}
+
+// domainFromFixture defines a domain from a fixture, lets set fill the
+// fixture's extra fields, and brings it to state.
+func (w *world) domainFromFixture(name, fixture, state string, set func(*fixtures.DomainVars) error) error {
+	v := w.domainVars(name)
+	if set != nil {
+		if err := set(&v); err != nil {
+			return err
+		}
+	}
+	x, err := fixtures.Domain(fixture, v)
+	if err != nil {
+		return err
+	}
+	if err := w.defineDomain(name, x); err != nil {
 		return err
 	}
 	if state == "shut off" {

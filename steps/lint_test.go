@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,25 @@ func TestWrapperVerdictOnUnsupported(t *testing.T) {
 		}
 		if !c.wantSkip && !errors.Is(err, libvirt.ERR_NO_SUPPORT) {
 			t.Errorf("%s: the libvirt error is lost: %v", c.level, err)
+		}
+	}
+}
+
+func TestUnsupportedRecognisesLibvirtsRefusals(t *testing.T) {
+	for _, c := range []struct {
+		err  libvirt.Error
+		want bool
+	}{
+		{libvirt.Error{Code: libvirt.ERR_NO_SUPPORT}, true},
+		{libvirt.Error{Code: libvirt.ERR_ARGUMENT_UNSUPPORTED, Message: "argument unsupported: Stats types bits 0x2 are not supported by this daemon"}, true},
+		{libvirt.Error{Code: libvirt.ERR_OPERATION_UNSUPPORTED, Message: "Operation not supported: cannot create checkpoint for inactive domain"}, true},
+		{libvirt.Error{Code: libvirt.ERR_INVALID_ARG, Message: "unsupported flags (0x10) in function testDomainSnapshotCreateXML"}, true},
+		{libvirt.Error{Code: libvirt.ERR_INVALID_ARG, Message: "invalid argument: bad name"}, false},
+		{libvirt.Error{Code: libvirt.ERR_OPERATION_INVALID}, false},
+		{libvirt.Error{Code: libvirt.ERR_INTERNAL_ERROR, Message: "unsupported flags"}, false},
+	} {
+		if got := unsupported(fmt.Errorf("step: %w", c.err)); got != c.want {
+			t.Errorf("unsupported(%s %q) = %v", harness.ErrorCodeName(c.err.Code), c.err.Message, got)
 		}
 	}
 }

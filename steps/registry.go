@@ -25,6 +25,15 @@ var areas = []func(*Registry){
 	registerDomain,
 	registerXML,
 	registerErrors,
+	registerEvents,
+	registerStorage,
+	registerNetwork,
+	registerNWFilter,
+	registerSecret,
+	registerHotplug,
+	registerSnapshot,
+	registerSave,
+	registerStats,
 }
 
 // Def is one step definition.
@@ -134,6 +143,19 @@ func errResult(err error) []reflect.Value {
 	return []reflect.Value{reflect.ValueOf(&err).Elem()}
 }
 
+// unsupported reports libvirt's ways of saying a driver does not implement
+// something: VIR_ERR_NO_SUPPORT for a call; VIR_ERR_ARGUMENT_UNSUPPORTED ("valid
+// API use but unsupported by the given driver") and VIR_ERR_OPERATION_UNSUPPORTED
+// for an argument or an operation; and virCheckFlags' "unsupported flags"
+// (VIR_ERR_INVALID_ARG) for a flag of a call it has.
+func unsupported(err error) bool {
+	if errors.Is(err, libvirt.ERR_NO_SUPPORT) || errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) || errors.Is(err, libvirt.ERR_OPERATION_UNSUPPORTED) {
+		return true
+	}
+	lv, ok := harness.AsLibvirt(err)
+	return ok && lv.Code == libvirt.ERR_INVALID_ARG && strings.HasPrefix(lv.Message, "unsupported flags")
+}
+
 // classify turns libvirt's ERR_NO_SUPPORT into the level's verdict: a skip with
 // the reason for SHOULD and MAY, a failure that says what is missing for MUST.
 func classify(w *world, ctx context.Context, err error) error {
@@ -144,7 +166,7 @@ func classify(w *world, ctx context.Context, err error) error {
 	if errors.As(err, &skip) {
 		return err
 	}
-	if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
+	if unsupported(err) {
 		if w.Req.Level == harness.MUST {
 			return fmt.Errorf("the stack does not support what this MUST requirement needs: %w", err)
 		}

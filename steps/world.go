@@ -17,12 +17,23 @@ import (
 type world struct {
 	*harness.Scenario
 
-	lastErr  error             // result of the last "I try to ..." call
-	tried    bool              // an "I try to ..." step ran
-	uuids    map[string]string // logical domain name -> UUID remembered by a step
-	sentXML  map[string]string // logical domain name -> XML the scenario defined it with
-	ids      map[string]int
-	extraURI string
+	lastErr     error             // result of the last "I try to ..." call
+	tried       bool              // an "I try to ..." step ran
+	uuids       map[string]string // logical domain name -> UUID remembered by a step
+	sentXML     map[string]string // logical domain name -> XML the scenario defined it with
+	ids         map[string]int
+	events      *eventLog
+	callbacks   map[string]func() error // event kind -> deregistration (idempotent)
+	pools       map[string]bool         // logical pools this scenario created
+	payloads    map[string][32]byte     // "pool/volume" -> sha256 of data uploaded
+	payloadSize int
+	sentNetXML  map[string]string   // logical network -> XML it was created with
+	bridges     map[string]string   // logical network -> bridge noted when it started
+	secretSums  map[string][32]byte // logical secret -> sha256 of its value, never the value
+	bindings    map[string]string   // logical domain -> host device of its filtered NIC
+	hotDisk     string              // path of the disk image hotplug scenarios attach
+	saveFiles   map[string]string   // logical domain -> file it was saved to
+	scratch     string              // local scratch directory (test driver only)
 }
 
 type worldKey struct{}
@@ -145,10 +156,13 @@ func describeState(s libvirt.DomainState, reason int) string {
 	return fmt.Sprintf("%s (%s)", name, r)
 }
 
-// waitState polls until the domain reaches want, or the step deadline passes.
-// Lifecycle calls return after the transition on every driver seen so far, so
-// the first poll normally succeeds; the loop only absorbs asynchronous drivers.
+// waitState polls until the domain reaches want, for at most 5 s. Lifecycle
+// calls return after the transition on every driver seen so far, so the first
+// poll normally succeeds; the loop only absorbs asynchronous drivers. Waits for
+// a guest (shutdown, reboot) belong to steps that say how long they wait.
 func (w *world) waitState(ctx context.Context, logical string, want libvirt.DomainState) (libvirt.DomainState, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	delay := 5 * time.Millisecond
 	for {
 		var st libvirt.DomainState
@@ -164,6 +178,28 @@ func (w *world) waitState(ctx context.Context, logical string, want libvirt.Doma
 		select {
 		case <-ctx.Done():
 			return st, reason, nil
+		case <-time.After(delay):
+		}
+		if delay < 200*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// eventually retries check until it passes, for state a driver reaches
+// asynchronously, for at most 10 s (or the step deadline). It returns the last failure.
+func (w *world) eventually(ctx context.Context, check func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	delay := 10 * time.Millisecond
+	for {
+		err := check()
+		if err == nil || harness.IsNotFound(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
 		case <-time.After(delay):
 		}
 		if delay < 200*time.Millisecond {

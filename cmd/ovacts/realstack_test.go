@@ -27,6 +27,7 @@ type foreign struct {
 	runner string // transient, running
 	net    string
 	pool   string
+	dir    string // the pool's directory, removed after the pool
 	stale  string // an ovacts object of a run that no longer exists
 }
 
@@ -83,7 +84,13 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 				t.Errorf("removing the test's own foreign %s: %v", r, err)
 			}
 		}
+		os.RemoveAll(f.dir)
 	})
+	// Not t.TempDir: its cleanup would run before the pool's removal above.
+	var err error
+	if f.dir, err = os.MkdirTemp("", "foreign-pool"); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{f.domain, f.stale} {
 		d, err := conn.DomainDefineXML(domainXML("qemu", n))
 		if err != nil {
@@ -104,8 +111,7 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 		t.Fatal(err)
 	}
 	n.Free()
-	dir := t.TempDir()
-	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, f.pool, dir), 0)
+	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, f.pool, f.dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +169,10 @@ func TestRealStack(t *testing.T) {
 		}
 		if len(left) > 0 {
 			t.Fatalf("run %d left ovacts objects behind: %v", i, left)
+		}
+		// Nothing on the host either: pools' directories, volumes, save files.
+		if files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*"); len(files) > 0 {
+			t.Fatalf("run %d left files on the host: %v", i, files)
 		}
 	}
 	after := f.snapshot(t)

@@ -1,3 +1,4 @@
+@connection
 Feature: Connection and host
   A management application's first contact with a stack is its connection: it
   has to open, say which driver and versions it speaks for, and describe the

@@ -1,3 +1,4 @@
+@domain
 @needs:persistent
 Feature: Domain lifecycle
   A persistent domain goes through define, start, suspend, resume, destroy and

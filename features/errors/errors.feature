@@ -1,3 +1,4 @@
+@errors
 Feature: Error semantics
   A management application decides what to do from the error code, not from
   the message text: missing objects, refused connections and invalid

@@ -1,3 +1,4 @@
+@xml
 @needs:persistent
 Feature: Domain XML round trip
   What a user writes into a domain definition comes back when they read it:

@@ -1,0 +1,35 @@
+@nwfilter
+Feature: Network filters
+  Filters are defined, looked up and removed like any object; they can build on
+  libvirt's stock filters; and libvirt binds them to the NICs of running domains.
+
+  @req:FLT-001 @should
+  Scenario: A network filter is defined, looked up and undefined
+    When I define network filter "f"
+    Then looking up network filter "f" by name and UUID gives the same filter
+    And the XML of network filter "f" keeps its accept rule
+    When I undefine network filter "f"
+    Then there is no network filter "f"
+
+  @req:FLT-002 @should
+  Scenario: A filter can build on the stock clean-traffic filter
+    When I define network filter "f" referencing "clean-traffic"
+    Then the XML of network filter "f" keeps its accept rule and its reference to "clean-traffic"
+
+  @req:FLT-003 @should
+  Scenario: A running domain's filtered NIC gets a binding that goes with the domain
+    Given I define network filter "f"
+    And an active isolated network "n"
+    And a running domain "vm" with a NIC on network "n" filtered by "f"
+    Then the NIC of domain "vm" has a filter binding to "f"
+    When I destroy domain "vm"
+    Then the filter binding of domain "vm" is gone
+
+  @req:FLT-004 @should
+  Scenario: A filter in use by a running domain cannot be undefined
+    Given I define network filter "f"
+    And an active isolated network "n"
+    And a running domain "vm" with a NIC on network "n" filtered by "f"
+    When I try to undefine network filter "f"
+    Then the call is refused with a typed libvirt error
+    And network filter "f" still exists

@@ -1,0 +1,49 @@
+@save @needs:persistent
+Feature: Save, restore and managed save
+  A running domain's memory can go to a file and come back, or be kept by libvirt
+  as a managed save image that the next start resumes from.
+
+  @req:SAVE-001 @should
+  Scenario: A domain saved to a file stops and restores running
+    Given a domain "vm" that is running
+    When I save domain "vm" to a file
+    Then domain "vm" is shut off with reason "saved"
+    When I restore domain "vm" from its file
+    Then domain "vm" is running with reason "restored"
+
+  @req:SAVE-002 @should
+  Scenario: A save file describes the domain it holds
+    Given a domain "vm" that is running
+    When I save domain "vm" to a file
+    Then the save file of domain "vm" describes that domain
+
+  @req:SAVE-003 @should
+  Scenario: A paused domain restores paused
+    Given a domain "vm" that is paused
+    When I save domain "vm" to a file
+    And I restore domain "vm" from its file
+    Then domain "vm" is paused
+
+  @req:SAVE-004 @should
+  Scenario: Restoring from a file that does not exist is refused
+    When I try to restore a domain from a file that does not exist
+    Then the call is refused with a typed libvirt error
+
+  @req:SAVE-005 @should
+  Scenario: A managed save is resumed by the next start
+    Given a domain "vm" that is running
+    When I managed-save domain "vm"
+    Then domain "vm" has managed save image
+    And domain "vm" is shut off with reason "saved"
+    When I start domain "vm"
+    Then domain "vm" is running with reason "restored"
+    And domain "vm" has no managed save image
+
+  @req:SAVE-006 @should
+  Scenario: A removed managed save makes the next start a fresh boot
+    Given a domain "vm" that is running
+    When I managed-save domain "vm"
+    And I remove the managed save of domain "vm"
+    Then domain "vm" has no managed save image
+    When I start domain "vm"
+    Then domain "vm" is running with reason "booted"

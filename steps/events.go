@@ -1,0 +1,170 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+// eventLog collects the events of one scenario's objects. Callbacks run on
+// libvirt's event loop goroutine; steps read under the mutex.
+type eventLog struct {
+	mu     sync.Mutex
+	byObj  map[string][]string // "domain vm" -> ["defined", "started (booted)", ...]
+	notify chan struct{}
+}
+
+func (l *eventLog) add(kind, logical, event string) {
+	l.mu.Lock()
+	if l.byObj == nil {
+		l.byObj = map[string][]string{}
+	}
+	key := kind + " " + logical
+	l.byObj[key] = append(l.byObj[key], event)
+	l.mu.Unlock()
+	select {
+	case l.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (l *eventLog) get(kind, logical string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.byObj[kind+" "+logical]...)
+}
+
+func (w *world) eventsLog() *eventLog {
+	if w.events == nil {
+		w.events = &eventLog{notify: make(chan struct{}, 1)}
+	}
+	return w.events
+}
+
+// watch subscribes the scenario to the run's shared registration for kind,
+// for objects of this scenario only.
+func (w *world) watch(kind string) error {
+	l := w.eventsLog()
+	prefix := w.Name("")
+	unsubscribe, err := w.Events.Subscribe(kind, prefix, func(ev harness.Event) {
+		l.add(kind, strings.TrimPrefix(ev.Object, prefix), ev.Name)
+	})
+	if err != nil {
+		return err
+	}
+	w.Tracker.Defer(kind+" event subscription", func() error { unsubscribe(); return nil })
+	return nil
+}
+
+// registerDomainCallback registers a libvirt callback of the scenario's own,
+// keyed to one domain: unlike the shared registrations, it is the scenario's
+// to deregister, so libvirt's deregistration itself is under test.
+func (w *world) registerDomainCallback(dom string) error {
+	l := w.eventsLog()
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		id, err := w.Conn.DomainEventLifecycleRegister(d, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
+			l.add("callback", dom, harness.DomainLifecycleName(ev))
+		})
+		if err != nil {
+			return fmt.Errorf("registering a lifecycle callback for %q: %w", dom, err)
+		}
+		var once sync.Once
+		var derr error
+		undo := func() error {
+			once.Do(func() { derr = w.Conn.DomainEventDeregister(id) })
+			return derr
+		}
+		w.Tracker.Defer("lifecycle callback of "+dom, undo)
+		if w.callbacks == nil {
+			w.callbacks = map[string]func() error{}
+		}
+		w.callbacks[dom] = undo
+		return nil
+	})
+}
+
+// isSubsequence reports whether want appears in got in order, other events
+// allowed between (a driver may send more than a scenario asks about).
+func isSubsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func registerEvents(r *Registry) {
+	r.Step(`^I watch (domain|device|storage pool|network|secret) events$`, func(ctx context.Context, kind string) error {
+		return W(ctx).watch(kind)
+	})
+	r.Step(`^I register a lifecycle callback for domain "([^"]*)"$`, func(ctx context.Context, dom string) error {
+		return W(ctx).registerDomainCallback(dom)
+	})
+	r.Step(`^I deregister the lifecycle callback for domain "([^"]*)"$`, func(ctx context.Context, dom string) error {
+		w := W(ctx)
+		undo, ok := w.callbacks[dom]
+		if !ok {
+			return fmt.Errorf("no callback is registered for domain %q", dom)
+		}
+		delete(w.callbacks, dom)
+		if err := undo(); err != nil { // runs once: the cleanup's call is then a no-op
+			return fmt.Errorf("deregistering the callback of %q: %w", dom, err)
+		}
+		return nil
+	})
+	r.Step(`^the (domain|device|storage pool|network|secret|callback) events of "([^"]*)" include, in order, "([^"]*)" within (\d+) seconds?$`, func(ctx context.Context, kind, name, list string, secs int) error {
+		w := W(ctx)
+		if w.events == nil {
+			return fmt.Errorf("no %s events are watched in this scenario", kind)
+		}
+		want := splitList(list)
+		deadline := time.After(time.Duration(secs) * time.Second)
+		for {
+			got := w.events.get(kind, name)
+			if isSubsequence(want, got) {
+				return nil
+			}
+			select {
+			case <-w.events.notify:
+			case <-time.After(50 * time.Millisecond):
+			case <-deadline:
+				return fmt.Errorf("%s events of %q: want %q in order within %ds, got %q", kind, name, want, secs, got)
+			case <-ctx.Done():
+				return fmt.Errorf("%s events of %q: want %q, got %q: %w", kind, name, want, got, ctx.Err())
+			}
+		}
+	})
+	r.Step(`^no (domain|device|storage pool|network|secret|callback) event of "([^"]*)" arrives within (\d+) seconds?$`, func(ctx context.Context, kind, name string, secs int) error {
+		w := W(ctx)
+		if w.events == nil {
+			return fmt.Errorf("no %s events were watched in this scenario", kind)
+		}
+		before := len(w.events.get(kind, name))
+		select {
+		case <-time.After(time.Duration(secs) * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if got := w.events.get(kind, name); len(got) != before {
+			return fmt.Errorf("a deregistered callback still fired: %q", got[before:])
+		}
+		return nil
+	})
+}

@@ -1,0 +1,155 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+func (w *world) withFilter(logical string, fn func(f *libvirt.NWFilter) error) error {
+	f, err := w.Conn.LookupNWFilterByName(w.Name(logical))
+	if err != nil {
+		return fmt.Errorf("looking up network filter %q: %w", logical, err)
+	}
+	defer f.Free()
+	return fn(f)
+}
+
+func (w *world) filterDoc(logical string) (*libvirtxml.NWFilter, error) {
+	var doc libvirtxml.NWFilter
+	err := w.withFilter(logical, func(f *libvirt.NWFilter) error {
+		x, err := f.GetXMLDesc(0)
+		if err != nil {
+			return err
+		}
+		return doc.Unmarshal(x)
+	})
+	return &doc, err
+}
+
+// Network filters: definitions, references to libvirt's stock filters, and the
+// bindings libvirt makes for the NICs of running domains.
+func registerNWFilter(r *Registry) {
+	r.Step(`^I define network filter "([^"]*)"( referencing "clean-traffic")?$`, func(ctx context.Context, name, ref string) error {
+		w := W(ctx)
+		body := `<rule action='accept' direction='out' priority='500'><all/></rule>`
+		if ref != "" {
+			body = `<filterref filter='clean-traffic'/>` + body
+		}
+		f, err := w.Conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'>%s</filter>`, w.Name(name), body))
+		if err != nil {
+			return fmt.Errorf("defining network filter %q: %w", name, err)
+		}
+		w.Tracker.Add(harness.Resource{Kind: harness.KindNWFilter, Name: w.Name(name)})
+		return f.Free()
+	})
+	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, func(ctx context.Context, name string) error {
+		w := W(ctx)
+		return w.withFilter(name, func(f *libvirt.NWFilter) error {
+			u, err := f.GetUUIDString()
+			if err != nil {
+				return err
+			}
+			o, err := w.Conn.LookupNWFilterByUUIDString(u)
+			if err != nil {
+				return fmt.Errorf("lookup by UUID: %w", err)
+			}
+			defer o.Free()
+			if n, err := o.GetName(); err != nil || n != w.Name(name) {
+				return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, n, err)
+			}
+			return nil
+		})
+	})
+	r.Step(`^the XML of network filter "([^"]*)" keeps its accept rule( and its reference to "clean-traffic")?$`, func(ctx context.Context, name, ref string) error {
+		doc, err := W(ctx).filterDoc(name)
+		if err != nil {
+			return err
+		}
+		var rules, refs int
+		for _, e := range doc.Entries {
+			if e.Rule != nil && e.Rule.Action == "accept" && e.Rule.Direction == "out" && e.Rule.All != nil {
+				rules++
+			}
+			if e.Ref != nil && e.Ref.Filter == "clean-traffic" {
+				refs++
+			}
+		}
+		if rules != 1 || (ref != "") != (refs == 1) {
+			return fmt.Errorf("filter %q: %d accept rules, %d clean-traffic references", name, rules, refs)
+		}
+		return nil
+	})
+	r.Step(`^I (?:try to )?undefine network filter "([^"]*)"$`, func(ctx context.Context, name string) error {
+		w := W(ctx)
+		return w.try(w.withFilter(name, func(f *libvirt.NWFilter) error { return f.Undefine() }))
+	})
+	r.Step(`^there is no network filter "([^"]*)"$`, func(ctx context.Context, name string) error {
+		w := W(ctx)
+		if w.lastErr != nil {
+			return fmt.Errorf("undefining failed: %w", w.lastErr)
+		}
+		f, err := w.Conn.LookupNWFilterByName(w.Name(name))
+		if err == nil {
+			f.Free()
+			return fmt.Errorf("network filter %q still exists", name)
+		}
+		if !errors.Is(err, libvirt.ERR_NO_NWFILTER) {
+			return fmt.Errorf("want VIR_ERR_NO_NWFILTER: %w", err)
+		}
+		return nil
+	})
+	r.Step(`^network filter "([^"]*)" still exists$`, func(ctx context.Context, name string) error {
+		return W(ctx).withFilter(name, func(*libvirt.NWFilter) error { return nil })
+	})
+	r.Step(`^the NIC of domain "([^"]*)" has a filter binding to "([^"]*)"$`, func(ctx context.Context, dom, filter string) error {
+		w := W(ctx)
+		doc, _, err := w.domainXML(dom, 0)
+		if err != nil {
+			return err
+		}
+		if doc.Devices == nil || len(doc.Devices.Interfaces) != 1 || doc.Devices.Interfaces[0].Target == nil {
+			return fmt.Errorf("domain %q has no NIC with a host device in its live XML", dom)
+		}
+		dev := doc.Devices.Interfaces[0].Target.Dev
+		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
+		if err != nil {
+			return fmt.Errorf("binding for %s: %w", dev, err)
+		}
+		defer b.Free()
+		_, got, err := harness.BindingInfo(b)
+		if err != nil {
+			return err
+		}
+		if got != w.Name(filter) {
+			return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
+		}
+		w.remember(&w.bindings, dom, dev)
+		return nil
+	})
+	r.Step(`^the filter binding of domain "([^"]*)" is gone$`, func(ctx context.Context, dom string) error {
+		w := W(ctx)
+		dev, ok := w.bindings[dom]
+		if !ok {
+			return fmt.Errorf("no binding of domain %q was seen", dom)
+		}
+		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
+		if err == nil {
+			_, name, _ := harness.BindingInfo(b)
+			b.Free()
+			if strings.HasPrefix(name, w.Prefix()) {
+				return fmt.Errorf("the binding of %s to %s is still there", dev, name)
+			}
+			return nil // the device name was reused by something that is not ours
+		}
+		if !errors.Is(err, libvirt.ERR_NO_NWFILTER_BINDING) {
+			return fmt.Errorf("want VIR_ERR_NO_NWFILTER_BINDING: %w", err)
+		}
+		return nil
+	})
+}

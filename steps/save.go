@@ -1,0 +1,98 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"libvirt.org/go/libvirt"
+)
+
+// scratchFile names a file the stack writes for a scenario (a save image). On
+// a real stack it lives in the scenario's pool directory, so the pool's cleanup
+// removes it wherever the stack runs. The in-process test driver fakes its pool
+// directories, so there it is a local temporary directory.
+func (w *world) scratchFile(name string) (string, error) {
+	if w.Caps.Driver == "TEST" {
+		if w.scratch == "" {
+			dir, err := os.MkdirTemp("", w.Name("scratch-"))
+			if err != nil {
+				return "", err
+			}
+			w.scratch = dir
+			w.Tracker.Defer("scratch directory "+dir, func() error { return os.RemoveAll(dir) })
+		}
+		return filepath.Join(w.scratch, name), nil
+	}
+	if err := w.ensurePool("store"); err != nil {
+		return "", err
+	}
+	return path.Join(poolBase, w.Name("store"), w.Name(name)), nil
+}
+
+// Save and restore, to a file and managed by libvirt.
+func registerSave(r *Registry) {
+	r.Step(`^I save domain "([^"]*)" to a file$`, func(ctx context.Context, dom string) error {
+		w := W(ctx)
+		f, err := w.scratchFile(dom + ".save")
+		if err != nil {
+			return err
+		}
+		w.remember(&w.saveFiles, dom, f)
+		return w.withDomain(dom, func(d *libvirt.Domain) error { return d.Save(f) })
+	})
+	r.Step(`^I restore domain "([^"]*)" from its file$`, func(ctx context.Context, dom string) error {
+		w := W(ctx)
+		f, ok := w.saveFiles[dom]
+		if !ok {
+			return fmt.Errorf("domain %q was not saved in this scenario", dom)
+		}
+		return w.Conn.DomainRestore(f)
+	})
+	r.Step(`^I try to restore a domain from a file that does not exist$`, func(ctx context.Context) error {
+		w := W(ctx)
+		f, err := w.scratchFile("missing.save")
+		if err != nil {
+			return err
+		}
+		return w.try(w.Conn.DomainRestore(f))
+	})
+	r.Step(`^the save file of domain "([^"]*)" describes that domain$`, func(ctx context.Context, dom string) error {
+		w := W(ctx)
+		x, err := w.Conn.DomainSaveImageGetXMLDesc(w.saveFiles[dom], 0)
+		if err != nil {
+			return err
+		}
+		doc, err := parseDomain(x)
+		if err != nil {
+			return err
+		}
+		if doc.Name != w.Name(dom) {
+			return fmt.Errorf("the save image describes domain %q, want %q", doc.Name, w.Name(dom))
+		}
+		return nil
+	})
+	r.Step(`^I (managed-save|remove the managed save of) domain "([^"]*)"$`, func(ctx context.Context, action, dom string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			if strings.HasPrefix(action, "remove") {
+				return d.ManagedSaveRemove(0)
+			}
+			return d.ManagedSave(0)
+		})
+	})
+	r.Step(`^domain "([^"]*)" (has|has no) managed save image$`, func(ctx context.Context, dom, want string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			has, err := d.HasManagedSaveImage(0)
+			if err != nil {
+				return err
+			}
+			if has != (want == "has") {
+				return fmt.Errorf("domain %q HasManagedSaveImage is %v, want %s", dom, has, want)
+			}
+			return nil
+		})
+	})
+}

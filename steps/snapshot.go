@@ -1,0 +1,225 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+func (w *world) withSnapshot(dom, snap string, fn func(s *libvirt.DomainSnapshot) error) error {
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		s, err := d.SnapshotLookupByName(snap, 0)
+		if err != nil {
+			return fmt.Errorf("looking up snapshot %q of %q: %w", snap, dom, err)
+		}
+		defer s.Free()
+		return fn(s)
+	})
+}
+
+func snapshotNames(list []libvirt.DomainSnapshot) ([]string, error) {
+	var out []string
+	var err error
+	for i := range list {
+		n, e := list[i].GetName()
+		if e != nil && err == nil {
+			err = e
+		}
+		out = append(out, n)
+		list[i].Free()
+	}
+	sort.Strings(out)
+	return out, err
+}
+
+func (w *world) snapshotDoc(dom, snap string) (*libvirtxml.DomainSnapshot, error) {
+	var doc libvirtxml.DomainSnapshot
+	err := w.withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error {
+		x, err := s.GetXMLDesc(0)
+		if err != nil {
+			return err
+		}
+		return doc.Unmarshal(x)
+	})
+	return &doc, err
+}
+
+// Snapshots: internal and external, the tree, revert and delete; checkpoints.
+func registerSnapshot(r *Registry) {
+	r.Step(`^I take (an internal|a disk-only external) snapshot "([^"]*)" of domain "([^"]*)"$`, func(ctx context.Context, kind, snap, dom string) error {
+		w := W(ctx)
+		doc := libvirtxml.DomainSnapshot{Name: snap, Description: "ovacts conformance snapshot"}
+		var flags libvirt.DomainSnapshotCreateFlags
+		if kind == "a disk-only external" {
+			// The overlay goes into the scenario's pool, which takes it along at cleanup.
+			if err := w.ensurePool("store"); err != nil {
+				return err
+			}
+			flags = libvirt.DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+			doc.Disks = &libvirtxml.DomainSnapshotDisks{Disks: []libvirtxml.DomainSnapshotDisk{{Name: "vda", Snapshot: "external",
+				Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{
+					File: path.Join(poolBase, w.Name("store"), w.Name(dom+"-"+snap+".qcow2"))}}}}}
+		}
+		x, err := doc.Marshal()
+		if err != nil {
+			return err
+		}
+		return w.withDomain(dom, func(d *libvirt.Domain) error {
+			s, err := d.CreateSnapshotXML(x, flags)
+			if err != nil {
+				return fmt.Errorf("taking snapshot %q: %w", snap, err)
+			}
+			return s.Free()
+		})
+	})
+	r.Step(`^domain "([^"]*)" has (?:the )?snapshots? "([^"]*)"$`, func(ctx context.Context, dom, list string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			snaps, err := d.ListAllSnapshots(0)
+			if err != nil {
+				return err
+			}
+			got, err := snapshotNames(snaps)
+			if err != nil {
+				return err
+			}
+			want := splitList(list)
+			sort.Strings(want)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("domain %q has snapshots %q, want %q", dom, got, want)
+			}
+			return nil
+		})
+	})
+	r.Step(`^domain "([^"]*)" has no snapshots$`, func(ctx context.Context, dom string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			n, err := d.SnapshotNum(0)
+			if err != nil {
+				return err
+			}
+			if n != 0 {
+				return fmt.Errorf("domain %q has %d snapshots", dom, n)
+			}
+			return nil
+		})
+	})
+	r.Step(`^the current snapshot of domain "([^"]*)" is "([^"]*)"$`, func(ctx context.Context, dom, snap string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			s, err := d.SnapshotCurrent(0)
+			if err != nil {
+				return err
+			}
+			defer s.Free()
+			if n, err := s.GetName(); err != nil || n != snap {
+				return fmt.Errorf("the current snapshot is %q (%v), want %q", n, err, snap)
+			}
+			return nil
+		})
+	})
+	r.Step(`^snapshot "([^"]*)" of domain "([^"]*)" has (no parent|the parent "[^"]*")$`, func(ctx context.Context, snap, dom, want string) error {
+		return W(ctx).withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error {
+			p, err := s.GetParent(0)
+			if want == "no parent" {
+				if err == nil {
+					n, _ := p.GetName()
+					p.Free()
+					return fmt.Errorf("snapshot %q has the parent %q", snap, n)
+				}
+				if !errors.Is(err, libvirt.ERR_NO_DOMAIN_SNAPSHOT) {
+					return fmt.Errorf("want VIR_ERR_NO_DOMAIN_SNAPSHOT for a root snapshot's parent: %w", err)
+				}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			defer p.Free()
+			n, err := p.GetName()
+			if wantName := strings.Trim(strings.TrimPrefix(want, "the parent "), `"`); err != nil || n != wantName {
+				return fmt.Errorf("snapshot %q has the parent %q (%v), want %q", snap, n, err, wantName)
+			}
+			return nil
+		})
+	})
+	r.Step(`^the children of snapshot "([^"]*)" of domain "([^"]*)" are "([^"]*)"$`, func(ctx context.Context, snap, dom, list string) error {
+		return W(ctx).withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error {
+			kids, err := s.ListAllChildren(0)
+			if err != nil {
+				return err
+			}
+			got, err := snapshotNames(kids)
+			if err != nil {
+				return err
+			}
+			want := splitList(list)
+			sort.Strings(want)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("snapshot %q has children %q, want %q", snap, got, want)
+			}
+			return nil
+		})
+	})
+	r.Step(`^snapshot "([^"]*)" of domain "([^"]*)" recorded the domain as (running|shut off)$`, func(ctx context.Context, snap, dom, state string) error {
+		doc, err := W(ctx).snapshotDoc(dom, snap)
+		if err != nil {
+			return err
+		}
+		want := map[string]string{"running": "running", "shut off": "shutoff"}[state]
+		if doc.State != want {
+			return fmt.Errorf("snapshot %q recorded state %q, want %q", snap, doc.State, want)
+		}
+		return nil
+	})
+	r.Step(`^I (?:(try to) )?revert domain "([^"]*)" to snapshot "([^"]*)"$`, func(ctx context.Context, try, dom, snap string) error {
+		w := W(ctx)
+		err := w.withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error { return s.RevertToSnapshot(0) })
+		if try == "" {
+			return err
+		}
+		if unsupported(err) {
+			return err
+		}
+		return w.try(err)
+	})
+	r.Step(`^the revert either left domain "([^"]*)" (running|shut off) or was refused with VIR_ERR_CONFIG_UNSUPPORTED$`, func(ctx context.Context, dom, state string) error {
+		w := W(ctx)
+		if w.lastErr != nil {
+			return w.expectCode("VIR_ERR_CONFIG_UNSUPPORTED")
+		}
+		return checkState(ctx, dom, state, "")
+	})
+	r.Step(`^I delete snapshot "([^"]*)" of domain "([^"]*)"( with its children)?$`, func(ctx context.Context, snap, dom, children string) error {
+		var flags libvirt.DomainSnapshotDeleteFlags
+		if children != "" {
+			flags = libvirt.DOMAIN_SNAPSHOT_DELETE_CHILDREN
+		}
+		return W(ctx).withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error { return s.Delete(flags) })
+	})
+	r.Step(`^I create checkpoint "([^"]*)" of domain "([^"]*)"$`, func(ctx context.Context, cp, dom string) error {
+		x, err := (&libvirtxml.DomainCheckpoint{Name: cp}).Marshal()
+		if err != nil {
+			return err
+		}
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			c, err := d.CreateCheckpointXML(x, 0)
+			if err != nil {
+				return err
+			}
+			return c.Free()
+		})
+	})
+	r.Step(`^domain "([^"]*)" lists checkpoint "([^"]*)"$`, func(ctx context.Context, dom, cp string) error {
+		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			c, err := d.CheckpointLookupByName(cp, 0)
+			if err != nil {
+				return err
+			}
+			return c.Free()
+		})
+	})
+}
