@@ -21,6 +21,8 @@ var KnownNeeds = map[string]string{
 	"persistent": "persistent domain definitions (virDomainDefineXML)",
 	"kvm":        "a usable KVM accelerator (a type='kvm' domain starts)",
 	"host":       "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
+	"nwfilter":   "network filters (virNWFilter*)",
+	"secrets":    "secrets (virSecret*)",
 }
 
 func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
@@ -125,6 +127,23 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string) (
 		c.Missing["domcaps"] = "the driver does not offer domain capabilities: " + DescribeError(err)
 	} else {
 		c.Missing["domcaps"] = "domain capabilities failed: " + DescribeError(err)
+	}
+
+	// Optional subsystems: a list call answers VIR_ERR_NO_SUPPORT where the
+	// driver has none, and changes nothing.
+	if fs, err := conn.ListAllNWFilters(0); err != nil {
+		c.Missing["nwfilter"] = "the driver has no network filters: " + DescribeError(err)
+	} else {
+		for i := range fs {
+			fs[i].Free()
+		}
+	}
+	if ss, err := conn.ListAllSecrets(0); err != nil {
+		c.Missing["secrets"] = "the driver has no secrets: " + DescribeError(err)
+	} else {
+		for i := range ss {
+			ss[i].Free()
+		}
 	}
 
 	c.DomainType = c.DomainTypes[0]

@@ -317,6 +317,24 @@ func registerStorage(r *Registry) {
 			return nil
 		})
 	})
+	r.Step(`^volume "([^"]*)" in pool "([^"]*)" reports an allocation no larger than (?:its capacity|(\d+) MiB)$`, func(ctx context.Context, vol, pool, limit string) error {
+		return W(ctx).withVolume(vol, pool, func(v *libvirt.StorageVol) error {
+			info, err := v.GetInfo()
+			if err != nil {
+				return err
+			}
+			max := info.Capacity
+			if limit != "" {
+				var n uint64
+				fmt.Sscan(limit, &n)
+				max = n * mib
+			}
+			if info.Allocation > max {
+				return fmt.Errorf("volume %q allocates %d bytes, more than %d (capacity %d)", vol, info.Allocation, max, info.Capacity)
+			}
+			return nil
+		})
+	})
 	r.Step(`^volume "([^"]*)" in pool "([^"]*)" has format "([^"]*)"$`, func(ctx context.Context, vol, pool, format string) error {
 		doc, err := W(ctx).volumeDoc(vol, pool)
 		if err != nil {

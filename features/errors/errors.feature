@@ -26,12 +26,12 @@ Feature: Error semantics
     When I try to look up a storage pool that does not exist
     Then the call fails with VIR_ERR_NO_STORAGE_POOL
 
-  @req:ERR-004 @should
+  @req:ERR-004 @should @needs:secrets
   Scenario: Looking up a secret that does not exist gives VIR_ERR_NO_SECRET
     When I try to look up a secret that does not exist
     Then the call fails with VIR_ERR_NO_SECRET
 
-  @req:ERR-005 @should
+  @req:ERR-005 @should @needs:nwfilter
   Scenario: Looking up a network filter that does not exist gives VIR_ERR_NO_NWFILTER
     When I try to look up a network filter that does not exist
     Then the call fails with VIR_ERR_NO_NWFILTER

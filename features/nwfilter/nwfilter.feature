@@ -1,4 +1,4 @@
-@nwfilter
+@nwfilter @needs:nwfilter
 Feature: Network filters
   Filters are defined, looked up and removed like any object; they can build on
   libvirt's stock filters; and libvirt binds them to the NICs of running domains.
@@ -33,3 +33,11 @@ Feature: Network filters
     When I try to undefine network filter "f"
     Then the call is refused with a typed libvirt error
     And network filter "f" still exists
+
+  @req:FLT-005 @should
+  Scenario: A domain whose NIC references a missing filter does not start
+    Given an active isolated network "n"
+    And a shut off domain "vm" with a NIC on network "n" filtered by "missing"
+    When I try to start domain "vm"
+    Then the call is refused with a typed libvirt error
+    And domain "vm" is shut off

@@ -46,14 +46,16 @@ Feature: Storage pools and volumes
     Given a storage pool "p"
     When I create a raw volume "v" of 4 MiB in pool "p"
     Then volume "v" in pool "p" has a capacity of 4 MiB
+    And volume "v" in pool "p" reports an allocation no larger than its capacity
     And volume "v" in pool "p" has format "raw"
     And the volume list of pool "p" includes "v"
 
   @req:STOR-006 @should
-  Scenario: A qcow2 volume has the capacity and format asked for
+  Scenario: A qcow2 volume has the capacity and format asked for, and starts thin
     Given a storage pool "p"
     When I create a qcow2 volume "v" of 8 MiB in pool "p"
     Then volume "v" in pool "p" has a capacity of 8 MiB
+    And volume "v" in pool "p" reports an allocation no larger than 1 MiB
     And volume "v" in pool "p" has format "qcow2"
 
   @req:STOR-007 @should
