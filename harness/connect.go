@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"libvirt.org/go/libvirt"
 )
@@ -66,6 +67,36 @@ func Open(uri string) (*libvirt.Connect, error) {
 		return nil, &ConnectError{URI: uri, Err: fmt.Errorf("enabling keepalive: %w", err)}
 	}
 	return conn, nil
+}
+
+// DrainEvents waits until libvirt's event loop has gone round twice. A callback
+// deregistered while an event is being dispatched is only released (with its
+// reference on the connection) when that dispatch ends, on the loop's thread;
+// after two rounds of a zero-interval timer, any such dispatch has ended.
+func DrainEvents(timeout time.Duration) error {
+	if ensureEventLoop() != nil {
+		return nil // no loop, nothing in flight
+	}
+	fired := make(chan struct{}, 4)
+	id, err := libvirt.EventAddTimeout(0, func(int) {
+		select {
+		case fired <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("adding a timer to libvirt's event loop: %w", err)
+	}
+	defer libvirt.EventRemoveTimeout(id)
+	deadline := time.After(timeout)
+	for i := 0; i < 2; i++ {
+		select {
+		case <-fired:
+		case <-deadline:
+			return fmt.Errorf("libvirt's event loop did not go round within %s", timeout)
+		}
+	}
+	return nil
 }
 
 // CloseChecked closes the connection and fails when libvirt objects were left

@@ -132,7 +132,10 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
 		live: map[*Tracker]bool{}, events: NewEventHub(conn)}
-	closeErr := func() error { return errors.Join(r.events.Close(), CloseChecked(conn)) }
+	closeErr := func() error {
+		evErr := r.events.Close()
+		return errors.Join(evErr, DrainEvents(5*time.Second), CloseChecked(conn))
+	}
 
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
 	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
