@@ -81,9 +81,6 @@ func registerDomain(r *Registry) {
 		}
 		return w.try(err)
 	})
-	r.Step(`^I set autostart (on|off) for domain "([^"]*)"$`, func(ctx context.Context, onoff, name string) error {
-		return W(ctx).withDomain(name, func(d *libvirt.Domain) error { return d.SetAutostart(onoff == "on") })
-	})
 	r.Step(`^I rename domain "([^"]*)" to "([^"]*)"$`, func(ctx context.Context, from, to string) error {
 		w := W(ctx)
 		err := w.withDomain(from, func(d *libvirt.Domain) error { return d.Rename(w.Name(to), 0) })
@@ -121,30 +118,6 @@ func registerDomain(r *Registry) {
 		return checkState(ctx, name, state, "")
 	})
 	r.Step(`^domain "([^"]*)" is (running|paused|shut off) with reason "([^"]*)"$`, checkState)
-	r.Step(`^domain "([^"]*)" is (persistent|transient)$`, func(ctx context.Context, name, want string) error {
-		return W(ctx).withDomain(name, func(d *libvirt.Domain) error {
-			p, err := d.IsPersistent()
-			if err != nil {
-				return err
-			}
-			if p != (want == "persistent") {
-				return fmt.Errorf("domain %q: IsPersistent is %v, want %s", name, p, want)
-			}
-			return nil
-		})
-	})
-	r.Step(`^domain "([^"]*)" is (active|inactive)$`, func(ctx context.Context, name, want string) error {
-		return W(ctx).withDomain(name, func(d *libvirt.Domain) error {
-			a, err := d.IsActive()
-			if err != nil {
-				return err
-			}
-			if a != (want == "active") {
-				return fmt.Errorf("domain %q: IsActive is %v, want %s", name, a, want)
-			}
-			return nil
-		})
-	})
 	r.Step(`^there is no domain "([^"]*)"$`, func(ctx context.Context, name string) error {
 		w := W(ctx)
 		d, err := w.Conn.LookupDomainByName(w.Name(name))
@@ -166,18 +139,6 @@ func registerDomain(r *Registry) {
 			}
 		}
 		return nil
-	})
-	r.Step(`^domain "([^"]*)" has autostart (on|off)$`, func(ctx context.Context, name, want string) error {
-		return W(ctx).withDomain(name, func(d *libvirt.Domain) error {
-			a, err := d.GetAutostart()
-			if err != nil {
-				return err
-			}
-			if a != (want == "on") {
-				return fmt.Errorf("domain %q: autostart is %v, want %s", name, a, want)
-			}
-			return nil
-		})
 	})
 	r.Step(`^the (active|inactive|persistent|transient|autostart|running|paused|shut off) domain list (includes|excludes) "([^"]*)"$`, func(ctx context.Context, list, verb, name string) error {
 		w := W(ctx)

@@ -135,24 +135,6 @@ func registerNetwork(r *Registry) {
 			return n.Undefine()
 		})
 	})
-	r.Step(`^network "([^"]*)" is (active|inactive|persistent|transient)$`, func(ctx context.Context, name, want string) error {
-		return W(ctx).withNetwork(name, func(n *libvirt.Network) error {
-			var got bool
-			var err error
-			if want == "active" || want == "inactive" {
-				got, err = n.IsActive()
-			} else {
-				got, err = n.IsPersistent()
-			}
-			if err != nil {
-				return err
-			}
-			if got != (want == "active" || want == "persistent") {
-				return fmt.Errorf("network %q is not %s", name, want)
-			}
-			return nil
-		})
-	})
 	r.Step(`^there is no network "([^"]*)"$`, func(ctx context.Context, name string) error {
 		w := W(ctx)
 		n, err := w.Conn.LookupNetworkByName(w.Name(name))
@@ -201,39 +183,6 @@ func registerNetwork(r *Registry) {
 			return fmt.Errorf("network %q forward is %+v, want mode %s", name, doc.Forward, mode)
 		}
 		return nil
-	})
-	r.Step(`^I set autostart (on|off) for network "([^"]*)"$`, func(ctx context.Context, onoff, name string) error {
-		return W(ctx).withNetwork(name, func(n *libvirt.Network) error { return n.SetAutostart(onoff == "on") })
-	})
-	r.Step(`^network "([^"]*)" has autostart (on|off)$`, func(ctx context.Context, name, want string) error {
-		return W(ctx).withNetwork(name, func(n *libvirt.Network) error {
-			a, err := n.GetAutostart()
-			if err != nil {
-				return err
-			}
-			if a != (want == "on") {
-				return fmt.Errorf("network %q autostart is %v, want %s", name, a, want)
-			}
-			return nil
-		})
-	})
-	r.Step(`^looking up network "([^"]*)" by name and UUID gives the same network$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.withNetwork(name, func(n *libvirt.Network) error {
-			u, err := n.GetUUIDString()
-			if err != nil {
-				return err
-			}
-			o, err := w.Conn.LookupNetworkByUUIDString(u)
-			if err != nil {
-				return fmt.Errorf("lookup by UUID: %w", err)
-			}
-			defer o.Free()
-			if got, err := o.GetName(); err != nil || got != w.Name(name) {
-				return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, got, err)
-			}
-			return nil
-		})
 	})
 	r.Step(`^I add a DHCP host entry for MAC "([^"]*)" to network "([^"]*)" live and in its configuration$`, func(ctx context.Context, mac, name string) error {
 		w := W(ctx)

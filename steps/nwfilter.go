@@ -109,14 +109,10 @@ func registerNWFilter(r *Registry) {
 	})
 	r.Step(`^the NIC of domain "([^"]*)" has a filter binding to "([^"]*)"$`, func(ctx context.Context, dom, filter string) error {
 		w := W(ctx)
-		doc, _, err := w.domainXML(dom, 0)
+		dev, err := w.nicDevice(dom)
 		if err != nil {
 			return err
 		}
-		if doc.Devices == nil || len(doc.Devices.Interfaces) != 1 || doc.Devices.Interfaces[0].Target == nil {
-			return fmt.Errorf("domain %q has no NIC with a host device in its live XML", dom)
-		}
-		dev := doc.Devices.Interfaces[0].Target.Dev
 		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
 		if err != nil {
 			return fmt.Errorf("binding for %s: %w", dev, err)

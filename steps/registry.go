@@ -21,6 +21,7 @@ import (
 // areas registers every area's steps, in order.
 var areas = []func(*Registry){
 	registerCommon,
+	registerObjects,
 	registerConnection,
 	registerDomain,
 	registerXML,

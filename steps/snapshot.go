@@ -38,6 +38,20 @@ func snapshotNames(list []libvirt.DomainSnapshot) ([]string, error) {
 	return out, err
 }
 
+// sameNames compares a list of snapshots (freed here) with a comma-separated list of names.
+func sameNames(what string, list []libvirt.DomainSnapshot, want string) error {
+	got, err := snapshotNames(list)
+	if err != nil {
+		return err
+	}
+	names := splitList(want)
+	sort.Strings(names)
+	if strings.Join(got, ",") != strings.Join(names, ",") {
+		return fmt.Errorf("the %s are %q, want %q", what, got, names)
+	}
+	return nil
+}
+
 func (w *world) snapshotDoc(dom, snap string) (*libvirtxml.DomainSnapshot, error) {
 	var doc libvirtxml.DomainSnapshot
 	err := w.withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error {
@@ -84,16 +98,7 @@ func registerSnapshot(r *Registry) {
 			if err != nil {
 				return err
 			}
-			got, err := snapshotNames(snaps)
-			if err != nil {
-				return err
-			}
-			want := splitList(list)
-			sort.Strings(want)
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				return fmt.Errorf("domain %q has snapshots %q, want %q", dom, got, want)
-			}
-			return nil
+			return sameNames(fmt.Sprintf("snapshots of domain %q", dom), snaps, list)
 		})
 	})
 	r.Step(`^domain "([^"]*)" has no snapshots$`, func(ctx context.Context, dom string) error {
@@ -152,16 +157,7 @@ func registerSnapshot(r *Registry) {
 			if err != nil {
 				return err
 			}
-			got, err := snapshotNames(kids)
-			if err != nil {
-				return err
-			}
-			want := splitList(list)
-			sort.Strings(want)
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				return fmt.Errorf("snapshot %q has children %q, want %q", snap, got, want)
-			}
-			return nil
+			return sameNames(fmt.Sprintf("children of snapshot %q", snap), kids, list)
 		})
 	})
 	r.Step(`^snapshot "([^"]*)" of domain "([^"]*)" recorded the domain as (running|shut off)$`, func(ctx context.Context, snap, dom, state string) error {

@@ -84,15 +84,12 @@ func registerStats(r *Registry) {
 	})
 	r.Step(`^the interface statistics of the NIC of domain "([^"]*)" answer$`, func(ctx context.Context, dom string) error {
 		w := W(ctx)
-		doc, _, err := w.domainXML(dom, 0)
+		dev, err := w.nicDevice(dom)
 		if err != nil {
 			return err
 		}
-		if doc.Devices == nil || len(doc.Devices.Interfaces) != 1 || doc.Devices.Interfaces[0].Target == nil {
-			return fmt.Errorf("domain %q has no NIC with a host device in its live XML", dom)
-		}
 		return w.withDomain(dom, func(d *libvirt.Domain) error {
-			s, err := d.InterfaceStats(doc.Devices.Interfaces[0].Target.Dev)
+			s, err := d.InterfaceStats(dev)
 			if err != nil {
 				return err
 			}

@@ -208,24 +208,6 @@ func registerStorage(r *Registry) {
 		w.Tracker.Add(w.poolResource(pool))
 		return p.Free()
 	})
-	r.Step(`^storage pool "([^"]*)" is (active|inactive|persistent|transient)$`, func(ctx context.Context, pool, want string) error {
-		return W(ctx).withPool(pool, func(p *libvirt.StoragePool) error {
-			var got bool
-			var err error
-			if want == "active" || want == "inactive" {
-				got, err = p.IsActive()
-			} else {
-				got, err = p.IsPersistent()
-			}
-			if err != nil {
-				return err
-			}
-			if got != (want == "active" || want == "persistent") {
-				return fmt.Errorf("storage pool %q is not %s", pool, want)
-			}
-			return nil
-		})
-	})
 	r.Step(`^storage pool "([^"]*)" reports a capacity that covers its allocation and free space$`, func(ctx context.Context, pool string) error {
 		return W(ctx).withPool(pool, func(p *libvirt.StoragePool) error {
 			info, err := p.GetInfo()
@@ -249,39 +231,6 @@ func registerStorage(r *Registry) {
 			return fmt.Errorf("want VIR_ERR_NO_STORAGE_POOL: %w", err)
 		}
 		return nil
-	})
-	r.Step(`^I set autostart (on|off) for storage pool "([^"]*)"$`, func(ctx context.Context, onoff, pool string) error {
-		return W(ctx).withPool(pool, func(p *libvirt.StoragePool) error { return p.SetAutostart(onoff == "on") })
-	})
-	r.Step(`^storage pool "([^"]*)" has autostart (on|off)$`, func(ctx context.Context, pool, want string) error {
-		return W(ctx).withPool(pool, func(p *libvirt.StoragePool) error {
-			a, err := p.GetAutostart()
-			if err != nil {
-				return err
-			}
-			if a != (want == "on") {
-				return fmt.Errorf("storage pool %q autostart is %v, want %s", pool, a, want)
-			}
-			return nil
-		})
-	})
-	r.Step(`^looking up storage pool "([^"]*)" by name and UUID gives the same pool$`, func(ctx context.Context, pool string) error {
-		w := W(ctx)
-		return w.withPool(pool, func(p *libvirt.StoragePool) error {
-			u, err := p.GetUUIDString()
-			if err != nil {
-				return err
-			}
-			q, err := w.Conn.LookupStoragePoolByUUIDString(u)
-			if err != nil {
-				return fmt.Errorf("lookup by UUID %s: %w", u, err)
-			}
-			defer q.Free()
-			if n, err := q.GetName(); err != nil || n != w.Name(pool) {
-				return fmt.Errorf("lookup by UUID gave %q (%v)", n, err)
-			}
-			return nil
-		})
 	})
 	r.Step(`^(?:I create )?an? (raw|qcow2) volume "([^"]*)" of (\d+) MiB in pool "([^"]*)"$`, func(ctx context.Context, format, vol string, size int, pool string) error {
 		return W(ctx).createVolume(vol, format, size, pool, "")
