@@ -81,7 +81,7 @@ func NewUUID() string {
 
 // Probe asks the stack what it is and what it can do. Objects it creates to find
 // out are named with prefix and tracked, so they are removed like any other.
-func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string) (*Capabilities, error) {
+func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, owner Owner) (*Capabilities, error) {
 	c := &Capabilities{Missing: map[string]string{}}
 	if why := notLocal(uri); why != "" {
 		c.Missing["host"] = why
@@ -150,7 +150,7 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string) (
 	if offered(c.DomainTypes, "kvm") {
 		// Offered is not usable: start a domain with no OS to find out.
 		name := prefix + "probe-kvm"
-		err := tryStart(conn, tracker, name, fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "kvm", Arch: c.GuestArch})
+		err := tryStart(conn, tracker, owner, name, fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "kvm", Arch: c.GuestArch})
 		if err == nil {
 			c.KVMUsable, c.DomainType = true, "kvm"
 		} else {
@@ -171,7 +171,12 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string) (
 	}
 	if d, err := conn.DomainDefineXML(xml); err == nil {
 		tracker.Add(Resource{Kind: KindDomain, Name: name})
+		err := OwnDomain(d, owner)
 		d.Free()
+		if err != nil {
+			tracker.Cleanup()
+			return nil, fmt.Errorf("probe: %w", err)
+		}
 		c.Persistent = true
 	} else if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
 		c.Missing["persistent"] = "the driver does not define persistent domains: " + DescribeError(err)
@@ -236,7 +241,7 @@ func guestTypes(caps *libvirtxml.Caps, hostArch string) (string, []string) {
 	return arch, byArch[arch]
 }
 
-func tryStart(conn *libvirt.Connect, tracker *Tracker, name string, v fixtures.DomainVars) error {
+func tryStart(conn *libvirt.Connect, tracker *Tracker, owner Owner, name string, v fixtures.DomainVars) error {
 	xml, err := fixtures.Domain("minimal", v)
 	if err != nil {
 		return err
@@ -246,8 +251,8 @@ func tryStart(conn *libvirt.Connect, tracker *Tracker, name string, v fixtures.D
 		return err
 	}
 	tracker.Add(Resource{Kind: KindDomain, Name: name})
-	d.Free()
-	return nil
+	defer d.Free()
+	return OwnDomain(d, owner)
 }
 
 // Properties renders the capabilities as ordered report properties.

@@ -456,9 +456,41 @@ func ownerName(r Resource) string {
 
 // SweepResult says what a sweep did.
 type SweepResult struct {
-	Removed []Resource
-	Kept    []Resource // prefixed objects of live runs
-	Errors  []error
+	Removed   []Resource
+	Kept      []Resource // prefixed objects of live runs on this host
+	OtherHost []Resource // objects whose owner record names another host: never ours to judge
+	Errors    []error
+}
+
+// ownerOf reads the ownership record of a domain (metadata) or a secret
+// (description); other object types carry none.
+func ownerOf(conn *libvirt.Connect, r Resource) (Owner, bool) {
+	switch r.Kind {
+	case KindDomain:
+		d, err := conn.LookupDomainByName(r.Name)
+		if err != nil {
+			return Owner{}, false
+		}
+		defer d.Free()
+		for _, impact := range []libvirt.DomainModificationImpact{libvirt.DOMAIN_AFFECT_LIVE, libvirt.DOMAIN_AFFECT_CONFIG} {
+			if m, err := d.GetMetadata(libvirt.DOMAIN_METADATA_ELEMENT, OwnerNamespace, impact); err == nil {
+				return ParseOwner(m)
+			}
+		}
+	case KindSecret:
+		s, err := conn.LookupSecretByUUIDString(r.Name)
+		if err != nil {
+			return Owner{}, false
+		}
+		defer s.Free()
+		if x, err := s.GetXMLDesc(0); err == nil {
+			var doc libvirtxml.Secret
+			if doc.Unmarshal(x) == nil {
+				return ParseOwner(doc.Description)
+			}
+		}
+	}
+	return Owner{}, false
 }
 
 // Sweep removes prefixed objects whose run is not alive. Objects of the current
@@ -476,6 +508,12 @@ func Sweep(conn *libvirt.Connect, alive func(runID string) bool) (SweepResult, e
 		}
 		if alive(runID) {
 			res.Kept = append(res.Kept, r)
+			continue
+		}
+		// Not registered alive here. If the object says it belongs to a run on
+		// another host, this host cannot tell whether that run is alive.
+		if o, ok := ownerOf(conn, r); ok && o.Host != ThisHost() {
+			res.OtherHost = append(res.OtherHost, r)
 			continue
 		}
 		// A secret is removed by UUID; its Parent held the usage id for matching only.

@@ -3,7 +3,9 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/ovacts/ovacts/fixtures"
 	"libvirt.org/go/libvirt"
@@ -229,5 +231,59 @@ func TestErrorNames(t *testing.T) {
 	}
 	if !errors.Is(err, libvirt.ERR_OPERATION_INVALID) {
 		t.Error("errors.Is does not see through %w")
+	}
+}
+
+func TestOwnerRecordRoundTrips(t *testing.T) {
+	o := NewOwner("abcd1234", time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	for _, s := range []string{o.XML(), "a secret; " + o.Text()} {
+		got, ok := ParseOwner(s)
+		if !ok || got != o {
+			t.Errorf("ParseOwner(%q) = %+v, %v; want %+v", s, got, ok, o)
+		}
+	}
+	if _, ok := ParseOwner("someone else's description"); ok {
+		t.Error("parsed an owner out of a foreign description")
+	}
+}
+
+// A dead run's domain whose owner record names another host is left alone:
+// this host cannot know whether that run is alive.
+func TestSweepLeavesOtherHostsObjects(t *testing.T) {
+	conn := openTest(t)
+	mine, theirs := RunPrefix(NewRunID())+"s1-mine", RunPrefix(NewRunID())+"s1-theirs"
+	defineTestDomain(t, conn, mine)
+	defineTestDomain(t, conn, theirs)
+	t.Cleanup(func() { Remove(conn, Resource{Kind: KindDomain, Name: theirs}) })
+	for name, host := range map[string]string{mine: ThisHost(), theirs: "elsewhere.example"} {
+		d, err := conn.LookupDomainByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := NewOwner(name[7:15], time.Now())
+		o.Host = host
+		if err := OwnDomain(d, o); err != nil {
+			t.Fatal(err)
+		}
+		d.Free()
+	}
+	res, err := Sweep(conn, func(string) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if domainExists(t, conn, mine) || !domainExists(t, conn, theirs) {
+		t.Fatalf("sweep removed %v, left to other hosts %v", res.Removed, res.OtherHost)
+	}
+}
+
+func TestRegistryIgnoresAReusedPID(t *testing.T) {
+	reg := RunRegistry{Dir: t.TempDir()}
+	id := NewRunID()
+	// This process's pid, but a start time it never had: a reused pid.
+	if err := os.WriteFile(reg.file(id), []byte(fmt.Sprintf("%d 1\n", os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if reg.Alive(id) {
+		t.Fatal("a run whose pid was reused by another process counts as alive")
 	}
 }

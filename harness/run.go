@@ -67,6 +67,7 @@ type runner struct {
 	seq    int
 	live   map[*Tracker]bool
 	events *EventHub
+	owner  Owner
 }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
@@ -131,7 +132,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, &SetupError{Err: err}
 	}
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
-		live: map[*Tracker]bool{}, events: NewEventHub(conn)}
+		live: map[*Tracker]bool{}, events: NewEventHub(conn), owner: NewOwner(runID, started)}
 	closeErr := func() error {
 		evErr := r.events.Close()
 		return errors.Join(evErr, DrainEvents(5*time.Second), CloseChecked(conn))
@@ -152,9 +153,12 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if len(sw.Kept) > 0 {
 		fmt.Fprintf(cfg.Progress, "sweep: %d object(s) of another live run left alone\n", len(sw.Kept))
 	}
+	if len(sw.OtherHost) > 0 {
+		fmt.Fprintf(cfg.Progress, "sweep: %d object(s) owned by runs on other hosts left alone\n", len(sw.OtherHost))
+	}
 
 	probeTracker := NewTracker(conn)
-	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix)
+	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix, r.owner)
 	if err != nil {
 		probeTracker.Cleanup()
 		conn.Close()
@@ -411,7 +415,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		seq := r.seq
 		r.mu.Unlock()
 		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn), Events: r.events,
-			seq: seq, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
+			seq: seq, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 		r.track(s.Tracker, true)
 		ctx = WithScenario(ctx, s)
 		if ctx.Err() != nil {

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +21,7 @@ type Scenario struct {
 	Events  *EventHub // the run's shared event registrations
 
 	seq         int
+	owner       Owner
 	uri         string // as requested; never reported (may hold credentials)
 	prefix      string
 	stepTimeout time.Duration
@@ -51,6 +53,27 @@ func (s *Scenario) Name(logical string) string {
 	return fmt.Sprintf("%ss%d-%s", s.prefix, s.seq, logical)
 }
 
+// Owner is the ownership record of this run.
+func (s *Scenario) Owner() Owner { return s.owner }
+
+// Own records the run's ownership in a domain it just created, so a sweep on
+// any host can tell whose it is. Drivers without metadata keep the name only.
+func (s *Scenario) Own(d *libvirt.Domain) error {
+	return OwnDomain(d, s.owner)
+}
+
+// OwnDomain writes owner into a domain's metadata.
+func OwnDomain(d *libvirt.Domain, owner Owner) error {
+	err := d.SetMetadata(libvirt.DOMAIN_METADATA_ELEMENT, owner.XML(), "ovacts", OwnerNamespace, libvirt.DOMAIN_AFFECT_CURRENT)
+	if errors.Is(err, libvirt.ERR_NO_SUPPORT) || errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("recording ownership in the domain's metadata: %w", err)
+	}
+	return nil
+}
+
 // URI is the URI the run connected to, unredacted: for opening further
 // connections only, never for printing.
 func (s *Scenario) URI() string { return s.uri }
@@ -64,5 +87,5 @@ func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
 // NewSelfTestScenario builds a scenario for the suite's own unit tests.
 func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, stepTimeout time.Duration) *Scenario {
 	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), Events: NewEventHub(conn), seq: 1,
-		prefix: RunPrefix(runID), stepTimeout: stepTimeout}
+		prefix: RunPrefix(runID), stepTimeout: stepTimeout, owner: NewOwner(runID, time.Now())}
 }

@@ -102,8 +102,8 @@ func (w *world) addDomain(logical, xml string, transient bool) error {
 	}
 	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
 	w.remember(&w.sentXML, logical, xml)
-	d.Free()
-	return nil
+	defer d.Free()
+	return w.Own(d)
 }
 
 func (w *world) fixtureXML(logical, fixture string) (string, error) {

@@ -316,7 +316,10 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 			for _, r := range res.Kept {
 				fmt.Fprintf(stdout, "kept %s (its run is alive)\n", r)
 			}
-			fmt.Fprintf(stdout, "%d removed, %d kept, %d errors\n", len(res.Removed), len(res.Kept), len(res.Errors))
+			for _, r := range res.OtherHost {
+				fmt.Fprintf(stdout, "kept %s (owned by a run on another host)\n", r)
+			}
+			fmt.Fprintf(stdout, "%d removed, %d kept, %d errors\n", len(res.Removed), len(res.Kept)+len(res.OtherHost), len(res.Errors))
 			if err := errors.Join(append(res.Errors, closeErr)...); err != nil {
 				return &exitError{code: 1, msg: oneLine(harness.DescribeError(err))}
 			}
