@@ -47,16 +47,47 @@ func (e *ConnectError) Error() string {
 
 func (e *ConnectError) Unwrap() error { return e.Err }
 
+// ConnectTimeout bounds opening a connection: libvirt's open has no timeout
+// of its own, and keepalive only starts once the connection is open, so a
+// frozen daemon would otherwise hang the suite at its first call.
+const ConnectTimeout = 30 * time.Second
+
 // Open opens the run's one connection, with the event loop registered first and
 // keepalive on where the driver has it, so a dead daemon is noticed.
 func Open(uri string) (*libvirt.Connect, error) {
+	return OpenWithin(uri, ConnectTimeout)
+}
+
+// OpenWithin is Open with a given bound on the connect.
+func OpenWithin(uri string, timeout time.Duration) (*libvirt.Connect, error) {
 	if strings.TrimSpace(uri) == "" {
 		return nil, &ConnectError{URI: uri, Err: errors.New("empty URI")}
 	}
 	if err := ensureEventLoop(); err != nil {
 		return nil, err
 	}
-	conn, err := libvirt.NewConnect(uri)
+	type result struct {
+		conn *libvirt.Connect
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := libvirt.NewConnect(uri)
+		done <- result{c, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(timeout):
+		// The open goes on in the background; if it ever returns, close it.
+		go func() {
+			if r := <-done; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return nil, &ConnectError{URI: uri, Err: fmt.Errorf("no answer within %s (is the daemon frozen?)", timeout)}
+	}
+	conn, err := res.conn, res.err
 	if err != nil {
 		return nil, &ConnectError{URI: uri, Err: err}
 	}

@@ -116,6 +116,20 @@ func (r RunRegistry) Alive(runID string) bool {
 	return err == nil && now == start
 }
 
+// Prune removes the entries of runs that are no longer alive (killed runs
+// cannot unregister themselves).
+func (r RunRegistry) Prune() {
+	entries, err := os.ReadDir(r.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".pid"); ok && runIDPattern.MatchString(id) && !r.Alive(id) {
+			os.Remove(r.file(id))
+		}
+	}
+}
+
 // Owner is the ownership record an object carries where its type has room for
 // one: the metadata of a domain, the description of a secret.
 type Owner struct {

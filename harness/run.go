@@ -29,13 +29,15 @@ type Config struct {
 	CucumberPath string
 	Concurrency  int
 	StepTimeout  time.Duration
-	Keep         bool
-	FailOn       Level // failures at this level or stricter make the run fail
-	SuiteVersion string
-	Progress     io.Writer
-	Clock        func() time.Time
-	Registry     RunRegistry
-	RunID        string // empty: a new random one
+	// ScenarioTimeout bounds a whole scenario; zero means no bound beyond the steps'.
+	ScenarioTimeout time.Duration
+	Keep            bool
+	FailOn          Level // failures at this level or stricter make the run fail
+	SuiteVersion    string
+	Progress        io.Writer
+	Clock           func() time.Time
+	Registry        RunRegistry
+	RunID           string // empty: a new random one
 }
 
 // SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.
@@ -68,6 +70,7 @@ type runner struct {
 	live   map[*Tracker]bool
 	events *EventHub
 	owner  Owner
+	loss   *lossWatch
 }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
@@ -95,6 +98,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	if cfg.StepTimeout <= 0 {
 		return nil, setupErr("--step-timeout must be positive, got %s", cfg.StepTimeout)
+	}
+	if cfg.ScenarioTimeout < 0 {
+		return nil, setupErr("--scenario-timeout must not be negative, got %s", cfg.ScenarioTimeout)
 	}
 	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
 	if err != nil {
@@ -133,7 +139,14 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
 		live: map[*Tracker]bool{}, events: NewEventHub(conn), owner: NewOwner(runID, started)}
+	r.loss = watchLoss(conn)
 	closeErr := func() error {
+		if reason := r.loss.Reason(); reason != "" {
+			// Nothing can be deregistered or freed on a dead connection.
+			conn.Close()
+			return nil
+		}
+		r.loss.stop()
 		evErr := r.events.Close()
 		return errors.Join(evErr, DrainEvents(5*time.Second), CloseChecked(conn))
 	}
@@ -144,6 +157,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		conn.Close()
 		return nil, setupErr("sweeping stale ovacts objects: %v", err)
 	}
+	cfg.Registry.Prune()
 	for _, rm := range sw.Removed {
 		fmt.Fprintf(cfg.Progress, "sweep: removed stale %s\n", rm)
 	}
@@ -236,6 +250,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if rep.Interrupted {
 		rep.Properties = append(rep.Properties, reports.Property{Name: "interrupted", Value: "true"})
 	}
+	if reason := r.loss.Reason(); reason != "" {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "connection.lost", Value: reason})
+	}
 	for _, pp := range order {
 		if pp.outcome == nil {
 			o := r.baseOutcome(pp.p)
@@ -278,6 +295,7 @@ func countSkipped(pp []*plannedPickle) int {
 
 func (r *runner) abort(err error) error {
 	r.cleanupStragglers()
+	r.loss.stop()
 	r.events.Close()
 	r.conn.Close()
 	return err
@@ -380,7 +398,7 @@ func (r *runner) cleanupStragglers() {
 	r.live = map[*Tracker]bool{}
 	r.mu.Unlock()
 	for _, t := range ts {
-		if r.cfg.Keep {
+		if r.cfg.Keep || r.loss.Reason() != "" {
 			continue
 		}
 		if err := t.Cleanup(); err != nil {
@@ -417,12 +435,23 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn), Events: r.events,
 			seq: seq, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 		r.track(s.Tracker, true)
-		ctx = WithScenario(ctx, s)
 		if ctx.Err() != nil {
 			s.skip = &SkipError{Kind: SkipInterrupted, Reason: "the run was interrupted before this scenario started"}
-			return ctx, s.skip
+			return WithScenario(ctx, s), s.skip
 		}
-		return ctx, nil
+		// The scenario's context ends on a lost connection and on its own
+		// deadline, each with its cause, so a wait stops with the right words.
+		sctx, cancel := context.WithCancelCause(ctx)
+		stopLoss := context.AfterFunc(r.loss.ctx, func() { cancel(context.Cause(r.loss.ctx)) })
+		var cancelTimeout context.CancelFunc = func() {}
+		if d := r.cfg.ScenarioTimeout; d > 0 {
+			sctx, cancelTimeout = context.WithTimeoutCause(sctx, d, fmt.Errorf("the scenario timed out after %s", d))
+		}
+		s.release = func() { cancelTimeout(); stopLoss(); cancel(nil) }
+		if reason := r.loss.Reason(); reason != "" {
+			return WithScenario(sctx, s), fmt.Errorf("%w: %s", ErrConnectionLost, reason)
+		}
+		return WithScenario(sctx, s), nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		s := ScenarioFrom(ctx)
@@ -452,9 +481,13 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		if s == nil {
 			return ctx, nil
 		}
+		if s.release != nil {
+			defer s.release()
+		}
 		pp := r.byID[p.Id]
 		o := r.baseOutcome(pp.p)
 		o.Duration = r.cfg.Clock().Sub(s.started)
+		lost := r.loss.Reason()
 		switch {
 		case s.failStep != "" || (scErr != nil && !errors.Is(scErr, godog.ErrSkip)):
 			if s.failErr == nil {
@@ -473,8 +506,16 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		default:
 			o.Status = reports.Passed
 		}
+		if lost != "" && o.Status == reports.Failed && !strings.Contains(o.Reason, ErrConnectionLost.Error()) {
+			o.Reason = fmt.Sprintf("%s (%s): %s", ErrConnectionLost, lost, o.Reason)
+			o.SuiteError = false
+		}
 		var cleanupErr error
-		if r.cfg.Keep {
+		if lost != "" {
+			// Every call would fail: the objects stay for the sweep of the next
+			// run (or ovacts cleanup) once the stack is back.
+			r.track(s.Tracker, false)
+		} else if r.cfg.Keep {
 			for _, res := range s.Tracker.Pending() {
 				fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
 			}
@@ -484,10 +525,15 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		r.track(s.Tracker, false)
 		if cleanupErr != nil {
 			msg := "cleanup failed, objects may be left on the stack: " + DescribeError(cleanupErr)
+			suiteErr := true
+			if reason := r.loss.Reason(); reason != "" {
+				msg = fmt.Sprintf("%s (%s) during cleanup: the objects are left for the next sweep", ErrConnectionLost, reason)
+				suiteErr = false
+			}
 			if o.Status == reports.Failed {
 				o.Reason += "\n" + msg
 			} else {
-				o.Status, o.SuiteError, o.Reason, o.SkipKind = reports.Failed, true, msg, ""
+				o.Status, o.SuiteError, o.Reason, o.SkipKind = reports.Failed, suiteErr, msg, ""
 			}
 		}
 		r.mu.Lock()

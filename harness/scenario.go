@@ -26,6 +26,7 @@ type Scenario struct {
 	prefix      string
 	stepTimeout time.Duration
 	started     time.Time
+	release     func() // ends the scenario's context
 
 	// written by the hooks only
 	skip       *SkipError

@@ -126,7 +126,7 @@ func wrap(fn any) (any, error) {
 			return errResult(errors.New("internal: no scenario state in context"))
 		}
 		if ctx.Err() != nil {
-			return errResult(harness.Skip(harness.SkipInterrupted, "the run was interrupted"))
+			return errResult(ended(ctx))
 		}
 		sctx, cancel := context.WithTimeout(ctx, w.StepTimeout())
 		defer cancel()
@@ -173,8 +173,23 @@ func classify(w *world, ctx context.Context, err error) error {
 		}
 		return harness.Skip(harness.SkipUnsupported, "the stack does not support it (%s requirement): %s", w.Req.Level, harness.DescribeError(err))
 	}
-	if errors.Is(err, context.DeadlineExceeded) || (ctx.Err() == context.DeadlineExceeded && !errors.Is(err, godog.ErrSkip)) {
-		return fmt.Errorf("step timed out after %s: %w", w.StepTimeout(), err)
+	if ctx.Err() != nil && !errors.Is(err, godog.ErrSkip) {
+		// The step's deadline, the scenario's, a lost connection, or an interrupt.
+		if cause := context.Cause(ctx); cause == context.DeadlineExceeded {
+			return fmt.Errorf("step timed out after %s: %w", w.StepTimeout(), err)
+		} else if !errors.Is(cause, context.Canceled) {
+			return fmt.Errorf("%w (while: %v)", cause, err)
+		}
 	}
 	return err
+}
+
+// ended says why a step cannot start: an interrupt is a skip; a lost
+// connection or the scenario's deadline is a failure.
+func ended(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, context.Canceled) {
+		return harness.Skip(harness.SkipInterrupted, "the run was interrupted")
+	}
+	return cause
 }

@@ -116,6 +116,9 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 				return usage("%s", oneLine(err.Error()))
 			}
 			reports.WriteSummary(stdout, rep)
+			if reason := rep.Property("connection.lost"); reason != "" {
+				fmt.Fprintf(stdout, "The connection to the stack was lost (%s). Its objects stay until the stack is back;\nthen the next run's sweep, or ovacts cleanup --uri ..., removes them.\n", reason)
+			}
 			if cfg.JUnitPath != "" {
 				fmt.Fprintf(stdout, "JUnit report: %s\n", cfg.JUnitPath)
 			}
@@ -147,6 +150,7 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.StringVar(&cfg.CucumberPath, "cucumber", "", "write godog's Cucumber JSON to this file")
 	f.IntVar(&cfg.Concurrency, "concurrency", 1, "scenarios run at once")
 	f.DurationVar(&cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
+	f.DurationVar(&cfg.ScenarioTimeout, "scenario-timeout", 10*time.Minute, "longest a scenario may take (0: no bound beyond the steps')")
 	f.BoolVar(&cfg.Keep, "keep", false, "leave created objects on the stack for debugging (they are listed)")
 	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	return cmd
@@ -306,6 +310,7 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 			}
 			reg := harness.DefaultRunRegistry()
 			res, err := harness.Sweep(conn, reg.Alive)
+			reg.Prune()
 			closeErr := harness.CloseChecked(conn)
 			if err != nil {
 				return &exitError{code: 1, msg: oneLine(harness.DescribeError(err))}
