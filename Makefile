@@ -6,7 +6,7 @@ OUT   := out
 GOTESTSUM := $(GO) tool gotestsum --format testname
 export CGO_ENABLED := 1
 
-.PHONY: all setup packages build run test vet unit conformance docs check-docs bench clean
+.PHONY: all setup packages build run test vet unit fuzz docs check-docs bench clean
 
 all: build
 
@@ -27,8 +27,17 @@ run: build
 
 # Everything: vet, the catalogue check, unit tests, and the conformance runs on
 # test:///default and on the real libvirtd + QEMU stack of this machine.
-test: setup vet check-docs
+test: setup vet check-docs fuzz
 	$(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -tags realstack -count=1 ./...
+
+# Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=5m).
+FUZZTIME ?= 3s
+FUZZ_TARGETS := FuzzParseTagExpr FuzzLoadFeature FuzzRedactURI FuzzParseOwner
+fuzz: packages
+	@for f in $(FUZZ_TARGETS); do \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness >/dev/null || { echo "fuzz $$f failed:"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness; exit 1; }; \
+	  echo "fuzz $$f: ok ($(FUZZTIME))"; \
+	done
 
 vet: packages
 	$(GO) vet ./...

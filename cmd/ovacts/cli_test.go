@@ -63,6 +63,10 @@ func writeFile(t *testing.T, name, body string) string {
 func TestBadInputsExit2WithOneLine(t *testing.T) {
 	malformed := writeFile(t, "bad.feature", "Feature: Bad\n  Scenario: S\n    Given x\n  Examples oops\n")
 	untagged := writeFile(t, "untagged.feature", "Feature: Untagged\n  Scenario: S\n    Given x\n")
+	needs := writeFile(t, "needs.feature", "Feature: N\n  @req:VND-001 @must @needs:warp\n  Scenario: S\n    Given x\n")
+	clash := writeFile(t, "clash.feature", "Feature: C\n  @req:CONN-001 @must\n  Scenario: S\n    Given x\n")
+	binary := writeFile(t, "binary.feature", "\x00\x01\x02 not gherkin \xff\xfe")
+	dir := t.TempDir()
 	cases := []struct {
 		name string
 		args []string
@@ -87,6 +91,23 @@ func TestBadInputsExit2WithOneLine(t *testing.T) {
 		{"list unknown profile", []string{"list", "--profile", "gold"}, `unknown profile "gold"`},
 		{"list bad format", []string{"list", "--format", "yaml"}, `--format must be text, json or markdown`},
 		{"cleanup bad URI", []string{"cleanup", "--uri", "bogus://nowhere"}, `cannot connect to bogus://nowhere`},
+		{"empty URI", []string{"run", "--uri", ""}, `cannot connect to : empty URI`},
+		{"unreachable host", []string{"run", "--uri", "qemu+tcp://127.0.0.1:1/system"}, `cannot connect to qemu+tcp://127.0.0.1:1/system: VIR_ERR_SYSTEM_ERROR`},
+		{"unreachable ssh host", []string{"run", "--uri", "qemu+ssh://root@127.0.0.1:1/system"}, `cannot connect to qemu+ssh://root@127.0.0.1:1/system`},
+		{"unknown need", []string{"run", "--features", needs}, `needs.feature:3: unknown capability @needs:warp`},
+		{"requirement clash", []string{"run", "--features", clash}, `clash.feature:3: requirement CONN-001 already defined at features/connection/connection.feature`},
+		{"binary feature file", []string{"run", "--features", binary}, `binary.feature`},
+		{"junit is a directory", []string{"run", "--junit", dir}, `report path ` + dir + ` is not writable`},
+		{"unwritable cucumber", []string{"run", "--cucumber", "/proc/ovacts/c.json"}, `report path /proc/ovacts/c.json`},
+		{"dangling not", []string{"run", "--tags", "not"}, `tag expression "not": unexpected end`},
+		{"negative concurrency", []string{"run", "--concurrency", "-3"}, `--concurrency must be at least 1, got -3`},
+		{"zero step timeout", []string{"run", "--step-timeout", "0s"}, `--step-timeout must be positive`},
+		{"negative scenario timeout", []string{"run", "--scenario-timeout", "-1s"}, `--scenario-timeout must not be negative`},
+		{"empty profile", []string{"run", "--profile", ""}, `unknown profile ""`},
+		{"list malformed tags", []string{"list", "--tags", "(@core"}, `missing ')'`},
+		{"list missing features", []string{"list", "--features", "/nonexistent/ovacts"}, `cannot read features`},
+		{"cleanup extra argument", []string{"cleanup", "now"}, `unknown command "now"`},
+		{"version unknown flag", []string{"version", "--bogus"}, `unknown flag: --bogus`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

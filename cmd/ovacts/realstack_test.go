@@ -27,6 +27,9 @@ type foreign struct {
 	runner string // transient, running
 	net    string
 	pool   string
+	vol    string // a volume in the foreign pool
+	filter string
+	secret string // UUID
 	dir    string // the pool's directory, removed after the pool
 	stale  string // an ovacts object of a run that no longer exists
 }
@@ -64,7 +67,27 @@ func (f *foreign) snapshot(t *testing.T) map[string]string {
 		t.Fatalf("foreign pool: %v", err)
 	}
 	out["pool"], _ = p.GetXMLDesc(0)
+	v, err := p.LookupStorageVolByName(f.vol)
+	if err != nil {
+		t.Fatalf("foreign volume: %v", err)
+	}
+	out["volume"], _ = v.GetXMLDesc(0)
+	v.Free()
 	p.Free()
+	nf, err := f.conn.LookupNWFilterByName(f.filter)
+	if err != nil {
+		t.Fatalf("foreign filter: %v", err)
+	}
+	out["nwfilter"], _ = nf.GetXMLDesc(0)
+	nf.Free()
+	sec, err := f.conn.LookupSecretByUUIDString(f.secret)
+	if err != nil {
+		t.Fatalf("foreign secret: %v", err)
+	}
+	out["secret"], _ = sec.GetXMLDesc(0)
+	val, err := sec.GetValue(0)
+	out["secret value"] = fmt.Sprintf("%x %v", val, err)
+	sec.Free()
 	return out
 }
 
@@ -76,10 +99,14 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 	t.Helper()
 	tag := harness.NewRunID()[:6]
 	f := &foreign{conn: conn, domain: "foreign-" + tag, runner: "foreign-run-" + tag, net: "foreign-" + tag,
-		pool: "foreign-" + tag, stale: "ovacts-deadbeef-s1-stale-" + tag}
+		pool: "foreign-" + tag, vol: "foreign-" + tag + ".img", filter: "foreign-" + tag, stale: "ovacts-deadbeef-s1-stale-" + tag}
 	t.Cleanup(func() {
 		for _, r := range []harness.Resource{{Kind: harness.KindDomain, Name: f.runner}, {Kind: harness.KindDomain, Name: f.domain},
-			{Kind: harness.KindDomain, Name: f.stale}, {Kind: harness.KindNetwork, Name: f.net}, {Kind: harness.KindPool, Name: f.pool}} {
+			{Kind: harness.KindDomain, Name: f.stale}, {Kind: harness.KindNetwork, Name: f.net}, {Kind: harness.KindPool, Name: f.pool},
+			{Kind: harness.KindNWFilter, Name: f.filter}, {Kind: harness.KindSecret, Name: f.secret}} {
+			if r.Name == "" {
+				continue
+			}
 			if err := harness.Remove(conn, r); err != nil {
 				t.Errorf("removing the test's own foreign %s: %v", r, err)
 			}
@@ -118,7 +145,28 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 	if err := p.Create(0); err != nil {
 		t.Fatal(err)
 	}
+	v, err := p.StorageVolCreateXML(fmt.Sprintf(`<volume><name>%s</name><capacity unit='MiB'>1</capacity></volume>`, f.vol), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Free()
 	p.Free()
+	nf, err := conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'><rule action='drop' direction='in' priority='400'><all/></rule></filter>`, f.filter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf.Free()
+	sec, err := conn.SecretDefineXML(fmt.Sprintf(`<secret ephemeral='no' private='no'><description>not ovacts</description><usage type='ceph'><name>foreign-%s</name></usage></secret>`, tag), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.secret, err = sec.GetUUIDString(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sec.SetValue([]byte("foreign value"), 0); err != nil {
+		t.Fatal(err)
+	}
+	sec.Free()
 	return f
 }
 
