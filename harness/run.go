@@ -154,8 +154,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
 	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
 	if err != nil {
-		conn.Close()
-		return nil, setupErr("sweeping stale ovacts objects: %v", err)
+		return nil, r.abort(setupErr("sweeping stale ovacts objects: %v", err))
 	}
 	cfg.Registry.Prune()
 	for _, rm := range sw.Removed {
@@ -175,8 +174,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix, r.owner)
 	if err != nil {
 		probeTracker.Cleanup()
-		conn.Close()
-		return nil, &SetupError{Err: err}
+		return nil, r.abort(&SetupError{Err: err})
 	}
 	r.caps = caps
 	fmt.Fprintf(cfg.Progress, "stack: %s, libvirt %s (client %s), hypervisor %s, %s host, domains of type %s (offered: %s)\n",

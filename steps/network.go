@@ -14,13 +14,22 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
-// subnet gives each network of a run its own /24 in 10.213.0.0/16, a range
-// chosen to be rare on real hosts; libvirt refuses a subnet already routed.
+// subnet gives each network its own /24 among the 12,800 in 10.200.0.0 to
+// 10.249.255.0, picked by hashing its name and how many tries it took: libvirt
+// refuses a subnet that is already routed (by another run's network, or the host).
 func (w *world) subnet(logical string) string {
 	h := fnv.New32a()
-	h.Write([]byte(w.Name(logical)))
-	return fmt.Sprintf("10.213.%d", h.Sum32()%250+1)
+	fmt.Fprintf(h, "%s/%d", w.Name(logical), w.subnetTries[logical])
+	n := h.Sum32() % 12800
+	return fmt.Sprintf("10.%d.%d", 200+n/256, n%256)
 }
+
+// subnetTaken reports libvirt's refusal of a subnet that is already in use.
+func subnetTaken(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "already in use by interface")
+}
+
+const maxSubnetTries = 8
 
 func (w *world) networkDoc(logical, mode string) *libvirtxml.Network {
 	sn := w.subnet(logical)
@@ -43,23 +52,36 @@ func (w *world) withNetwork(logical string, fn func(n *libvirt.Network) error) e
 }
 
 func (w *world) addNetwork(logical, mode string, transient bool) error {
-	doc := w.networkDoc(logical, mode)
-	x, err := doc.Marshal()
-	if err != nil {
-		return err
-	}
+	var x string
 	var n *libvirt.Network
-	if transient {
-		n, err = w.Conn.NetworkCreateXML(x)
-	} else {
-		n, err = w.Conn.NetworkDefineXML(x)
+	var err error
+	for try := 0; ; try++ {
+		if x, err = w.networkDoc(logical, mode).Marshal(); err != nil {
+			return err
+		}
+		if !transient {
+			n, err = w.Conn.NetworkDefineXML(x)
+			break
+		}
+		if n, err = w.Conn.NetworkCreateXML(x); !subnetTaken(err) || try == maxSubnetTries {
+			break
+		}
+		w.nextSubnet(logical)
 	}
 	if err != nil {
 		return fmt.Errorf("creating %s network %q: %w", mode, logical, err)
 	}
 	w.Tracker.Add(harness.Resource{Kind: harness.KindNetwork, Name: w.Name(logical)})
 	w.remember(&w.sentNetXML, logical, x)
+	w.remember(&w.netModes, logical, mode)
 	return n.Free()
+}
+
+func (w *world) nextSubnet(logical string) {
+	if w.subnetTries == nil {
+		w.subnetTries = map[string]int{}
+	}
+	w.subnetTries[logical]++
 }
 
 func (w *world) networkXML(logical string, flags libvirt.NetworkXMLFlags) (*libvirtxml.Network, error) {
@@ -77,7 +99,30 @@ func (w *world) networkXML(logical string, flags libvirt.NetworkXMLFlags) (*libv
 // startNetwork starts a network and notes its bridge, which must be gone after it stops.
 func (w *world) startNetwork(logical string) error {
 	return w.withNetwork(logical, func(n *libvirt.Network) error {
-		if err := n.Create(); err != nil {
+		err := n.Create()
+		for try := 0; subnetTaken(err) && try < maxSubnetTries; try++ {
+			// Move the definition to the next candidate subnet and start again.
+			w.nextSubnet(logical)
+			x, merr := w.networkDoc(logical, w.netModes[logical]).Marshal()
+			if merr != nil {
+				return merr
+			}
+			if u, derr := n.GetUUIDString(); derr == nil {
+				doc := w.networkDoc(logical, w.netModes[logical])
+				doc.UUID = u
+				if x, merr = doc.Marshal(); merr != nil {
+					return merr
+				}
+			}
+			m, derr := w.Conn.NetworkDefineXML(x)
+			if derr != nil {
+				return fmt.Errorf("moving network %q to another subnet: %w", logical, derr)
+			}
+			m.Free()
+			w.remember(&w.sentNetXML, logical, x)
+			err = n.Create()
+		}
+		if err != nil {
 			return fmt.Errorf("starting network %q: %w", logical, err)
 		}
 		// Best effort: drivers that make no host bridge (the test driver) have

@@ -90,22 +90,15 @@ func (s *started) wait() int {
 // assertClean fails unless the stack holds no ovacts object and the host no ovacts file.
 func assertClean(t *testing.T, when string) {
 	t.Helper()
-	conn, err := harness.Open(realURI)
-	if err != nil {
-		t.Fatalf("%s: %v", when, err)
-	}
-	defer harness.CloseChecked(conn)
-	left, err := harness.Owned(conn)
-	if err != nil {
-		t.Fatalf("%s: %v", when, err)
-	}
+	left := owned(t)
 	files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*")
 	if len(left) > 0 || len(files) > 0 {
 		t.Fatalf("%s: left behind %v %v", when, left, files)
 	}
 }
 
-func ownedCount(t *testing.T) int {
+// owned lists the ovacts objects on the real stack.
+func owned(t *testing.T) []harness.Resource {
 	t.Helper()
 	conn, err := harness.Open(realURI)
 	if err != nil {
@@ -116,7 +109,7 @@ func ownedCount(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(left)
+	return left
 }
 
 func cleanup(t *testing.T, stateDir string) {
@@ -192,7 +185,7 @@ func TestRealStackKilledRunsAreCleanedUp(t *testing.T) {
 				t.Errorf("second SIGINT: exit %d, stderr %q", code, r.stderr.String())
 			}
 			// The kill landed inside a scenario: its objects are there to clean up.
-			if n := ownedCount(t); n == 0 {
+			if n := len(owned(t)); n == 0 {
 				t.Fatalf("%s left nothing to clean up: the test did not hit a scenario", how)
 			} else {
 				t.Logf("%s left %d ovacts objects", how, n)
