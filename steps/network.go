@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,9 +32,20 @@ func subnetTaken(err error) bool {
 
 const maxSubnetTries = 8
 
+// bridgeName names a network's bridge after the network's unique name: libvirt's
+// own choice (the first free virbrN) races when networks start concurrently
+// ("error creating bridge interface virbr1: File exists"). "ov" and 7 base-36
+// digits fit the 15 characters a Linux interface name may have.
+func (w *world) bridgeName(logical string) string {
+	h := fnv.New64a()
+	h.Write([]byte(w.Name(logical)))
+	d := strconv.FormatUint(h.Sum64()%78364164096, 36) // 36^7
+	return "ov" + strings.Repeat("0", 7-len(d)) + d
+}
+
 func (w *world) networkDoc(logical, mode string) *libvirtxml.Network {
 	sn := w.subnet(logical)
-	n := &libvirtxml.Network{Name: w.Name(logical),
+	n := &libvirtxml.Network{Name: w.Name(logical), Bridge: &libvirtxml.NetworkBridge{Name: w.bridgeName(logical)},
 		IPs: []libvirtxml.NetworkIP{{Address: sn + ".1", Netmask: "255.255.255.0",
 			DHCP: &libvirtxml.NetworkDHCP{Ranges: []libvirtxml.NetworkDHCPRange{{Start: sn + ".100", End: sn + ".199"}}}}}}
 	if mode == "NAT" {

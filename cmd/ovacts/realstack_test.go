@@ -170,7 +170,8 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 	return f
 }
 
-// The feature suite on the real stack, twice, with foreign objects around it:
+// The feature suite on the real stack, twice (serially, then four scenarios at
+// a time), with foreign objects around it:
 // every scenario passes (SHOULD included), nothing of ovacts is left, the dead
 // run's object is swept, and every foreign object is byte-identical.
 func TestRealStack(t *testing.T) {
@@ -187,9 +188,11 @@ func TestRealStack(t *testing.T) {
 	before := f.snapshot(t)
 	full := list(t, "--profile", "full")
 
-	for i := 1; i <= 2; i++ {
+	// The second run goes four scenarios at a time: state lives in each scenario.
+	for i, concurrency := range []string{"1", "4"} {
+		i := i + 1
 		junit := filepath.Join(t.TempDir(), "junit.xml")
-		r := ovacts(t, "run", "--uri", realURI, "--profile", "full", "--fail-on", "should", "--junit", junit)
+		r := ovacts(t, "run", "--uri", realURI, "--profile", "full", "--fail-on", "should", "--junit", junit, "--concurrency", concurrency)
 		if r.code != 0 {
 			t.Fatalf("run %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
 		}
