@@ -34,10 +34,15 @@ type Resource struct {
 }
 
 func (r Resource) String() string {
-	if r.Parent != "" {
-		return fmt.Sprintf("%s %s/%s", r.Kind, r.Parent, r.Name)
+	switch {
+	case r.Parent == "":
+		return fmt.Sprintf("%s %s", r.Kind, r.Name)
+	case r.Kind == KindPool:
+		return fmt.Sprintf("%s %s (%s)", r.Kind, r.Name, r.Parent)
+	case r.Kind == KindSecret:
+		return fmt.Sprintf("%s %s (usage %s)", r.Kind, r.Name, r.Parent)
 	}
-	return fmt.Sprintf("%s %s", r.Kind, r.Name)
+	return fmt.Sprintf("%s %s/%s", r.Kind, r.Parent, r.Name)
 }
 
 // Tracker records every object created with success and removes them in

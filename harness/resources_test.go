@@ -289,3 +289,16 @@ func TestRegistryIgnoresAReusedPID(t *testing.T) {
 		t.Fatal("a run whose pid was reused by another process counts as alive")
 	}
 }
+
+func TestResourceString(t *testing.T) {
+	for r, want := range map[Resource]string{
+		{Kind: KindDomain, Name: "ovacts-a-s1-vm"}:                               "domain ovacts-a-s1-vm",
+		{Kind: KindVolume, Name: "v", Parent: "ovacts-a-s1-p"}:                   "volume ovacts-a-s1-p/v",
+		{Kind: KindPool, Name: "ovacts-a-s1-p", Parent: "/images/ovacts-a-s1-p"}: "pool ovacts-a-s1-p (/images/ovacts-a-s1-p)",
+		{Kind: KindSecret, Name: "uuid", Parent: "ovacts-a-s1-s"}:                "secret uuid (usage ovacts-a-s1-s)",
+	} {
+		if got := r.String(); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -271,3 +271,16 @@ func TestReadmeVendorExampleRuns(t *testing.T) {
 		t.Fatalf("README example: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// --keep leaves the created objects and says so, loudly and by name.
+func TestKeepSaysWhatItLeaves(t *testing.T) {
+	r := ovacts(t, "run", "--keep", "--profile", "full", "--tags", "@req:DOM-002 or @req:STOR-005")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"KEEP: left domain ovacts-", "KEEP: left volume ovacts-", "KEEP: left pool ovacts-", "WARNING: --keep left every object"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
