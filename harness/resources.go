@@ -246,7 +246,7 @@ func removePool(conn *libvirt.Connect, name, dir string) error {
 		// Undefined (or a stopped transient pool) but its directory may remain:
 		// define it again just long enough to delete what is left.
 		p, err = conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
-			xmlEscape(name), xmlEscape(dir)), 0)
+			XMLEscape(name), XMLEscape(dir)), 0)
 	}
 	if err != nil {
 		return err
@@ -293,7 +293,8 @@ func removePool(conn *libvirt.Connect, name, dir string) error {
 	return errors.Join(errs...)
 }
 
-func xmlEscape(s string) string {
+// XMLEscape escapes text for an XML attribute or element written by hand.
+func XMLEscape(s string) string {
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(s))
 	return b.String()

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -157,18 +156,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, r.abort(setupErr("sweeping stale ovacts objects: %v", err))
 	}
 	cfg.Registry.Prune()
-	for _, rm := range sw.Removed {
-		fmt.Fprintf(cfg.Progress, "sweep: removed stale %s\n", rm)
-	}
-	for _, e := range sw.Errors {
-		fmt.Fprintf(cfg.Progress, "sweep: %v\n", e)
-	}
-	if len(sw.Kept) > 0 {
-		fmt.Fprintf(cfg.Progress, "sweep: %d object(s) of another live run left alone\n", len(sw.Kept))
-	}
-	if len(sw.OtherHost) > 0 {
-		fmt.Fprintf(cfg.Progress, "sweep: %d object(s) owned by runs on other hosts left alone\n", len(sw.OtherHost))
-	}
+	printSweep(cfg.Progress, sw)
 
 	probeTracker := NewTracker(conn)
 	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix, r.owner)
@@ -183,15 +171,45 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		fmt.Fprintf(cfg.Progress, "stack: %s\n", caps.KVMNote)
 	}
 
-	// Decide before the run: scenarios whose needs the stack lacks are skipped
-	// with the reason, and godog is handed only the rest.
-	runExpr := sel
-	var missing []string
-	for need := range caps.Missing {
-		missing = append(missing, need)
+	order, runExpr := r.plan(pickles, sel)
+	r.total = len(order)
+	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
+		len(order), cfg.Profile, tagNote(cfg.Tags), countSkipped(order))
+	for _, pp := range order {
+		if !pp.run {
+			r.printProgress(*pp.outcome)
+		}
 	}
-	sort.Strings(missing)
-	for _, need := range missing {
+
+	if filter, any, err := runExpr.GodogFilter(); err != nil {
+		return nil, r.abort(&SetupError{Err: err})
+	} else if any {
+		if err := r.runGodog(ctx, suite, filter, init); err != nil {
+			return nil, r.abort(err)
+		}
+	}
+
+	// Whatever a hook could not clean (a crash in a hook, an interrupt) goes now.
+	r.cleanupStragglers()
+
+	rep := r.report(ctx, order, runID, started)
+	if err := closeErr(); err != nil {
+		return rep, fmt.Errorf("after the run: %w", err)
+	}
+	if cfg.JUnitPath != "" {
+		if err := writeFile(cfg.JUnitPath, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
+			return rep, setupErr("writing JUnit: %v", err)
+		}
+	}
+	return rep, nil
+}
+
+// plan decides before the run: scenarios whose needs the stack lacks get a
+// skip with the reason now, and the expression that selects the rest (for godog).
+func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagExpr) {
+	caps := r.caps
+	runExpr := sel
+	for _, need := range sortedKeys(caps.Missing) {
 		not, _ := ParseTagExpr("not @needs:" + need)
 		runExpr = runExpr.And(not)
 	}
@@ -213,26 +231,13 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		r.byID[p.ID] = pp
 		order = append(order, pp)
 	}
-	r.total = len(order)
-	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
-		len(order), cfg.Profile, tagNote(cfg.Tags), countSkipped(order))
-	for _, pp := range order {
-		if !pp.run {
-			r.printProgress(*pp.outcome)
-		}
-	}
+	return order, runExpr
+}
 
-	if filter, any, err := runExpr.GodogFilter(); err != nil {
-		return nil, r.abort(&SetupError{Err: err})
-	} else if any {
-		if err := r.runGodog(ctx, suite, filter, init); err != nil {
-			return nil, r.abort(err)
-		}
-	}
-
-	// Whatever a hook could not clean (a crash in a hook, an interrupt) goes now.
-	r.cleanupStragglers()
-
+// report assembles the run's report, in plan order. A selected scenario with
+// no outcome was cut short by an interrupt, or is an internal error.
+func (r *runner) report(ctx context.Context, order []*plannedPickle, runID string, started time.Time) *reports.Report {
+	cfg, caps := r.cfg, r.caps
 	rep := &reports.Report{Suite: "ovacts", Started: started, Duration: cfg.Clock().Sub(started), Interrupted: ctx.Err() != nil}
 	rep.Properties = append(rep.Properties, reports.Property{Name: "hostname", Value: caps.Hostname})
 	for _, kv := range caps.Properties() {
@@ -263,15 +268,23 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		}
 		rep.Outcomes = append(rep.Outcomes, *pp.outcome)
 	}
-	if err := closeErr(); err != nil {
-		return rep, fmt.Errorf("after the run: %w", err)
+	return rep
+}
+
+func printSweep(w io.Writer, sw SweepResult) {
+	for _, rm := range sw.Removed {
+		fmt.Fprintf(w, "sweep: removed stale %s\n", rm)
 	}
-	if cfg.JUnitPath != "" {
-		if err := writeFile(cfg.JUnitPath, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
-			return rep, setupErr("writing JUnit: %v", err)
-		}
+	for _, e := range sw.Errors {
+		fmt.Fprintf(w, "sweep: %v\n", e)
 	}
-	return rep, nil
+	if len(sw.Kept) > 0 {
+		fmt.Fprintf(w, "sweep: %d object(s) of another live run left alone\n", len(sw.Kept))
+	}
+	if len(sw.OtherHost) > 0 {
+		fmt.Fprintf(w, "sweep: %d object(s) owned by runs on other hosts left alone\n", len(sw.OtherHost))
+	}
+
 }
 
 func tagNote(tags string) string {

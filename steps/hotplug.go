@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 )
@@ -48,7 +49,7 @@ func (w *world) deviceXML(kind string) (string, error) {
 		w.hotDisk = p
 	}
 	return fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><target dev='%s' bus='scsi'/></disk>`,
-		xmlEscape(w.hotDisk), hotDiskTarget), nil
+		harness.XMLEscape(w.hotDisk), hotDiskTarget), nil
 }
 
 func xmlEscape(s string) string {

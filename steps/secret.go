@@ -16,7 +16,7 @@ import (
 
 func (w *world) secretXML(logical, visibility string) string {
 	return fmt.Sprintf(`<secret ephemeral='no' private='%s'><description>ovacts conformance test secret; %s</description><usage type='ceph'><name>%s</name></usage></secret>`,
-		map[string]string{"private": "yes", "public": "no"}[visibility], xmlEscape(w.Owner().Text()), w.Name(logical))
+		map[string]string{"private": "yes", "public": "no"}[visibility], harness.XMLEscape(w.Owner().Text()), w.Name(logical))
 }
 
 func (w *world) withSecret(logical string, fn func(s *libvirt.Secret) error) error {
