@@ -210,7 +210,7 @@ func registerConnection(r *Registry) {
 		return nil
 	})
 	r.Step(`^the domain capabilities parse and match the probed domain type and architecture$`, func(ctx context.Context) error {
-		dc, err := W(ctx).domainCaps()
+		dc, err := W(ctx).domainCaps("")
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func registerConnection(r *Registry) {
 		return nil
 	})
 	r.Step(`^the domain capabilities report a positive maximum vCPU count$`, func(ctx context.Context) error {
-		dc, err := W(ctx).domainCaps()
+		dc, err := W(ctx).domainCaps("")
 		if err != nil {
 			return err
 		}
@@ -284,8 +284,12 @@ func registerConnection(r *Registry) {
 	})
 }
 
-func (w *world) domainCaps() (*libvirtxml.DomainCaps, error) {
-	x, err := w.Conn.GetDomainCapabilities("", w.Caps.GuestArch, "", w.Caps.DomainType, 0)
+// domainCaps reads the domain capabilities for a domain type (the probed one when "").
+func (w *world) domainCaps(virttype string) (*libvirtxml.DomainCaps, error) {
+	if virttype == "" {
+		virttype = w.Caps.DomainType
+	}
+	x, err := w.Conn.GetDomainCapabilities("", w.Caps.GuestArch, "", virttype, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ var areas = []func(*Registry){
 	registerSnapshot,
 	registerSave,
 	registerStats,
+	registerKVM,
 }
 
 // Def is one step definition.
