@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -241,12 +242,9 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 	for _, r := range reqByID {
 		s.Requirements = append(s.Requirements, r)
 	}
-	sort.Slice(s.Requirements, func(i, j int) bool { return reqLess(s.Requirements[i].ID, s.Requirements[j].ID) })
+	sort.Slice(s.Requirements, func(i, j int) bool { return s.Requirements[i].ID < s.Requirements[j].ID })
 	return s, nil
 }
-
-// reqLess orders "DOM-002" before "DOM-010" and areas alphabetically.
-func reqLess(a, b string) bool { return a < b }
 
 func exampleRowLines(doc *messages.GherkinDocument) map[string]int {
 	out := map[string]int{}
@@ -409,7 +407,7 @@ func (s *Suite) Select(expr *TagExpr) (reqs []*Requirement, pickles []*Pickle) {
 			}
 		}
 	}
-	sort.Slice(reqs, func(i, j int) bool { return reqLess(reqs[i].ID, reqs[j].ID) })
+	sort.Slice(reqs, func(i, j int) bool { return reqs[i].ID < reqs[j].ID })
 	return reqs, pickles
 }
 
@@ -424,19 +422,10 @@ func (s *Suite) UnknownTags(expr *TagExpr) []string {
 	}
 	var out []string
 	for _, t := range expr.names {
-		if !have[t] && !contains(out, t) {
+		if !have[t] && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -147,7 +148,7 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	}
 
 	c.DomainType = c.DomainTypes[0]
-	if offered(c.DomainTypes, "kvm") {
+	if slices.Contains(c.DomainTypes, "kvm") {
 		// Offered is not usable: start a domain with no OS to find out.
 		name := prefix + "probe-kvm"
 		err := tryStart(conn, tracker, owner, name, fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "kvm", Arch: c.GuestArch})
@@ -160,7 +161,7 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	} else {
 		c.Missing["kvm"] = fmt.Sprintf("the stack offers no kvm domain type (offers %s)", strings.Join(c.DomainTypes, ", "))
 	}
-	if !c.KVMUsable && offered(c.DomainTypes, "qemu") {
+	if !c.KVMUsable && slices.Contains(c.DomainTypes, "qemu") {
 		c.DomainType = "qemu"
 	}
 
@@ -205,15 +206,6 @@ func notLocal(uri string) string {
 	return "the stack runs on " + u.Hostname() + ", not on this host"
 }
 
-func offered(types []string, t string) bool {
-	for _, x := range types {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
 // guestTypes picks the hvm guest arch (the host's when offered) and its domain types.
 func guestTypes(caps *libvirtxml.Caps, hostArch string) (string, []string) {
 	byArch := map[string][]string{}
@@ -226,7 +218,7 @@ func guestTypes(caps *libvirtxml.Caps, hostArch string) (string, []string) {
 			arches = append(arches, g.Arch.Name)
 		}
 		for _, d := range g.Arch.Domains {
-			if !offered(byArch[g.Arch.Name], d.Type) {
+			if !slices.Contains(byArch[g.Arch.Name], d.Type) {
 				byArch[g.Arch.Name] = append(byArch[g.Arch.Name], d.Type)
 			}
 		}

@@ -205,36 +205,23 @@ func removeDomain(conn *libvirt.Connect, name string) error {
 	return err
 }
 
-// stoppable is what networks and pools share: removal is stop, then undefine.
-type stoppable interface {
-	IsActive() (bool, error)
-	Destroy() error
-	IsPersistent() (bool, error)
-	Undefine() error
-	Free() error
-}
-
-func stopAndUndefine(o stoppable, lookupErr error) error {
-	if lookupErr != nil {
-		return lookupErr
+func removeNetwork(conn *libvirt.Connect, name string) error {
+	n, err := conn.LookupNetworkByName(name)
+	if err != nil {
+		return err
 	}
-	defer o.Free()
-	if active, err := o.IsActive(); err != nil {
+	defer n.Free()
+	if active, err := n.IsActive(); err != nil {
 		return err
 	} else if active {
-		if err := o.Destroy(); err != nil && !notRunning(err) {
+		if err := n.Destroy(); err != nil && !notRunning(err) {
 			return err
 		}
 	}
-	if persistent, err := o.IsPersistent(); err != nil || !persistent {
+	if persistent, err := n.IsPersistent(); err != nil || !persistent {
 		return err
 	}
-	return o.Undefine()
-}
-
-func removeNetwork(conn *libvirt.Connect, name string) error {
-	n, err := conn.LookupNetworkByName(name)
-	return stopAndUndefine(n, err)
+	return n.Undefine()
 }
 
 // removePool removes a pool the suite owns with everything in it: its volumes

@@ -114,17 +114,17 @@ func (w *world) startNetwork(logical string) error {
 		err := n.Create()
 		for try := 0; subnetTaken(err) && try < maxSubnetTries; try++ {
 			// Move the definition to the next candidate subnet and start again.
+			// Same UUID, so the define updates this network rather than making another.
 			w.nextSubnet(logical)
-			x, merr := w.networkDoc(logical, w.netModes[logical]).Marshal()
+			doc := w.networkDoc(logical, w.netModes[logical])
+			u, uerr := n.GetUUIDString()
+			if uerr != nil {
+				return uerr
+			}
+			doc.UUID = u
+			x, merr := doc.Marshal()
 			if merr != nil {
 				return merr
-			}
-			if u, derr := n.GetUUIDString(); derr == nil {
-				doc := w.networkDoc(logical, w.netModes[logical])
-				doc.UUID = u
-				if x, merr = doc.Marshal(); merr != nil {
-					return merr
-				}
 			}
 			m, derr := w.Conn.NetworkDefineXML(x)
 			if derr != nil {

@@ -42,7 +42,6 @@ var areas = []func(*Registry){
 type Def struct {
 	Pattern string
 	Re      *regexp.Regexp
-	Fn      any    // the handler as written
 	Where   string // file:line of the registration, for lint messages
 	wrapped any
 }
@@ -73,7 +72,7 @@ func (r *Registry) Step(pattern string, fn any) {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Fn: fn, Where: where, wrapped: w})
+	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, wrapped: w})
 }
 
 var build = sync.OnceValues(func() ([]*Def, error) {
@@ -122,7 +121,7 @@ func wrap(fn any) (any, error) {
 	}
 	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
 		ctx := in[0].Interface().(context.Context)
-		w := worldFrom(ctx)
+		w := W(ctx)
 		if w == nil {
 			return errResult(errors.New("internal: no scenario state in context"))
 		}

@@ -335,19 +335,33 @@ func registerStorage(r *Registry) {
 	r.Step(`^I clone volume "([^"]*)" in pool "([^"]*)" as "([^"]*)"$`, func(ctx context.Context, vol, pool, clone string) error {
 		w := W(ctx)
 		return w.withVolume(vol, pool, func(v *libvirt.StorageVol) error {
-			doc, err := w.volumeDoc(vol, pool)
+			src, err := v.GetXMLDesc(0)
 			if err != nil {
 				return err
 			}
-			x := volumeXML(w.Name(clone), doc.Target.Format.Type, int(doc.Capacity.Value/mib), "")
-			return w.withPool(pool, func(p *libvirt.StoragePool) error {
-				c, err := p.StorageVolCreateXMLFrom(x, v, 0)
-				if err != nil {
-					return fmt.Errorf("cloning %q: %w", vol, err)
-				}
-				w.Tracker.Add(harness.Resource{Kind: harness.KindVolume, Name: w.Name(clone), Parent: w.Name(pool)})
-				return c.Free()
-			})
+			var doc libvirtxml.StorageVolume
+			if err := doc.Unmarshal(src); err != nil {
+				return err
+			}
+			format := "raw"
+			if doc.Target != nil && doc.Target.Format != nil {
+				format = doc.Target.Format.Type
+			}
+			info, err := v.GetInfo()
+			if err != nil {
+				return err
+			}
+			p, err := v.LookupPoolByVolume()
+			if err != nil {
+				return err
+			}
+			defer p.Free()
+			c, err := p.StorageVolCreateXMLFrom(volumeXML(w.Name(clone), format, int(info.Capacity/mib), ""), v, 0)
+			if err != nil {
+				return fmt.Errorf("cloning %q: %w", vol, err)
+			}
+			w.Tracker.Add(harness.Resource{Kind: harness.KindVolume, Name: w.Name(clone), Parent: w.Name(pool)})
+			return c.Free()
 		})
 	})
 	r.Step(`^I upload (\d+) KiB of random data to volume "([^"]*)" in pool "([^"]*)"$`, func(ctx context.Context, kib int, vol, pool string) error {

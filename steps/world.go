@@ -44,14 +44,12 @@ func withWorld(ctx context.Context, w *world) context.Context {
 	return context.WithValue(ctx, worldKey{}, w)
 }
 
-func worldFrom(ctx context.Context) *world {
+// W returns the world of a step's context, or nil. Handlers are only ever
+// called through the registry's wrapper, which has checked it is there.
+func W(ctx context.Context) *world {
 	w, _ := ctx.Value(worldKey{}).(*world)
 	return w
 }
-
-// W returns the world of a step's context. Handlers are only ever called through
-// the registry's wrapper, which has checked it is there.
-func W(ctx context.Context) *world { return worldFrom(ctx) }
 
 func (w *world) remember(m *map[string]string, k, v string) {
 	if *m == nil {
