@@ -34,8 +34,10 @@ test: setup vet check-docs fuzz
 FUZZTIME ?= 3s
 FUZZ_TARGETS := FuzzParseTagExpr FuzzLoadFeature FuzzRedactURI FuzzParseOwner
 fuzz: packages
+	@mkdir -p $(OUT)
 	@for f in $(FUZZ_TARGETS); do \
-	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness >/dev/null || { echo "fuzz $$f failed:"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness; exit 1; }; \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness > $(OUT)/fuzz-$$f.log 2>&1 \
+	    || { echo "fuzz $$f failed:"; cat $(OUT)/fuzz-$$f.log; exit 1; }; \
 	  echo "fuzz $$f: ok ($(FUZZTIME))"; \
 	done
 

@@ -51,10 +51,18 @@ func FuzzRedactURI(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := RedactURI(s)
-		if u, err := url.Parse(s); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok && len(p) > 3 && strings.Contains(out, p) && p != "xxxxx" {
-				t.Fatalf("RedactURI(%q) = %q keeps the password", s, out)
-			}
+		u, err := url.Parse(s)
+		if err != nil || u.User == nil {
+			return
+		}
+		p, ok := u.User.Password()
+		// Only a password that appears nowhere else in the URI (not in the host,
+		// path or query) can be told apart in the output.
+		if !ok || len(p) < 4 || p == "xxxxx" || strings.Count(s, p) != 1 || strings.Contains(u.Redacted(), p) {
+			return
+		}
+		if strings.Contains(out, p) {
+			t.Fatalf("RedactURI(%q) = %q keeps the password", s, out)
 		}
 	})
 }
