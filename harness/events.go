@@ -11,7 +11,7 @@ import (
 
 // Event is one libvirt event about a named object.
 type Event struct {
-	Kind   string // domain, device, storage pool, network, secret
+	Kind   string // domain, device, agent, reboot, storage pool, network, secret
 	Object string // the object's name (a secret's usage id)
 	Name   string // "started", "stopped (destroyed)", "added", "value changed"...
 }
@@ -107,6 +107,17 @@ func (h *EventHub) register(kind string) ([]int, error) {
 		add(c.DomainEventDeviceRemovedRegister(nil, func(_ *libvirt.Connect, d *libvirt.Domain, _ *libvirt.DomainEventDeviceRemoved) {
 			domain(d, "removed")
 		}))
+	case "agent":
+		add(c.DomainEventAgentLifecycleRegister(nil, func(_ *libvirt.Connect, d *libvirt.Domain, ev *libvirt.DomainEventAgentLifecycle) {
+			switch ev.State {
+			case libvirt.CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED:
+				domain(d, "connected")
+			case libvirt.CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED:
+				domain(d, "disconnected")
+			}
+		}))
+	case "reboot":
+		add(c.DomainEventRebootRegister(nil, func(_ *libvirt.Connect, d *libvirt.Domain) { domain(d, "reboot") }))
 	case "storage pool":
 		add(c.StoragePoolEventLifecycleRegister(nil, func(_ *libvirt.Connect, p *libvirt.StoragePool, ev *libvirt.StoragePoolEventLifecycle) {
 			if n, err := p.GetName(); err == nil {
@@ -144,7 +155,7 @@ func (h *EventHub) deregister(kind string, ids []int) error {
 	for _, id := range ids {
 		var err error
 		switch kind {
-		case "domain", "device":
+		case "domain", "device", "agent", "reboot":
 			err = h.conn.DomainEventDeregister(id)
 		case "storage pool":
 			err = h.conn.StoragePoolEventDeregister(id)

@@ -24,6 +24,7 @@ var KnownNeeds = map[string]string{
 	"host":       "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
 	"nwfilter":   "network filters (virNWFilter*)",
 	"secrets":    "secrets (virSecret*)",
+	"guest":      "a guest OS that boots to a running guest agent (the guest fixture, --guest-kernel or --guest-disk)",
 }
 
 func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
@@ -54,6 +55,7 @@ type Capabilities struct {
 	DomainCaps        bool              `json:"domainCaps"`
 	Persistent        bool              `json:"persistent"`
 	Missing           map[string]string `json:"missing,omitempty"` // need -> why it is missing
+	Guest             *Guest            `json:"guest,omitempty"`   // the probed guest OS, when scenarios need one
 }
 
 // Has reports whether a declared need is met, and if not, why.
@@ -249,7 +251,7 @@ func tryStart(conn *libvirt.Connect, tracker *Tracker, owner Owner, name string,
 
 // Properties renders the capabilities as ordered report properties.
 func (c *Capabilities) Properties() [][2]string {
-	return [][2]string{
+	props := [][2]string{
 		{"uri", c.URI},
 		{"driver", c.Driver},
 		{"libvirt.client", c.LibvirtClient},
@@ -262,4 +264,14 @@ func (c *Capabilities) Properties() [][2]string {
 		{"kvm.usable", fmt.Sprint(c.KVMUsable)},
 		{"domcaps", fmt.Sprint(c.DomainCaps)},
 	}
+	if g := c.Guest; g != nil {
+		props = append(props, [2]string{"guest.source", g.Describe()}, [2]string{"guest.accel", g.Accel},
+			[2]string{"guest.domain.type", g.DomainType}, [2]string{"guest.probe.boot.seconds", fmt.Sprintf("%.2f", g.ProbeBoot.Seconds())})
+		if g.AccelNote != "" {
+			props = append(props, [2]string{"guest.accel.note", g.AccelNote})
+		}
+	} else if why, missing := c.Missing["guest"]; missing {
+		props = append(props, [2]string{"guest.missing", why})
+	}
+	return props
 }

@@ -280,6 +280,10 @@ func removePool(conn *libvirt.Connect, name, dir string) error {
 	return errors.Join(errs...)
 }
 
+// ImageDir is where the suite's directory pools live on the stack's host:
+// libvirt's own image directory, present on every libvirt host.
+const ImageDir = "/var/lib/libvirt/images"
+
 // XMLEscape escapes text for an XML attribute or element written by hand.
 func XMLEscape(s string) string {
 	var b strings.Builder

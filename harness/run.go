@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ type Config struct {
 	Progress        io.Writer
 	Clock           func() time.Time
 	Registry        RunRegistry
+	Guest           GuestConfig
 	RunID           string // empty: a new random one
 }
 
@@ -116,6 +118,13 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if len(pickles) == 0 {
 		return nil, setupErr("profile %q with tags %q selects no scenario", cfg.Profile, cfg.Tags)
 	}
+	guest, guestMissing, err := ResolveGuest(cfg.Guest)
+	if err != nil {
+		return nil, &SetupError{Err: err}
+	}
+	if cfg.Guest.BootTimeout <= 0 {
+		cfg.Guest.BootTimeout = 60 * time.Second
+	}
 	for _, p := range []string{cfg.JUnitPath, cfg.CucumberPath} {
 		if err := checkWritable(p); err != nil {
 			return nil, &SetupError{Err: err}
@@ -171,6 +180,19 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		fmt.Fprintf(cfg.Progress, "stack: %s\n", caps.KVMNote)
 	}
 
+	if needsGuest(pickles) {
+		if _, missing := caps.Missing["guest"]; !missing {
+			if guestMissing != "" {
+				caps.Missing["guest"] = guestMissing
+			} else if why := r.probeGuest(ctx, guest); why != "" {
+				caps.Missing["guest"] = why
+			}
+		}
+		if why, missing := caps.Missing["guest"]; missing {
+			fmt.Fprintf(cfg.Progress, "guest: none, guest scenarios are skipped: %s\n", why)
+		}
+	}
+
 	order, runExpr := r.plan(pickles, sel)
 	r.total = len(order)
 	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
@@ -202,6 +224,45 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		}
 	}
 	return rep, nil
+}
+
+func needsGuest(pickles []*Pickle) bool {
+	for _, p := range pickles {
+		if slices.Contains(p.Req.Needs, "guest") {
+			return true
+		}
+	}
+	return false
+}
+
+// probeGuest boots the guest once to choose its accelerator; "" when it works.
+func (r *runner) probeGuest(ctx context.Context, g *Guest) string {
+	t := NewTracker(r.conn)
+	r.track(t, true)
+	defer r.track(t, false)
+	fmt.Fprintf(r.cfg.Progress, "guest: probing %s (accel %s)\n", g.Describe(), orDefault(r.cfg.Guest.Accel, "auto"))
+	why := ProbeGuest(ctx, r.conn, r.events, r.caps, g, r.cfg.Guest, t, r.prefix, r.owner,
+		func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	if err := t.Cleanup(); err != nil && why == "" {
+		why = "removing the probe guest failed: " + DescribeError(err)
+	}
+	if why != "" {
+		return why
+	}
+	r.caps.Guest = g
+	note := ""
+	if g.AccelNote != "" {
+		note = " (" + g.AccelNote + ")"
+	}
+	fmt.Fprintf(r.cfg.Progress, "guest: boots with %s, agent ready in %.1f s%s\n", g.Accel, g.ProbeBoot.Seconds(), note)
+	return ""
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // plan decides before the run: scenarios whose needs the stack lacks get a

@@ -36,6 +36,7 @@ var areas = []func(*Registry){
 	registerSave,
 	registerStats,
 	registerKVM,
+	registerGuest,
 }
 
 // Def is one step definition.

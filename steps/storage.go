@@ -14,9 +14,8 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
-// poolBase is where the suite's directory pools live on the stack's host:
-// libvirt's own image directory, present on every libvirt host.
-const poolBase = "/var/lib/libvirt/images"
+// poolBase is where the suite's directory pools live on the stack's host.
+const poolBase = harness.ImageDir
 
 const mib = 1 << 20
 

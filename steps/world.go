@@ -27,15 +27,16 @@ type world struct {
 	pools       map[string]bool         // logical pools this scenario created
 	payloads    map[string][32]byte     // "pool/volume" -> sha256 of data uploaded
 	payloadSize int
-	sentNetXML  map[string]string   // logical network -> XML it was created with
-	bridges     map[string]string   // logical network -> bridge noted when it started
-	netModes    map[string]string   // logical network -> isolated or NAT
-	subnetTries map[string]int      // logical network -> subnets refused so far
-	secretSums  map[string][32]byte // logical secret -> sha256 of its value, never the value
-	bindings    map[string]string   // logical domain -> host device of its filtered NIC
-	hotDisk     string              // path of the disk image hotplug scenarios attach
-	saveFiles   map[string]string   // logical domain -> file it was saved to
-	scratch     string              // local scratch directory (test driver only)
+	sentNetXML  map[string]string      // logical network -> XML it was created with
+	bridges     map[string]string      // logical network -> bridge noted when it started
+	netModes    map[string]string      // logical network -> isolated or NAT
+	subnetTries map[string]int         // logical network -> subnets refused so far
+	secretSums  map[string][32]byte    // logical secret -> sha256 of its value, never the value
+	bindings    map[string]string      // logical domain -> host device of its filtered NIC
+	hotDisk     string                 // path of the disk image hotplug scenarios attach
+	saveFiles   map[string]string      // logical domain -> file it was saved to
+	scratch     string                 // local scratch directory (test driver only)
+	guests      map[string]*guestState // logical domain -> its guest OS state
 }
 
 type worldKey struct{}

@@ -152,6 +152,14 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.DurationVar(&cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
 	f.DurationVar(&cfg.ScenarioTimeout, "scenario-timeout", 10*time.Minute, "longest a scenario may take (0: no bound beyond the steps')")
 	f.BoolVar(&cfg.Keep, "keep", false, "leave created objects on the stack for debugging (they are listed)")
+	f.StringVar(&cfg.Guest.Dir, "guest-dir", "", "guest build of fixtures/guest/build.sh (default: env OVACTS_GUEST_DIR, else "+harness.DefaultGuestDir+" when present)")
+	f.StringVar(&cfg.Guest.Kernel, "guest-kernel", "", "boot guests from this kernel instead of the guest fixture (its system must run qemu-ga)")
+	f.StringVar(&cfg.Guest.Initrd, "guest-initrd", "", "initrd for --guest-kernel")
+	f.StringVar(&cfg.Guest.Cmdline, "guest-cmdline", "", "kernel command line for a direct-boot guest")
+	f.StringVar(&cfg.Guest.Disk, "guest-disk", "", "boot guests from this disk image (raw or qcow2, with qemu-ga); used through an overlay, never written")
+	f.StringVar(&cfg.Guest.Accel, "guest-accel", "auto", "accelerator of guest OS boots: auto (KVM, else TCG), kvm or tcg")
+	f.DurationVar(&cfg.Guest.BootTimeout, "guest-boot-timeout", 60*time.Second, "longest a guest may take from start to a running agent")
+	f.DurationVar(&cfg.Guest.AccelTimeout, "guest-accel-timeout", 10*time.Second, "with --guest-accel auto: how long KVM gets to boot the guest before TCG is tried")
 	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	return cmd
 }
