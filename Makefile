@@ -6,7 +6,7 @@ OUT   := out
 GOTESTSUM := $(GO) tool gotestsum --format testname
 export CGO_ENABLED := 1
 
-.PHONY: all setup packages build run test vet unit fuzz docs check-docs bench clean
+.PHONY: all setup packages guest build run test vet unit fuzz docs check-docs bench bench-guest clean
 
 all: build
 
@@ -18,6 +18,12 @@ packages:
 setup:
 	@bash scripts/setup.sh
 
+# The tiny guest OS of the guest scenarios, built from Debian packages and cached
+# under /var/cache/ovacts/guest by package versions (rebuilt only when they change).
+guest:
+	@bash scripts/setup.sh --guest
+	@bash fixtures/guest/build.sh >/dev/null
+
 build: packages
 	$(GO) build -o $(BIN) ./cmd/ovacts
 
@@ -27,7 +33,7 @@ run: build
 
 # Everything: vet, the catalogue check, unit tests, and the conformance runs on
 # test:///default and on the real libvirtd + QEMU stack of this machine.
-test: setup vet check-docs fuzz
+test: setup guest vet check-docs fuzz
 	$(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -tags realstack -count=1 ./...
 
 # Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=5m).

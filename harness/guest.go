@@ -212,6 +212,10 @@ func (g *Guest) DomainXML(d GuestDomain, arch, domainType string) (string, error
 // BootWatch follows one guest domain's events from before its start, so no
 // "agent connected" is missed.
 type BootWatch struct {
+	// PauseFails makes a pause the guest did not ask for (a KVM internal
+	// error, an I/O error) end a wait at once, as a stop does.
+	PauseFails bool
+
 	mu      sync.Mutex
 	events  []Event
 	changed chan struct{}
@@ -270,7 +274,7 @@ func (w *BootWatch) Since(mark int) []string {
 }
 
 // ErrGuestStopped means the guest went away while a wait for it ran.
-var ErrGuestStopped = errors.New("the guest stopped")
+var ErrGuestStopped = errors.New("the guest stopped or paused by itself")
 
 // WaitAgent waits, after mark, until the guest agent connects. A domain that
 // stops, crashes or pauses on its own ends the wait at once with the event.
@@ -292,7 +296,8 @@ func (w *BootWatch) WaitEvent(ctx context.Context, mark int, limit time.Duration
 		}
 		if !strings.HasPrefix(want, "domain stopped") && !strings.HasPrefix(want, "domain crashed") {
 			for _, e := range seen {
-				if strings.HasPrefix(e, "domain stopped") || strings.HasPrefix(e, "domain crashed") {
+				if strings.HasPrefix(e, "domain stopped") || strings.HasPrefix(e, "domain crashed") ||
+					(w.PauseFails && strings.HasPrefix(e, "domain suspended")) {
 					return fmt.Errorf("%w (%s) while waiting for %q; events: %s", ErrGuestStopped, e, want, strings.Join(seen, ", "))
 				}
 			}
@@ -576,20 +581,20 @@ func OverlayXML(name, backing string) string {
 // until its agent answers. It sets g's accelerator, or returns why the guest
 // scenarios cannot run. Its objects are tracked on tracker.
 func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps *Capabilities, g *Guest, cfg GuestConfig,
-	tracker *Tracker, prefix string, owner Owner, progress func(string)) string {
+	tracker *Tracker, prefix string, owner Owner, progress func(string)) (string, SkipKind) {
 	order, err := accelOrder(cfg.Accel, caps)
 	if err != nil {
-		return err.Error()
+		return err.Error(), SkipUnsupported
 	}
 	if len(order) == 0 {
-		return fmt.Sprintf("the stack offers neither a usable kvm nor a qemu (TCG) domain type (offers %s)", strings.Join(caps.DomainTypes, ", "))
+		return fmt.Sprintf("the stack offers neither a usable kvm nor a qemu (TCG) domain type (offers %s)", strings.Join(caps.DomainTypes, ", ")), SkipUnsupported
 	}
 	g.BootLimit = cfg.BootTimeout
 	overlay := ""
 	if g.Source == "disk" {
 		overlay, err = probeOverlay(conn, tracker, prefix, g.Disk)
 		if err != nil {
-			return "cannot make an overlay over the guest disk: " + DescribeError(err)
+			return "cannot make an overlay over the guest disk: " + DescribeError(err), SkipPrecondition
 		}
 	}
 	var notes []string
@@ -603,10 +608,10 @@ func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps 
 		if err == nil {
 			g.DomainType, g.Accel, g.ProbeBoot = typ, AccelName(typ), took
 			g.AccelNote = strings.Join(notes, "; ")
-			return ""
+			return "", ""
 		}
 		if ctx.Err() != nil {
-			return "interrupted while probing the guest"
+			return "interrupted while probing the guest", SkipInterrupted
 		}
 		note := fmt.Sprintf("%s: %s", AccelName(typ), DescribeError(err))
 		notes = append(notes, note)
@@ -614,7 +619,7 @@ func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps 
 			progress(fmt.Sprintf("guest: no boot with %s, trying %s", note, AccelName(order[i+1])))
 		}
 	}
-	return "the guest did not boot to a running agent: " + strings.Join(notes, "; ")
+	return "the guest did not boot to a running agent: " + strings.Join(notes, "; "), SkipPrecondition
 }
 
 func probeOverlay(conn *libvirt.Connect, tracker *Tracker, prefix, disk string) (string, error) {
@@ -652,14 +657,20 @@ func probeBoot(ctx context.Context, conn *libvirt.Connect, hub *EventHub, tracke
 		return 0, err
 	}
 	defer watch.Stop()
+	watch.PauseFails = true
 	start := time.Now()
 	d, err := conn.DomainCreateXML(xml, 0)
 	if err != nil {
 		return 0, fmt.Errorf("starting the guest: %w", err)
 	}
-	tracker.Add(Resource{Kind: KindDomain, Name: gd.Name})
+	res := Resource{Kind: KindDomain, Name: gd.Name}
+	tracker.Add(res)
 	defer d.Free()
-	defer tracker.Cleanup() // one probe guest at a time
+	defer func() { // one probe guest at a time; the disk overlay stays for the next
+		if Remove(conn, res) == nil {
+			tracker.Forget(res)
+		}
+	}()
 	if err := OwnDomain(d, owner); err != nil {
 		return 0, err
 	}

@@ -56,6 +56,9 @@ type Capabilities struct {
 	Persistent        bool              `json:"persistent"`
 	Missing           map[string]string `json:"missing,omitempty"` // need -> why it is missing
 	Guest             *Guest            `json:"guest,omitempty"`   // the probed guest OS, when scenarios need one
+	// Precondition lists the missing needs that are the run's setup, not the
+	// stack (no guest OS given): their skips say "precondition".
+	Precondition []string `json:"precondition,omitempty"`
 }
 
 // Has reports whether a declared need is met, and if not, why.
@@ -191,6 +194,9 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	}
 	return c, nil
 }
+
+// LocalURI reports whether the stack runs on this host (so its files are ours to read).
+func LocalURI(uri string) bool { return notLocal(uri) == "" }
 
 // notLocal says why the stack's host devices cannot be inspected from here, or "".
 func notLocal(uri string) string {

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -524,4 +526,33 @@ func Sweep(conn *libvirt.Connect, alive func(runID string) bool) (SweepResult, e
 		res.Removed = append(res.Removed, r)
 	}
 	return res, nil
+}
+
+// QEMULogDir is where libvirt's QEMU driver keeps one log per domain name; the
+// file outlives the domain.
+const QEMULogDir = "/var/log/libvirt/qemu"
+
+// RemoveDomainLogs deletes the QEMU driver's logs of the suite's domains in dir
+// whose run is not alive (this run's own at its end, and dead runs'). Only
+// files named like ours are ever touched.
+func RemoveDomainLogs(dir string, alive func(runID string) bool) (removed int, err error) {
+	files, err := filepath.Glob(filepath.Join(dir, NamePrefix+"*.log*"))
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, f := range files {
+		base := filepath.Base(f)
+		name := base[:strings.Index(base, ".log")]
+		id, ours := OwnerRun(name)
+		if !ours || alive(id) {
+			continue
+		}
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
 }

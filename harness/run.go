@@ -184,8 +184,12 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		if _, missing := caps.Missing["guest"]; !missing {
 			if guestMissing != "" {
 				caps.Missing["guest"] = guestMissing
-			} else if why := r.probeGuest(ctx, guest); why != "" {
+				caps.Precondition = append(caps.Precondition, "guest")
+			} else if why, kind := r.probeGuest(ctx, guest); why != "" {
 				caps.Missing["guest"] = why
+				if kind == SkipPrecondition {
+					caps.Precondition = append(caps.Precondition, "guest")
+				}
 			}
 		}
 		if why, missing := caps.Missing["guest"]; missing {
@@ -213,6 +217,13 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 
 	// Whatever a hook could not clean (a crash in a hook, an interrupt) goes now.
 	r.cleanupStragglers()
+	if _, remote := caps.Missing["host"]; !remote && caps.Driver == "QEMU" && !cfg.Keep && r.loss.Reason() == "" {
+		// libvirt keeps a log per domain name after the domain is gone.
+		alive := func(id string) bool { return id != runID && cfg.Registry.Alive(id) }
+		if _, err := RemoveDomainLogs(QEMULogDir, alive); err != nil {
+			fmt.Fprintf(cfg.Progress, "cleanup: domain logs: %v\n", err)
+		}
+	}
 
 	rep := r.report(ctx, order, runID, started)
 	if err := closeErr(); err != nil {
@@ -236,18 +247,20 @@ func needsGuest(pickles []*Pickle) bool {
 }
 
 // probeGuest boots the guest once to choose its accelerator; "" when it works.
-func (r *runner) probeGuest(ctx context.Context, g *Guest) string {
+// A stack without an accelerator lacks a feature; a guest that does not boot
+// is a missing precondition.
+func (r *runner) probeGuest(ctx context.Context, g *Guest) (string, SkipKind) {
 	t := NewTracker(r.conn)
 	r.track(t, true)
 	defer r.track(t, false)
 	fmt.Fprintf(r.cfg.Progress, "guest: probing %s (accel %s)\n", g.Describe(), orDefault(r.cfg.Guest.Accel, "auto"))
-	why := ProbeGuest(ctx, r.conn, r.events, r.caps, g, r.cfg.Guest, t, r.prefix, r.owner,
+	why, kind := ProbeGuest(ctx, r.conn, r.events, r.caps, g, r.cfg.Guest, t, r.prefix, r.owner,
 		func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
 	if err := t.Cleanup(); err != nil && why == "" {
-		why = "removing the probe guest failed: " + DescribeError(err)
+		why, kind = "removing the probe guest failed: "+DescribeError(err), SkipPrecondition
 	}
 	if why != "" {
-		return why
+		return why, kind
 	}
 	r.caps.Guest = g
 	note := ""
@@ -255,7 +268,7 @@ func (r *runner) probeGuest(ctx context.Context, g *Guest) string {
 		note = " (" + g.AccelNote + ")"
 	}
 	fmt.Fprintf(r.cfg.Progress, "guest: boots with %s, agent ready in %.1f s%s\n", g.Accel, g.ProbeBoot.Seconds(), note)
-	return ""
+	return "", ""
 }
 
 func orDefault(s, def string) string {
@@ -279,14 +292,18 @@ func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagEx
 		pp := &plannedPickle{p: p, run: runExpr.Match(p.Tags)}
 		if !pp.run {
 			var why []string
+			kind := SkipUnsupported
 			for _, n := range p.Req.Needs {
 				if ok, reason := caps.Has(n); !ok {
 					why = append(why, fmt.Sprintf("needs %s: %s", n, reason))
+					if slices.Contains(caps.Precondition, n) {
+						kind = SkipPrecondition
+					}
 				}
 			}
 			pp.outcome = r.baseOutcome(p)
 			pp.outcome.Status = reports.Skipped
-			pp.outcome.SkipKind = string(SkipUnsupported)
+			pp.outcome.SkipKind = string(kind)
 			pp.outcome.Reason = strings.Join(why, "; ")
 		}
 		r.byID[p.ID] = pp

@@ -4,9 +4,12 @@
 # Every step checks first, so running it twice is cheap.
 #   setup.sh             everything (what `make test` needs)
 #   setup.sh --packages  only the packages (what `make run` on test:///default needs)
+#   setup.sh --guest     only the tools fixtures/guest/build.sh needs (make guest)
 set -euo pipefail
 packages_only=false
+guest_only=false
 [ "${1:-}" = "--packages" ] && packages_only=true
+[ "${1:-}" = "--guest" ] && guest_only=true
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -17,6 +20,14 @@ PKGS=(
   dnsmasq-base iptables
   tini
 )
+# The tiny guest is built from Debian packages that are downloaded, never installed
+# (linux-image-amd64, busybox-static, qemu-guest-agent); these tools unpack and pack them.
+GUEST_PKGS=(cpio xz-utils)
+if $guest_only; then
+  PKGS=("${GUEST_PKGS[@]}")
+elif ! $packages_only; then
+  PKGS+=("${GUEST_PKGS[@]}")
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: must run as root (installs packages and starts libvirtd)" >&2
@@ -36,7 +47,7 @@ else
   log "packages present"
 fi
 
-if $packages_only; then
+if $packages_only || $guest_only; then
   exit 0
 fi
 

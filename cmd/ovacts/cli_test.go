@@ -108,6 +108,14 @@ func TestBadInputsExit2WithOneLine(t *testing.T) {
 		{"list missing features", []string{"list", "--features", "/nonexistent/ovacts"}, `cannot read features`},
 		{"cleanup extra argument", []string{"cleanup", "now"}, `unknown command "now"`},
 		{"version unknown flag", []string{"version", "--bogus"}, `unknown flag: --bogus`},
+		{"missing guest disk", []string{"run", "--guest-disk", "/nonexistent/guest.qcow2"}, `--guest-disk /nonexistent/guest.qcow2: no such file or directory`},
+		{"guest disk is a directory", []string{"run", "--guest-disk", dir}, `--guest-disk ` + dir + `: not a regular file`},
+		{"missing guest kernel", []string{"run", "--guest-kernel", "/nonexistent/vmlinux"}, `--guest-kernel /nonexistent/vmlinux: no such file`},
+		{"missing guest initrd", []string{"run", "--guest-kernel", malformed, "--guest-initrd", "/nonexistent/initrd"}, `--guest-initrd /nonexistent/initrd: no such file`},
+		{"initrd without kernel", []string{"run", "--guest-initrd", malformed}, `--guest-initrd needs --guest-kernel`},
+		{"two guests", []string{"run", "--guest-kernel", malformed, "--guest-disk", malformed}, `give one guest`},
+		{"guest dir without build", []string{"run", "--guest-dir", dir}, `has no guest build`},
+		{"bad guest accel", []string{"run", "--guest-accel", "fast"}, `--guest-accel must be auto, kvm or tcg, got "fast"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -319,6 +319,14 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 			reg := harness.DefaultRunRegistry()
 			res, err := harness.Sweep(conn, reg.Alive)
 			reg.Prune()
+			logs := 0
+			if driver, derr := conn.GetType(); derr == nil && driver == "QEMU" && harness.LocalURI(uri) {
+				var lerr error
+				logs, lerr = harness.RemoveDomainLogs(harness.QEMULogDir, reg.Alive)
+				if lerr != nil {
+					res.Errors = append(res.Errors, lerr)
+				}
+			}
 			closeErr := harness.CloseChecked(conn)
 			if err != nil {
 				return &exitError{code: 1, msg: oneLine(harness.DescribeError(err))}
@@ -331,6 +339,9 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 			}
 			for _, r := range res.OtherHost {
 				fmt.Fprintf(stdout, "kept %s (owned by a run on another host)\n", r)
+			}
+			if logs > 0 {
+				fmt.Fprintf(stdout, "removed %d domain log(s) of dead runs from %s\n", logs, harness.QEMULogDir)
 			}
 			fmt.Fprintf(stdout, "%d removed, %d kept, %d errors\n", len(res.Removed), len(res.Kept)+len(res.OtherHost), len(res.Errors))
 			if err := errors.Join(append(res.Errors, closeErr)...); err != nil {

@@ -217,6 +217,16 @@ func TestRealStack(t *testing.T) {
 		if _, err := os.Stat("/dev/kvm"); err == nil && (props["kvm.usable"] != "true" || props["domain.type"] != "kvm") {
 			t.Errorf("run %d: /dev/kvm exists but kvm.usable=%s domain.type=%s", i, props["kvm.usable"], props["domain.type"])
 		}
+		// The guest scenarios ran (make test builds the guest), and the report
+		// says which accelerator booted it. With KVM usable, auto tries it first:
+		// a TCG guest must come with the note of why KVM did not boot it.
+		switch accel := props["guest.accel"]; {
+		case accel == "kvm":
+		case accel == "tcg" && props["kvm.usable"] == "true" && !strings.Contains(props["guest.accel.note"], "kvm:"):
+			t.Errorf("run %d: guest on tcg although KVM is usable, and no note why: %v", i, props)
+		case accel != "tcg":
+			t.Errorf("run %d: no guest accelerator in the report: %v", i, props)
+		}
 		left, err := harness.Owned(conn)
 		if err != nil {
 			t.Fatal(err)
@@ -224,9 +234,12 @@ func TestRealStack(t *testing.T) {
 		if len(left) > 0 {
 			t.Fatalf("run %d left ovacts objects behind: %v", i, left)
 		}
-		// Nothing on the host either: pools' directories, volumes, save files.
-		if files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*"); len(files) > 0 {
-			t.Fatalf("run %d left files on the host: %v", i, files)
+		// Nothing on the host either: pools' directories, volumes, save files,
+		// and the logs libvirt keeps per domain name.
+		for _, pattern := range []string{"/var/lib/libvirt/images/ovacts-*", harness.QEMULogDir + "/ovacts-*"} {
+			if files, _ := filepath.Glob(pattern); len(files) > 0 {
+				t.Fatalf("run %d left files on the host: %v", i, files)
+			}
 		}
 	}
 	after := f.snapshot(t)
@@ -241,7 +254,7 @@ func TestRealStack(t *testing.T) {
 // writes a partial report marked interrupted, and exits 130.
 func TestRealStackInterrupt(t *testing.T) {
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	cmd := exec.Command(bin, "run", "--uri", realURI, "--profile", "full", "--junit", junit)
+	cmd := exec.Command(bin, "run", "--uri", realURI, "--profile", "full", "--tags", "not @needs:guest", "--junit", junit)
 	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -285,5 +298,89 @@ func TestRealStackInterrupt(t *testing.T) {
 	defer harness.CloseChecked(conn)
 	if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
 		t.Fatalf("after SIGINT: %v %v", left, err)
+	}
+}
+
+// A guest that cannot boot (a kernel that is not one, a disk with no OS) ends
+// in a precondition skip of the guest scenarios with the reason, within the
+// boot limit, and leaves nothing behind.
+func TestRealStackGuestThatDoesNotBoot(t *testing.T) {
+	// Not t.TempDir: its parent is private, and QEMU (libvirt-qemu) must read the files.
+	dir, err := os.MkdirTemp("", "ovacts-guest-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	kernel := filepath.Join(dir, "not-a-kernel")
+	if err := os.WriteFile(kernel, []byte(strings.Repeat("ovacts is not a kernel\n", 4096)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	disk := filepath.Join(dir, "blank.qcow2")
+	if out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M").CombinedOutput(); err != nil {
+		t.Fatalf("qemu-img: %v %s", err, out)
+	}
+	// QEMU runs as libvirt-qemu: the files and the directory must be readable.
+	for _, p := range []string{dir, kernel, disk} {
+		os.Chmod(p, 0o755)
+	}
+	for _, guest := range [][]string{{"--guest-kernel", kernel}, {"--guest-disk", disk}} {
+		t.Run(guest[0], func(t *testing.T) {
+			junit := filepath.Join(t.TempDir(), "junit.xml")
+			args := append([]string{"run", "--uri", realURI, "--profile", "full", "--tags", "@req:GUEST-001 or @req:DOM-001",
+				"--guest-boot-timeout", "5s", "--guest-accel-timeout", "3s", "--junit", junit}, guest...)
+			r := ovacts(t, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			// It booted and waited (TCG, the last resort, got the whole boot limit), not failed to start.
+			if !strings.Contains(r.stdout, "SKIP  GUEST-001") || !strings.Contains(r.stdout, "skipped, precondition: needs guest: the guest did not boot to a running agent") ||
+				!strings.Contains(r.stdout, `tcg: no "agent connected" within 5s`) || !strings.Contains(r.stdout, "PASS  DOM-001") {
+				t.Errorf("no precondition skip with its reason:\n%s", r.stdout)
+			}
+			if props := junitProps(t, junit); !strings.Contains(props["guest.missing"], "did not boot") {
+				t.Errorf("the report does not say why there is no guest: %v", props)
+			}
+			conn, err := harness.Open(realURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer harness.CloseChecked(conn)
+			if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
+				t.Fatalf("left behind: %v %v", left, err)
+			}
+			if files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*"); len(files) > 0 {
+				t.Fatalf("left files on the host: %v", files)
+			}
+		})
+	}
+}
+
+func junitProps(t *testing.T, path string) map[string]string {
+	t.Helper()
+	props := map[string]string{}
+	for _, p := range readJUnit(t, path).Suites[0].Props {
+		props[p.Name] = p.Value
+	}
+	return props
+}
+
+// A vendor's direct-boot kernel and initrd (here the fixture's files, named
+// as a vendor would): the guest boots, and the checks that do not know the
+// guest (boot output, agent, OS info) pass, with TCG chosen by the flag.
+func TestRealStackVendorKernel(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(harness.DefaultGuestDir)
+	if err != nil {
+		t.Fatalf("no guest build (make guest): %v", err)
+	}
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	r := ovacts(t, "run", "--uri", realURI, "--profile", "full", "--tags", "@req:GUEST-001 or @req:GUEST-006",
+		"--guest-kernel", filepath.Join(dir, "vmlinux"), "--guest-initrd", filepath.Join(dir, "initrd.cpio"),
+		"--guest-cmdline", "console=ttyS0 panic=-1", "--guest-accel", "tcg", "--fail-on", "should", "--junit", junit)
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  GUEST-001") || !strings.Contains(r.stdout, "PASS  GUEST-006") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	props := junitProps(t, junit)
+	if props["guest.accel"] != "tcg" || props["guest.accel.note"] != "" || !strings.HasPrefix(props["guest.source"], "kernel ") {
+		t.Errorf("properties: %v", props)
 	}
 }
