@@ -66,5 +66,9 @@ check-docs: build
 bench: packages
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Boot-to-agent time of the guest OS on the real stack (median of 5 boots).
+bench-guest: setup guest
+	$(GO) test -tags realstack -run '^$$' -bench BenchmarkGuestBoot -benchtime 5x ./harness
+
 clean:
 	rm -rf bin $(OUT)

@@ -1,0 +1,59 @@
+//go:build realstack
+
+package harness
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkGuestBoot boots the guest fixture on the real stack, start to a
+// running agent, with the accelerator the probe picks; it reports the median
+// (make bench-guest: 5 boots).
+func BenchmarkGuestBoot(b *testing.B) {
+	g, missing, err := ResolveGuest(GuestConfig{})
+	if err != nil || missing != "" {
+		b.Fatalf("no guest (make guest): %v %s", err, missing)
+	}
+	conn, err := Open("qemu:///system")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hub := NewEventHub(conn)
+	defer func() {
+		hub.Close()
+		DrainEvents(5 * time.Second)
+		if err := CloseChecked(conn); err != nil {
+			b.Error(err)
+		}
+	}()
+	runID := NewRunID()
+	owner := NewOwner(runID, time.Now())
+	tracker := NewTracker(conn)
+	defer tracker.Cleanup()
+	caps, err := Probe(conn, "qemu:///system", tracker, RunPrefix(runID), owner)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := GuestConfig{Accel: "auto", BootTimeout: 60 * time.Second, AccelTimeout: 10 * time.Second}
+	if why, _ := ProbeGuest(context.Background(), conn, hub, caps, g, cfg, tracker, RunPrefix(runID), owner, func(string) {}); why != "" {
+		b.Fatal(why)
+	}
+	var boots []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := RunPrefix(runID) + "bench-guest"
+		took, err := probeBoot(context.Background(), conn, hub, tracker, owner, g, GuestDomain{Name: name}, caps.GuestArch, g.DomainType, cfg.BootTimeout)
+		if err != nil {
+			b.Fatal(err)
+		}
+		boots = append(boots, took)
+	}
+	b.StopTimer()
+	slices.Sort(boots)
+	b.ReportMetric(boots[len(boots)/2].Seconds(), "median-s/boot")
+	b.ReportMetric(0, "ns/op")
+	b.Logf("guest %s on %s: boots %v", g.Describe(), g.Accel, boots)
+}
