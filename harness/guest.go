@@ -485,29 +485,6 @@ func (c *Console) WaitFor(ctx context.Context, substr string, limit time.Duratio
 	}
 }
 
-// Send writes text to the console.
-func (c *Console) Send(ctx context.Context, text string) error {
-	p := []byte(text)
-	for len(p) > 0 {
-		c.mu.Lock()
-		n, err := c.st.Send(p)
-		c.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("console send: %w", err)
-		}
-		if n > 0 {
-			p = p[n:]
-			continue
-		}
-		select { // -2: the stream is full for now
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
 // Close detaches from the console.
 func (c *Console) Close() error {
 	c.mu.Lock()

@@ -591,17 +591,6 @@ mkdir -p /mnt/data && mke2fs -q "$d" && mount "$d" /mnt/data && echo ovacts > /m
 		_, err := W(ctx).exec(ctx, logical, fmt.Sprintf("echo %s > /dev/ttyS0", shellQuote(text)))
 		return err
 	})
-	r.Step(`^I type "([^"]*)" on the console of guest "([^"]*)"$`, func(ctx context.Context, text, logical string) error {
-		w := W(ctx)
-		gs, err := w.guest(logical)
-		if err != nil {
-			return err
-		}
-		if gs.console == nil {
-			return errors.New("the console of the guest is not open")
-		}
-		return gs.console.Send(ctx, text+"\n")
-	})
 	r.Step(`^the console of guest "([^"]*)" shows "([^"]*)" within (\d+) seconds$`, func(ctx context.Context, logical, text, secs string) error {
 		w := W(ctx)
 		gs, err := w.guest(logical)
