@@ -24,6 +24,7 @@ var KnownNeeds = map[string]string{
 	"host":       "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
 	"nwfilter":   "network filters (virNWFilter*)",
 	"secrets":    "secrets (virSecret*)",
+	"peer":       "a second stack to migrate to (--peer-uri), on another host (or another daemon with its own host UUID)",
 	"guest":      "a guest OS that boots to a running guest agent (the guest fixture, --guest-kernel or --guest-disk)",
 }
 

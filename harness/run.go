@@ -39,6 +39,8 @@ type Config struct {
 	Registry        RunRegistry
 	Guest           GuestConfig
 	RunID           string // empty: a new random one
+	// PeerURI names a second stack, the destination of migrations; "" = none.
+	PeerURI string
 }
 
 // SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.
@@ -72,6 +74,10 @@ type runner struct {
 	events *EventHub
 	owner  Owner
 	loss   *lossWatch
+
+	peer       *libvirt.Connect // nil without --peer-uri
+	peerEvents *EventHub
+	peerCaps   *PeerInfo
 }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
@@ -148,15 +154,26 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
 		live: map[*Tracker]bool{}, events: NewEventHub(conn), owner: NewOwner(runID, started)}
 	r.loss = watchLoss(conn)
+	if cfg.PeerURI != "" {
+		if r.peer, err = Open(cfg.PeerURI); err != nil {
+			conn.Close()
+			return nil, setupErr("peer: %v", err)
+		}
+		r.peerEvents = NewEventHub(r.peer)
+	}
 	closeErr := func() error {
+		var peerErr error
+		if r.peer != nil {
+			peerErr = errors.Join(r.peerEvents.Close(), CloseChecked(r.peer))
+		}
 		if reason := r.loss.Reason(); reason != "" {
 			// Nothing can be deregistered or freed on a dead connection.
 			conn.Close()
-			return nil
+			return peerErr
 		}
 		r.loss.stop()
 		evErr := r.events.Close()
-		return errors.Join(evErr, DrainEvents(5*time.Second), CloseChecked(conn))
+		return errors.Join(evErr, peerErr, DrainEvents(5*time.Second), CloseChecked(conn))
 	}
 
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
@@ -164,8 +181,15 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if err != nil {
 		return nil, r.abort(setupErr("sweeping stale ovacts objects: %v", err))
 	}
+	printSweep(cfg.Progress, sw, "")
+	if r.peer != nil {
+		psw, err := Sweep(r.peer, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
+		if err != nil {
+			return nil, r.abort(setupErr("sweeping stale ovacts objects on the peer: %v", err))
+		}
+		printSweep(cfg.Progress, psw, "peer: ")
+	}
 	cfg.Registry.Prune()
-	printSweep(cfg.Progress, sw)
 
 	probeTracker := NewTracker(conn)
 	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix, r.owner)
@@ -180,6 +204,12 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		fmt.Fprintf(cfg.Progress, "stack: %s\n", caps.KVMNote)
 	}
 
+	if why := r.probePeer(); why != "" {
+		caps.Missing["peer"] = why
+		caps.Precondition = append(caps.Precondition, "peer")
+	} else {
+		fmt.Fprintf(cfg.Progress, "peer: %s, host %s (libvirt %s), the migration destination\n", r.peerCaps.URI, r.peerCaps.Hostname, r.peerCaps.Libvirt)
+	}
 	if needsGuest(pickles) {
 		if _, missing := caps.Missing["guest"]; !missing {
 			if guestMissing != "" {
@@ -321,6 +351,10 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 	for _, kv := range caps.Properties() {
 		rep.Properties = append(rep.Properties, reports.Property{Name: kv[0], Value: kv[1]})
 	}
+	if r.peerCaps != nil {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "peer.uri", Value: r.peerCaps.URI},
+			reports.Property{Name: "peer.hostname", Value: r.peerCaps.Hostname}, reports.Property{Name: "peer.libvirt", Value: r.peerCaps.Libvirt})
+	}
 	rep.Properties = append(rep.Properties,
 		reports.Property{Name: "profile", Value: cfg.Profile},
 		reports.Property{Name: "tags", Value: cfg.Tags},
@@ -349,18 +383,18 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 	return rep
 }
 
-func printSweep(w io.Writer, sw SweepResult) {
+func printSweep(w io.Writer, sw SweepResult, where string) {
 	for _, rm := range sw.Removed {
-		fmt.Fprintf(w, "sweep: removed stale %s\n", rm)
+		fmt.Fprintf(w, "%ssweep: removed stale %s\n", where, rm)
 	}
 	for _, e := range sw.Errors {
-		fmt.Fprintf(w, "sweep: %v\n", e)
+		fmt.Fprintf(w, "%ssweep: %v\n", where, e)
 	}
 	if len(sw.Kept) > 0 {
-		fmt.Fprintf(w, "sweep: %d object(s) of another live run left alone\n", len(sw.Kept))
+		fmt.Fprintf(w, "%ssweep: %d object(s) of another live run left alone\n", where, len(sw.Kept))
 	}
 	if len(sw.OtherHost) > 0 {
-		fmt.Fprintf(w, "sweep: %d object(s) owned by runs on other hosts left alone\n", len(sw.OtherHost))
+		fmt.Fprintf(w, "%ssweep: %d object(s) owned by runs on other hosts left alone\n", where, len(sw.OtherHost))
 	}
 
 }
@@ -384,6 +418,10 @@ func countSkipped(pp []*plannedPickle) int {
 
 func (r *runner) abort(err error) error {
 	r.cleanupStragglers()
+	if r.peer != nil {
+		r.peerEvents.Close()
+		r.peer.Close()
+	}
 	r.loss.stop()
 	r.events.Close()
 	r.conn.Close()
@@ -524,6 +562,10 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn), Events: r.events,
 			seq: seq, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 		r.track(s.Tracker, true)
+		if r.peer != nil && r.peerCaps != nil {
+			s.Peer, s.PeerEvents, s.PeerTracker, s.PeerInfo = r.peer, r.peerEvents, NewTracker(r.peer), r.peerCaps
+			r.track(s.PeerTracker, true)
+		}
 		if ctx.Err() != nil {
 			s.skip = &SkipError{Kind: SkipInterrupted, Reason: "the run was interrupted before this scenario started"}
 			return WithScenario(ctx, s), s.skip
@@ -609,9 +651,16 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 				fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
 			}
 		} else {
-			cleanupErr = s.Tracker.Cleanup()
+			// The destination first: a migrated domain is gone from the source.
+			if s.PeerTracker != nil {
+				cleanupErr = s.PeerTracker.Cleanup()
+			}
+			cleanupErr = errors.Join(cleanupErr, s.Tracker.Cleanup())
 		}
 		r.track(s.Tracker, false)
+		if s.PeerTracker != nil {
+			r.track(s.PeerTracker, false)
+		}
 		if cleanupErr != nil {
 			msg := "cleanup failed, objects may be left on the stack: " + DescribeError(cleanupErr)
 			suiteErr := true

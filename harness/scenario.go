@@ -20,6 +20,13 @@ type Scenario struct {
 	Tracker *Tracker
 	Events  *EventHub // the run's shared event registrations
 
+	// The peer stack (--peer-uri), when there is one: the destination of
+	// migrations, with its own tracker and event hub.
+	Peer        *libvirt.Connect
+	PeerTracker *Tracker
+	PeerEvents  *EventHub
+	PeerInfo    *PeerInfo
+
 	seq         int
 	owner       Owner
 	uri         string // as requested; never reported (may hold credentials)

@@ -129,7 +129,7 @@ func registerEvents(r *Registry) {
 		}
 		return nil
 	})
-	r.Step(`^the (domain|device|storage pool|network|secret|callback) events of "([^"]*)" include, in order, "([^"]*)" within (\d+) seconds?$`, func(ctx context.Context, kind, name, list string, secs int) error {
+	r.Step(`^the (domain|peer domain|device|storage pool|network|secret|callback) events of "([^"]*)" include, in order, "([^"]*)" within (\d+) seconds?$`, func(ctx context.Context, kind, name, list string, secs int) error {
 		w := W(ctx)
 		if w.events == nil {
 			return fmt.Errorf("no %s events are watched in this scenario", kind)

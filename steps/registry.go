@@ -37,6 +37,7 @@ var areas = []func(*Registry){
 	registerStats,
 	registerKVM,
 	registerGuest,
+	registerMigration,
 }
 
 // Def is one step definition.

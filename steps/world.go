@@ -37,6 +37,7 @@ type world struct {
 	saveFiles   map[string]string      // logical domain -> file it was saved to
 	scratch     string                 // local scratch directory (test driver only)
 	guests      map[string]*guestState // logical domain -> its guest OS state
+	migrations  map[string]*migration  // logical domain -> its last migration
 }
 
 type worldKey struct{}

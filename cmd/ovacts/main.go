@@ -152,6 +152,7 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.DurationVar(&cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
 	f.DurationVar(&cfg.ScenarioTimeout, "scenario-timeout", 10*time.Minute, "longest a scenario may take (0: no bound beyond the steps')")
 	f.BoolVar(&cfg.Keep, "keep", false, "leave created objects on the stack for debugging (they are listed)")
+	f.StringVar(&cfg.PeerURI, "peer-uri", envOr("OVACTS_PEER_URI", ""), "a second stack, the destination of the migration scenarios (env OVACTS_PEER_URI)")
 	f.StringVar(&cfg.Guest.Dir, "guest-dir", "", "guest build of fixtures/guest/build.sh (default: env OVACTS_GUEST_DIR, else "+harness.DefaultGuestDir+" when present)")
 	f.StringVar(&cfg.Guest.Kernel, "guest-kernel", "", "boot guests from this kernel instead of the guest fixture (its system must run qemu-ga)")
 	f.StringVar(&cfg.Guest.Initrd, "guest-initrd", "", "initrd for --guest-kernel")
