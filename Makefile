@@ -6,7 +6,7 @@ OUT   := out
 GOTESTSUM := $(GO) tool gotestsum --format testname
 export CGO_ENABLED := 1
 
-.PHONY: all setup packages guest build run test vet unit fuzz docs check-docs bench bench-guest clean
+.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest clean
 
 all: build
 
@@ -14,9 +14,15 @@ all: build
 packages:
 	@bash scripts/setup.sh --packages
 
-# Packages, /dev/kvm for the kvm group, virtlogd and libvirtd (idempotent).
+# Packages, /dev/kvm for the kvm group, virtlogd and libvirtd, the peer libvirtd
+# and the loopback sshd (idempotent).
 setup:
 	@bash scripts/setup.sh
+
+# Stops what setup started besides the host's libvirtd: the peer and the sshd.
+stop:
+	@bash scripts/peer.sh stop
+	@bash scripts/sshd.sh stop
 
 # The tiny guest OS of the guest scenarios, built from Debian packages and cached
 # under /var/cache/ovacts/guest by package versions (rebuilt only when they change).

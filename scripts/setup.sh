@@ -2,7 +2,8 @@
 # Idempotent host setup for ovacts on Debian 12 as root without systemd:
 # installs the packages, makes /dev/kvm usable by the kvm group, starts virtlogd and libvirtd.
 # Every step checks first, so running it twice is cheap.
-#   setup.sh             everything (what `make test` needs)
+#   setup.sh             everything (what `make test` needs): also the peer libvirtd
+#                        (scripts/peer.sh) and the loopback sshd (scripts/sshd.sh)
 #   setup.sh --packages  only the packages (what `make run` on test:///default needs)
 #   setup.sh --guest     only the tools fixtures/guest/build.sh needs (make guest)
 set -euo pipefail
@@ -20,13 +21,16 @@ PKGS=(
   dnsmasq-base iptables
   tini
 )
+# make test's remote runs: qemu+ssh through an sshd on the loopback (scripts/sshd.sh).
+# On this kind of machine nothing starts it but that script (policy-rc.d, no systemd).
+REMOTE_PKGS=(openssh-server openssh-client)
 # The tiny guest is built from Debian packages that are downloaded, never installed
 # (linux-image-amd64, busybox-static, qemu-guest-agent); these tools unpack and pack them.
 GUEST_PKGS=(cpio xz-utils)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -76,12 +80,21 @@ if ! alive /run/libvirtd.pid; then
   log "libvirtd starting"
 fi
 
+ready=false
 for _ in $(seq 1 300); do
   if virsh -c qemu:///system version >/dev/null 2>&1; then
     log "libvirtd ready ($(virsh -c qemu:///system version 2>/dev/null | sed -n "s/^Running hypervisor: //p"))"
-    exit 0
+    ready=true
+    break
   fi
   sleep 0.1
 done
-echo "setup: libvirtd did not answer on qemu:///system within 30 s; see /var/log/libvirt/ovacts-libvirtd.log" >&2
-exit 1
+if ! $ready; then
+  echo "setup: libvirtd did not answer on qemu:///system within 30 s; see /var/log/libvirt/ovacts-libvirtd.log" >&2
+  exit 1
+fi
+
+# The second stack (migration destination, qemu+tcp endpoint) and the loopback sshd.
+here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/peer.sh" start
+bash "$here/sshd.sh" start

@@ -21,6 +21,10 @@ import (
 
 const realURI = "qemu:///system"
 
+// peerURI is the second stack make setup starts (scripts/peer.sh): the
+// migration destination, and the qemu+tcp endpoint of the remote runs.
+const peerURI = "qemu+tcp://127.0.0.1/system"
+
 type foreign struct {
 	conn   *libvirt.Connect
 	domain string // persistent, shut off
@@ -190,12 +194,21 @@ func TestRealStack(t *testing.T) {
 	// TestRealStackKVMHost): every scenario has to pass here, SHOULDs included.
 	const notHost = "not @kvm"
 	full := list(t, "--profile", "full", "--tags", notHost)
+	peer, err := harness.Open(peerURI)
+	if err != nil {
+		t.Fatalf("the peer stack is not reachable (run make setup): %v", err)
+	}
+	t.Cleanup(func() {
+		if err := harness.CloseChecked(peer); err != nil {
+			t.Error(err)
+		}
+	})
 
 	// The second run goes four scenarios at a time: state lives in each scenario.
 	for i, concurrency := range []string{"1", "4"} {
 		i := i + 1
 		junit := filepath.Join(t.TempDir(), "junit.xml")
-		r := ovacts(t, "run", "--uri", realURI, "--profile", "full", "--tags", notHost, "--fail-on", "should", "--junit", junit, "--concurrency", concurrency)
+		r := ovacts(t, "run", "--uri", realURI, "--peer-uri", peerURI, "--profile", "full", "--tags", notHost, "--fail-on", "should", "--junit", junit, "--concurrency", concurrency)
 		if r.code != 0 {
 			t.Fatalf("run %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
 		}
@@ -233,6 +246,12 @@ func TestRealStack(t *testing.T) {
 		}
 		if len(left) > 0 {
 			t.Fatalf("run %d left ovacts objects behind: %v", i, left)
+		}
+		if left, err := harness.Owned(peer); err != nil || len(left) > 0 {
+			t.Fatalf("run %d left ovacts objects behind on the peer: %v %v", i, left, err)
+		}
+		if props["peer.hostname"] == "" || props["peer.hostname"] == props["hostname"] {
+			t.Errorf("run %d: the peer is not a host of its own: %v", i, props)
 		}
 		// Nothing on the host either: pools' directories, volumes, save files,
 		// and the logs libvirt keeps per domain name.
@@ -383,4 +402,79 @@ func TestRealStackVendorKernel(t *testing.T) {
 	if props["guest.accel"] != "tcg" || props["guest.accel.note"] != "" || !strings.HasPrefix(props["guest.source"], "kernel ") {
 		t.Errorf("properties: %v", props)
 	}
+}
+
+// The core profile over the remote transports: qemu+tcp to the peer stack and
+// qemu+ssh through the loopback sshd to this machine's libvirtd. Each gives the
+// local run's outcome, requirement by requirement; a key sshd does not accept,
+// and a port nobody listens on, exit 2 with one clear line.
+func TestRealStackRemoteTransports(t *testing.T) {
+	sshURI := strings.TrimSpace(mustOutput(t, "bash", "../../scripts/sshd.sh", "uri"))
+	outcomes := func(uri string) map[string]string {
+		junit := filepath.Join(t.TempDir(), "junit.xml")
+		r := ovacts(t, "run", "--uri", uri, "--profile", "core", "--junit", junit)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s\n%s", uri, r.code, r.stdout, r.stderr)
+		}
+		out := map[string]string{}
+		for _, s := range readJUnit(t, junit).Suites {
+			for _, c := range s.Cases {
+				status := "passed"
+				switch {
+				case c.Failure != nil:
+					status = "failed"
+				case c.Error != nil:
+					status = "error"
+				case c.Skipped != nil:
+					status = "skipped"
+				}
+				out[strings.Fields(c.Name)[0]] = status
+			}
+		}
+		return out
+	}
+	local := outcomes(realURI)
+	if len(local) == 0 {
+		t.Fatal("the local run reported nothing")
+	}
+	for _, uri := range []string{peerURI, sshURI} {
+		remote := outcomes(uri)
+		for req, want := range local {
+			if remote[req] != want {
+				t.Errorf("%s: %s %s over the remote transport, %s locally", uri, req, orMissing(remote[req]), want)
+			}
+		}
+		for req := range remote {
+			if _, ok := local[req]; !ok {
+				t.Errorf("%s: %s ran remotely only", uri, req)
+			}
+		}
+	}
+	stranger := strings.Replace(sshURI, "/ssh", "/stranger-ssh", 1)
+	for uri, want := range map[string]string{
+		stranger: "Permission denied (publickey)",
+		"qemu+tcp://127.0.0.1:9/system": "Connection refused",
+	} {
+		r := ovacts(t, "run", "--uri", uri, "--profile", "core")
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 2 || len(lines) != 1 || !strings.HasPrefix(lines[0], "ovacts: cannot connect to") || !strings.Contains(lines[0], want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line saying %q", uri, r.code, r.stderr, want)
+		}
+	}
+}
+
+func orMissing(s string) string {
+	if s == "" {
+		return "missing"
+	}
+	return s
+}
+
+func mustOutput(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return string(out)
 }
