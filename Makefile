@@ -6,7 +6,7 @@ OUT   := out
 GOTESTSUM := $(GO) tool gotestsum --format testname
 export CGO_ENABLED := 1
 
-.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest clean
+.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest bench-migration clean
 
 all: build
 
@@ -78,6 +78,10 @@ bench: packages
 # Boot-to-agent time of the guest OS on the real stack (median of 5 boots).
 bench-guest: setup guest
 	$(GO) test -tags realstack -run '^$$' -bench BenchmarkGuestBoot -benchtime 5x ./harness
+
+# Migration times to the peer per kind (median of 3 migrations each).
+bench-migration: setup
+	$(GO) test -tags realstack -run '^$$' -bench BenchmarkMigration -benchtime 3x ./harness
 
 clean:
 	rm -rf bin $(OUT)

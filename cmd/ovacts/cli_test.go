@@ -116,6 +116,7 @@ func TestBadInputsExit2WithOneLine(t *testing.T) {
 		{"two guests", []string{"run", "--guest-kernel", malformed, "--guest-disk", malformed}, `give one guest`},
 		{"guest dir without build", []string{"run", "--guest-dir", dir}, `has no guest build`},
 		{"bad guest accel", []string{"run", "--guest-accel", "fast"}, `--guest-accel must be auto, kvm or tcg, got "fast"`},
+		{"unreachable peer", []string{"run", "--peer-uri", "qemu+tcp://127.0.0.1:1/system"}, `peer: cannot connect to qemu+tcp://127.0.0.1:1/system`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -478,3 +478,12 @@ func mustOutput(t *testing.T, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// A peer that is the stack itself cannot be a migration destination: the
+// migration scenarios are skipped before the run, with that reason.
+func TestRealStackPeerIsTheSameHost(t *testing.T) {
+	r := ovacts(t, "run", "--uri", realURI, "--peer-uri", realURI, "--profile", "full", "--tags", "@req:MIG-001 or @req:MIG-011")
+	if r.code != 0 || strings.Count(r.stdout, "skipped, precondition: needs peer: the peer is the same host as the stack") != 2 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
