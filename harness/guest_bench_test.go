@@ -22,14 +22,15 @@ func BenchmarkGuestBoot(b *testing.B) {
 		b.Fatal(err)
 	}
 	hub := NewEventHub(conn)
+	runID := NewRunID()
 	defer func() {
 		hub.Close()
 		DrainEvents(5 * time.Second)
 		if err := CloseChecked(conn); err != nil {
 			b.Error(err)
 		}
+		RemoveDomainLogs(QEMULogDir, func(id string) bool { return id != runID })
 	}()
-	runID := NewRunID()
 	owner := NewOwner(runID, time.Now())
 	tracker := NewTracker(conn)
 	defer tracker.Cleanup()

@@ -33,6 +33,7 @@ func BenchmarkMigration(b *testing.B) {
 		srcT.Cleanup()
 		CloseChecked(dst)
 		CloseChecked(src)
+		RemoveDomainLogs(QEMULogDir, func(id string) bool { return id != runID })
 	}()
 	caps, err := Probe(src, "qemu:///system", srcT, prefix, owner)
 	if err != nil {

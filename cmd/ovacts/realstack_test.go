@@ -452,7 +452,7 @@ func TestRealStackRemoteTransports(t *testing.T) {
 	}
 	stranger := strings.Replace(sshURI, "/ssh", "/stranger-ssh", 1)
 	for uri, want := range map[string]string{
-		stranger: "Permission denied (publickey)",
+		stranger:                        "Permission denied (publickey)",
 		"qemu+tcp://127.0.0.1:9/system": "Connection refused",
 	} {
 		r := ovacts(t, "run", "--uri", uri, "--profile", "core")
