@@ -129,6 +129,14 @@ func (w *world) startGuest(ctx context.Context, logical, dataDisk, network strin
 	if !console {
 		return nil
 	}
+	if err := w.openConsole(logical, gs); err != nil {
+		return err
+	}
+	return w.withDomain(logical, func(d *libvirt.Domain) error { return d.Resume() })
+}
+
+// openConsole attaches to the guest's console until the scenario ends.
+func (w *world) openConsole(logical string, gs *guestState) error {
 	return w.withDomain(logical, func(d *libvirt.Domain) error {
 		c, err := harness.OpenConsole(w.Conn, d)
 		if err != nil {
@@ -136,7 +144,7 @@ func (w *world) startGuest(ctx context.Context, logical, dataDisk, network strin
 		}
 		gs.console = c
 		w.Tracker.Defer("console of "+w.Name(logical), c.Close)
-		return d.Resume()
+		return nil
 	})
 }
 
@@ -577,15 +585,7 @@ mkdir -p /mnt/data && mke2fs -q "$d" && mount "$d" /mnt/data && echo ovacts > /m
 		if err != nil {
 			return err
 		}
-		return w.withDomain(logical, func(d *libvirt.Domain) error {
-			c, err := harness.OpenConsole(w.Conn, d)
-			if err != nil {
-				return err
-			}
-			gs.console = c
-			w.Tracker.Defer("console of "+w.Name(logical), c.Close)
-			return nil
-		})
+		return w.openConsole(logical, gs)
 	})
 	r.Step(`^guest "([^"]*)" writes "([^"]*)" to its serial port$`, func(ctx context.Context, logical, text string) error {
 		_, err := W(ctx).exec(ctx, logical, fmt.Sprintf("echo %s > /dev/ttyS0", shellQuote(text)))
