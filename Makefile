@@ -47,11 +47,12 @@ test: setup guest vet check-docs fuzz
 # target with a bare "context deadline exceeded" and no crasher when the clock
 # runs out mid-execution (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 20000x
-FUZZ_TARGETS := FuzzParseTagExpr FuzzLoadFeature FuzzRedactURI FuzzParseOwner
+FUZZ_TARGETS := harness:FuzzParseTagExpr harness:FuzzLoadFeature harness:FuzzRedactURI harness:FuzzParseOwner reports:FuzzReadJUnit
 fuzz: packages
 	@mkdir -p $(OUT)
-	@for f in $(FUZZ_TARGETS); do \
-	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./harness > $(OUT)/fuzz-$$f.log 2>&1 \
+	@for t in $(FUZZ_TARGETS); do \
+	  p=$${t%%:*}; f=$${t#*:}; \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./$$p > $(OUT)/fuzz-$$f.log 2>&1 \
 	    || { echo "fuzz $$f failed:"; cat $(OUT)/fuzz-$$f.log; exit 1; }; \
 	  echo "fuzz $$f: ok ($(FUZZTIME))"; \
 	done

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -117,6 +118,11 @@ func TestBadInputsExit2WithOneLine(t *testing.T) {
 		{"guest dir without build", []string{"run", "--guest-dir", dir}, `has no guest build`},
 		{"bad guest accel", []string{"run", "--guest-accel", "fast"}, `--guest-accel must be auto, kvm or tcg, got "fast"`},
 		{"unreachable peer", []string{"run", "--peer-uri", "qemu+tcp://127.0.0.1:1/system"}, `peer: cannot connect to qemu+tcp://127.0.0.1:1/system`},
+		{"diff missing report", []string{"diff", "/nonexistent/a.xml", malformed}, `/nonexistent/a.xml: no such file`},
+		{"diff not a report", []string{"diff", malformed, malformed}, `bad.feature: not a JUnit report`},
+		{"diff directory without junit", []string{"diff", dir, dir}, `junit.xml: no such file`},
+		{"diff one argument", []string{"diff", malformed}, `accepts 2 arg(s), received 1`},
+		{"diff bad format", []string{"diff", "--format", "yaml", malformed, malformed}, `--format must be text or json`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -297,5 +303,40 @@ func TestKeepSaysWhatItLeaves(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// ovacts diff: a run against itself is empty (exit 0); a requirement that
+// passed and now fails is a regression (exit 1), named with its message.
+func TestDiff(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "junit.xml")
+	if r := ovacts(t, "run", "--profile", "full", "--junit", old); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	if r := ovacts(t, "diff", old, dir); r.code != 0 || r.stdout != "no changes\n" {
+		t.Fatalf("a run against itself: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(<testcase name="DOM-001 \[MUST\][^>]*>)(</testcase>)`)
+	if !re.Match(b) {
+		t.Fatal("DOM-001 did not pass in the first run")
+	}
+	broken := re.ReplaceAll(b, []byte(`$1<failure message="DOM-001 (MUST) failed: it broke">it broke</failure>$2`))
+	next := filepath.Join(t.TempDir(), "next.xml")
+	if err := os.WriteFile(next, broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ovacts(t, "diff", old, next)
+	if r.code != 1 || !strings.Contains(r.stdout, "regressions (1):") || !strings.Contains(r.stdout, "DOM-001   MUST   passed -> failed") ||
+		!strings.Contains(r.stdout, "it broke") || !strings.Contains(r.stderr, "1 regression(s)") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Backwards it is a fix, which is no reason to fail.
+	if r := ovacts(t, "diff", "--format", "json", next, old); r.code != 0 || !strings.Contains(r.stdout, `"fixes": [`) {
+		t.Fatalf("backwards: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

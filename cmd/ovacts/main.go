@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -75,7 +76,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
-	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout))
 	return root
 }
 
@@ -353,4 +354,59 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&uri, "uri", envOr("OVACTS_URI", "test:///default"), "libvirt URI (env OVACTS_URI)")
 	return cmd
+}
+
+func newDiffCmd(stdout io.Writer) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Compare two runs requirement by requirement (JUnit files, or directories holding junit.xml); exit 1 on a regression",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usage("--format must be text or json, got %q", format)
+			}
+			var rs [2]*reports.Results
+			for i, p := range args {
+				r, err := readResults(p)
+				if err != nil {
+					return usage("%s", oneLine(err.Error()))
+				}
+				rs[i] = r
+			}
+			c := reports.Diff(rs[0], rs[1])
+			var err error
+			if format == "json" {
+				err = reports.WriteChangesJSON(stdout, c)
+			} else {
+				err = reports.WriteChanges(stdout, c)
+			}
+			if err != nil {
+				return err
+			}
+			if len(c.Regressions) > 0 {
+				return &exitError{code: 1, msg: fmt.Sprintf("%d regression(s) from %s to %s", len(c.Regressions), args[0], args[1])}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// readResults reads a JUnit report of ovacts, or the junit.xml in a directory.
+func readResults(path string) (*reports.Results, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "junit.xml")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := reports.ReadJUnit(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
 }

@@ -1,0 +1,228 @@
+package reports
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// MaxJUnitBytes bounds a JUnit report read from outside: ovacts' own reports
+// of the full profile are well under a megabyte.
+const MaxJUnitBytes = 64 << 20
+
+// Verdict is one requirement's result in a report: failed if any of its
+// scenarios failed (or errored), else passed if any passed, else skipped.
+type Verdict struct {
+	ReqID  string `json:"req"`
+	Level  string `json:"level"`
+	Title  string `json:"title"`
+	Status Status `json:"status"`
+	Detail string `json:"detail,omitempty"` // the first failure's or skip's message
+}
+
+// Results are the requirement verdicts of one report.
+type Results struct {
+	Verdicts   map[string]*Verdict
+	Properties map[string]string
+}
+
+var caseName = regexp.MustCompile(`^([A-Z][A-Z0-9]*-[0-9]{3}) \[(MUST|SHOULD|MAY)\] (.*?)(?: #[0-9]+)?$`)
+
+type junitIn struct {
+	XMLName xml.Name `xml:"testsuites"`
+	Suites  []struct {
+		Props []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name    string     `xml:"name,attr"`
+			Failure *junitNote `xml:"failure"`
+			Error   *junitNote `xml:"error"`
+			Skipped *junitNote `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+type junitNote struct {
+	Message string `xml:"message,attr"`
+}
+
+var statusRank = map[Status]int{Skipped: 0, Passed: 1, Failed: 2}
+
+// ReadJUnit reads a JUnit report written by ovacts. It is untrusted input: the
+// size is bounded, and every testcase must name a requirement and a level.
+func ReadJUnit(r io.Reader) (*Results, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxJUnitBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxJUnitBytes {
+		return nil, fmt.Errorf("larger than %d MiB", MaxJUnitBytes>>20)
+	}
+	var doc junitIn
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("not a JUnit report: %w", err)
+	}
+	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
+	cases := 0
+	for _, s := range doc.Suites {
+		for _, p := range s.Props {
+			if _, seen := res.Properties[p.Name]; !seen {
+				res.Properties[p.Name] = p.Value
+			}
+		}
+		for _, c := range s.Cases {
+			cases++
+			m := caseName.FindStringSubmatch(c.Name)
+			if m == nil {
+				return nil, fmt.Errorf("testcase %q does not name an ovacts requirement (want \"AREA-NNN [LEVEL] title\")", c.Name)
+			}
+			status, detail := Passed, ""
+			switch {
+			case c.Failure != nil:
+				status, detail = Failed, c.Failure.Message
+			case c.Error != nil:
+				status, detail = Failed, c.Error.Message
+			case c.Skipped != nil:
+				status, detail = Skipped, c.Skipped.Message
+			}
+			v := res.Verdicts[m[1]]
+			if v == nil {
+				res.Verdicts[m[1]] = &Verdict{ReqID: m[1], Level: m[2], Title: m[3], Status: status, Detail: detail}
+				continue
+			}
+			if v.Level != m[2] {
+				return nil, fmt.Errorf("requirement %s has two levels, %s and %s", m[1], v.Level, m[2])
+			}
+			if statusRank[status] > statusRank[v.Status] {
+				v.Status, v.Detail = status, detail
+			}
+		}
+	}
+	if cases == 0 {
+		return nil, errors.New("the report has no testcases")
+	}
+	return res, nil
+}
+
+// Change is one requirement whose verdict differs between two reports.
+type Change struct {
+	ReqID  string `json:"req"`
+	Level  string `json:"level"`
+	Title  string `json:"title"`
+	From   Status `json:"from,omitempty"`
+	To     Status `json:"to,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Changes lists what changed from one report to the next.
+type Changes struct {
+	Regressions  []Change `json:"regressions"`   // passed or skipped before, failed now
+	Fixes        []Change `json:"fixes"`         // failed before, passed now
+	NewlySkipped []Change `json:"newly_skipped"` // ran before, skipped now
+	NowRunning   []Change `json:"now_running"`   // skipped before, passed now
+	Added        []Change `json:"added"`         // in the new report only
+	Removed      []Change `json:"removed"`       // in the old report only
+}
+
+// Empty reports whether nothing changed.
+func (c Changes) Empty() bool {
+	return len(c.Regressions)+len(c.Fixes)+len(c.NewlySkipped)+len(c.NowRunning)+len(c.Added)+len(c.Removed) == 0
+}
+
+// Diff compares two reports requirement by requirement.
+func Diff(old, new *Results) Changes {
+	var c Changes
+	for _, id := range sortedIDs(old, new) {
+		o, n := old.Verdicts[id], new.Verdicts[id]
+		switch {
+		case o == nil:
+			c.Added = append(c.Added, Change{ReqID: id, Level: n.Level, Title: n.Title, To: n.Status, Detail: n.Detail})
+		case n == nil:
+			c.Removed = append(c.Removed, Change{ReqID: id, Level: o.Level, Title: o.Title, From: o.Status})
+		case o.Status == n.Status:
+		case n.Status == Failed:
+			c.Regressions = append(c.Regressions, change(o, n, n.Detail))
+		case o.Status == Failed && n.Status == Passed:
+			c.Fixes = append(c.Fixes, change(o, n, ""))
+		case n.Status == Skipped:
+			c.NewlySkipped = append(c.NewlySkipped, change(o, n, n.Detail))
+		default: // skipped -> passed
+			c.NowRunning = append(c.NowRunning, change(o, n, ""))
+		}
+	}
+	return c
+}
+
+func change(o, n *Verdict, detail string) Change {
+	return Change{ReqID: n.ReqID, Level: n.Level, Title: n.Title, From: o.Status, To: n.Status, Detail: detail}
+}
+
+func sortedIDs(rs ...*Results) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, r := range rs {
+		for id := range r.Verdicts {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// WriteChanges prints the changes for a person: one section per kind, one line
+// per requirement, and the failure or skip message under regressions and skips.
+func WriteChanges(w io.Writer, c Changes) error {
+	var b strings.Builder
+	if c.Empty() {
+		b.WriteString("no changes\n")
+	}
+	section := func(title string, cs []Change) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "%s (%d):\n", title, len(cs))
+		for _, ch := range cs {
+			move := string(ch.To)
+			switch {
+			case ch.From != "" && ch.To != "":
+				move = fmt.Sprintf("%s -> %s", ch.From, ch.To)
+			case ch.From != "":
+				move = fmt.Sprintf("was %s", ch.From)
+			}
+			fmt.Fprintf(&b, "  %-9s %-6s %-20s %s\n", ch.ReqID, ch.Level, move, ch.Title)
+			if ch.Detail != "" {
+				fmt.Fprintf(&b, "      %s\n", firstLine(ch.Detail))
+			}
+		}
+	}
+	section("regressions", c.Regressions)
+	section("fixes", c.Fixes)
+	section("newly skipped", c.NewlySkipped)
+	section("now running", c.NowRunning)
+	section("added requirements", c.Added)
+	section("removed requirements", c.Removed)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteChangesJSON prints the changes as JSON (empty lists, not null).
+func WriteChangesJSON(w io.Writer, c Changes) error {
+	for _, l := range []*[]Change{&c.Regressions, &c.Fixes, &c.NewlySkipped, &c.NowRunning, &c.Added, &c.Removed} {
+		if *l == nil {
+			*l = []Change{}
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}

@@ -1,0 +1,156 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func junitOf(t testing.TB, r *Report) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// What WriteJUnit writes, ReadJUnit reads back as one verdict per requirement.
+func TestReadJUnitRoundTrip(t *testing.T) {
+	res, err := ReadJUnit(bytes.NewReader(junitOf(t, sample())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Status{"DOM-001": Passed, "DOM-014": Failed, "CONN-013": Skipped, "VND-001": Failed}
+	if len(res.Verdicts) != len(want) {
+		t.Fatalf("verdicts %v", res.Verdicts)
+	}
+	for id, st := range want {
+		if v := res.Verdicts[id]; v == nil || v.Status != st {
+			t.Errorf("%s: %+v, want %s", id, v, st)
+		}
+	}
+	// DOM-014 has a passing and a failing scenario: the requirement failed, with the failure's message.
+	if v := res.Verdicts["DOM-014"]; v.Title != "Invalid <transition> & co" || !strings.Contains(v.Detail, "already running") || v.Level != "MUST" {
+		t.Errorf("DOM-014: %+v", v)
+	}
+	if res.Properties["run.id"] != "abcd1234" {
+		t.Errorf("properties %v", res.Properties)
+	}
+}
+
+func TestReadJUnitRefuses(t *testing.T) {
+	for name, doc := range map[string]string{
+		"not XML":          "hello",
+		"not JUnit":        "<html><body/></html>",
+		"no testcases":     `<testsuites name="ovacts"></testsuites>`,
+		"foreign testcase": `<testsuites><testsuite><testcase name="TestFoo"/></testsuite></testsuites>`,
+		"two levels":       `<testsuites><testsuite><testcase name="DOM-001 [MUST] a"/><testcase name="DOM-001 [MAY] a #2"/></testsuite></testsuites>`,
+		"bad level":        `<testsuites><testsuite><testcase name="DOM-001 [OFTEN] a"/></testsuite></testsuites>`,
+		"truncated":        string(junitOf(t, sample())[:300]),
+	} {
+		if _, err := ReadJUnit(strings.NewReader(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	big := strings.NewReader(strings.Repeat(" ", MaxJUnitBytes+1))
+	if _, err := ReadJUnit(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized report: %v", err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	old := sample()
+	next := sample()
+	next.Outcomes[0].Status, next.Outcomes[0].Reason = Failed, "VIR_ERR_NO_DOMAIN: gone"         // DOM-001 passed -> failed
+	next.Outcomes[1].Status = Passed                                                             // DOM-014 failed -> passed
+	next.Outcomes[3].Status, next.Outcomes[3].SkipKind, next.Outcomes[3].Reason = Passed, "", "" // CONN-013 skipped -> passed
+	next.Outcomes[4].ReqID = "VND-002"                                                           // VND-001 removed, VND-002 added
+	a, err := ReadJUnit(bytes.NewReader(junitOf(t, old)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadJUnit(bytes.NewReader(junitOf(t, next)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := Diff(a, a); !c.Empty() {
+		t.Fatalf("a report against itself: %+v", c)
+	}
+	c := Diff(a, b)
+	ids := func(cs []Change) string {
+		var out []string
+		for _, ch := range cs {
+			out = append(out, ch.ReqID)
+		}
+		return strings.Join(out, ",")
+	}
+	for name, got := range map[string][2]string{
+		"regressions": {ids(c.Regressions), "DOM-001"},
+		"fixes":       {ids(c.Fixes), "DOM-014"},
+		"now running": {ids(c.NowRunning), "CONN-013"},
+		"skipped":     {ids(c.NewlySkipped), ""},
+		"added":       {ids(c.Added), "VND-002"},
+		"removed":     {ids(c.Removed), "VND-001"},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s: %q, want %q", name, got[0], got[1])
+		}
+	}
+	// And backwards: the regression is a fix, a run requirement is newly skipped.
+	back := Diff(b, a)
+	if ids(back.Fixes) != "DOM-001" || ids(back.Regressions) != "DOM-014" || ids(back.NewlySkipped) != "CONN-013" {
+		t.Errorf("backwards: %+v", back)
+	}
+
+	var text bytes.Buffer
+	if err := WriteChanges(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "diff.golden.txt")
+	if *update {
+		os.WriteFile(golden, text.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./reports -update)", err)
+	}
+	if !bytes.Equal(want, text.Bytes()) {
+		t.Errorf("diff text differs from %s:\n%s", golden, text.String())
+	}
+	var js bytes.Buffer
+	if err := WriteChangesJSON(&js, Diff(a, a)); err != nil {
+		t.Fatal(err)
+	}
+	var round map[string][]Change
+	if err := json.Unmarshal(js.Bytes(), &round); err != nil || round["regressions"] == nil || len(round) != 6 {
+		t.Errorf("JSON of no changes: %s %v", js.String(), err)
+	}
+}
+
+// Untrusted input: never a panic; what parses diffs empty against itself.
+func FuzzReadJUnit(f *testing.F) {
+	f.Add(junitOf(f, sample()))
+	f.Add([]byte(`<testsuites><testsuite><testcase name="DOM-001 [MUST] a"><skipped message="x"/></testcase></testsuite></testsuites>`))
+	f.Add([]byte(`<testsuites><testsuite><testcase name="A-001 [MAY] a #3"><failure/><skipped/></testcase></testsuite></testsuites>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := ReadJUnit(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if len(res.Verdicts) == 0 {
+			t.Fatal("a report without verdicts was accepted")
+		}
+		if c := Diff(res, res); !c.Empty() {
+			t.Fatalf("a report differs from itself: %+v", c)
+		}
+		for id, v := range res.Verdicts {
+			if id != v.ReqID || (v.Status != Passed && v.Status != Failed && v.Status != Skipped) {
+				t.Fatalf("verdict %+v under %s", v, id)
+			}
+		}
+	})
+}
