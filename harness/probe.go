@@ -2,9 +2,12 @@ package harness
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -55,8 +58,10 @@ type Capabilities struct {
 	KVMNote           string            `json:"kvmNote,omitempty"`
 	DomainCaps        bool              `json:"domainCaps"`
 	Persistent        bool              `json:"persistent"`
-	Missing           map[string]string `json:"missing,omitempty"` // need -> why it is missing
-	Guest             *Guest            `json:"guest,omitempty"`   // the probed guest OS, when scenarios need one
+	CapsSHA256        string            `json:"capsSHA256"`           // digest of the capabilities XML
+	HostKernel        string            `json:"hostKernel,omitempty"` // local stacks only
+	Missing           map[string]string `json:"missing,omitempty"`    // need -> why it is missing
+	Guest             *Guest            `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
 	// Precondition lists the missing needs that are the run's setup, not the
 	// stack (no guest OS given): their skips say "precondition".
 	Precondition []string `json:"precondition,omitempty"`
@@ -119,6 +124,13 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	var caps libvirtxml.Caps
 	if err := caps.Unmarshal(capsXML); err != nil {
 		return nil, fmt.Errorf("probe: capabilities XML does not parse: %w", err)
+	}
+	sum := sha256.Sum256([]byte(capsXML))
+	c.CapsSHA256 = hex.EncodeToString(sum[:])
+	if _, remote := c.Missing["host"]; !remote {
+		if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+			c.HostKernel = strings.TrimSpace(string(b))
+		}
 	}
 	if caps.Host.CPU != nil {
 		c.Arch = caps.Host.CPU.Arch
@@ -270,6 +282,10 @@ func (c *Capabilities) Properties() [][2]string {
 		{"domain.type", c.DomainType},
 		{"kvm.usable", fmt.Sprint(c.KVMUsable)},
 		{"domcaps", fmt.Sprint(c.DomainCaps)},
+		{"capabilities.sha256", c.CapsSHA256},
+	}
+	if c.HostKernel != "" {
+		props = append(props, [2]string{"host.kernel", c.HostKernel})
 	}
 	if g := c.Guest; g != nil {
 		props = append(props, [2]string{"guest.source", g.Describe()}, [2]string{"guest.accel", g.Accel},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ovacts/ovacts/reports"
 )
 
 var bin string // the ovacts binary built for these tests
@@ -338,5 +341,107 @@ func TestDiff(t *testing.T) {
 	// Backwards it is a fix, which is no reason to fail.
 	if r := ovacts(t, "diff", "--format", "json", next, old); r.code != 0 || !strings.Contains(r.stdout, `"fixes": [`) {
 		t.Fatalf("backwards: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A signed bundle of a passing run verifies; any flipped byte in any of its
+// files, a re-sealed edit, another signer's key, a missing key and a run with
+// failures do not.
+func TestBundleVerifyAndTamper(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	if r := ovacts(t, "keygen", "--out", key); r.code != 0 {
+		t.Fatalf("keygen: %d %s", r.code, r.stderr)
+	}
+	if r := ovacts(t, "keygen", "--out", key); r.code != 2 || !strings.Contains(r.stderr, "exists") {
+		t.Fatalf("keygen over an existing key: %d %s", r.code, r.stderr)
+	}
+	other := filepath.Join(dir, "other")
+	ovacts(t, "keygen", "--out", other)
+	product := writeFile(t, "product.yaml", "vendor: ACME\nproduct: ACME Virt\nversion: \"2.1\"\nurl: https://acme.example\ncontact: qa@acme.example\n")
+	good := filepath.Join(dir, "bundle")
+	if r := ovacts(t, "run", "--bundle", good, "--product", product, "--sign-key", key+".key"); r.code != 0 {
+		t.Fatalf("run: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := ovacts(t, "verify", good, "--pubkey", key+".pub"); r.code != 0 || !strings.Contains(r.stdout, "verified") {
+		t.Fatalf("verify: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ovacts(t, "diff", good, good); r.code != 0 || r.stdout != "no changes\n" {
+		t.Fatalf("diff of a bundle against itself: %d %s", r.code, r.stdout)
+	}
+	copyBundle := func(t *testing.T) string {
+		t.Helper()
+		to := filepath.Join(t.TempDir(), "b")
+		os.MkdirAll(to, 0o755)
+		entries, _ := os.ReadDir(good)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(good, e.Name()))
+			os.WriteFile(filepath.Join(to, e.Name()), b, 0o644)
+		}
+		return to
+	}
+	entries, _ := os.ReadDir(good)
+	for _, e := range entries {
+		for _, at := range []string{"first", "middle", "last"} {
+			t.Run("flip "+e.Name()+" "+at, func(t *testing.T) {
+				b := copyBundle(t)
+				p := filepath.Join(b, e.Name())
+				data, _ := os.ReadFile(p)
+				i := map[string]int{"first": 0, "middle": len(data) / 2, "last": len(data) - 1}[at]
+				data[i] ^= 0x01
+				os.WriteFile(p, data, 0o644)
+				if r := ovacts(t, "verify", b, "--pubkey", key+".pub"); r.code != 1 || !strings.Contains(r.stdout, "FAIL") {
+					t.Fatalf("a flipped byte in %s passed verify:\n%s", e.Name(), r.stdout)
+				}
+			})
+		}
+	}
+	// An edit sealed again, without the key and with another key.
+	for _, signer := range []string{"", other + ".key"} {
+		b := copyBundle(t)
+		junit := filepath.Join(b, "junit.xml")
+		data, _ := os.ReadFile(junit)
+		os.WriteFile(junit, []byte(strings.Replace(string(data), "</testcase>", "<failure message=\"x\">x</failure></testcase>", 1)), 0o644)
+		os.Remove(filepath.Join(b, "manifest.sig"))
+		var key ed25519.PrivateKey
+		if signer != "" {
+			var err error
+			if key, err = reports.ReadPrivateKey(signer); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := reports.SealBundle(b, key); err != nil {
+			t.Fatal(err)
+		}
+		r := ovacts(t, "verify", b, "--pubkey", filepath.Join(dir, "k.pub"))
+		if r.code != 1 || !strings.Contains(r.stdout, "FAIL signature") || !strings.Contains(r.stdout, "FAIL no failures") {
+			t.Fatalf("re-sealed edit (signer %q) passed:\n%s", signer, r.stdout)
+		}
+	}
+	if r := ovacts(t, "verify", good); r.code != 1 || !strings.Contains(r.stdout, "FAIL signature     not checked") {
+		t.Fatalf("verify without a key: %d\n%s", r.code, r.stdout)
+	}
+	// The full profile on the test driver has SHOULD failures and skips: not certifiable.
+	full := filepath.Join(dir, "full")
+	ovacts(t, "run", "--profile", "full", "--bundle", full, "--product", product, "--sign-key", key+".key")
+	r := ovacts(t, "verify", full, "--pubkey", key+".pub")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL no failures") || !strings.Contains(r.stdout, "ok   hashes") {
+		t.Fatalf("a bundle with failures: %d\n%s", r.code, r.stdout)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--bundle", good, "--product", product}, "is not empty"},
+		{[]string{"run", "--bundle", filepath.Join(dir, "x"), "--vendor", "ACME"}, "lacks product, version"},
+		{[]string{"run", "--bundle", filepath.Join(dir, "y"), "--product", product, "--sign-key", "/nonexistent"}, "--sign-key"},
+		{[]string{"run", "--product", product}, "need --bundle"},
+		{[]string{"run", "--bundle", filepath.Join(dir, "z"), "--product", writeFile(t, "p.yaml", "vendor: A\nproduct: B\nversion: 1\ncolour: red\n")}, "field colour not found"},
+		{[]string{"verify", "/nonexistent"}, "is not a bundle directory"},
+		{[]string{"verify", good, "--pubkey", product}, "no PEM"},
+	} {
+		if r := ovacts(t, c.args...); r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
 	}
 }

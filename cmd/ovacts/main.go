@@ -76,7 +76,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
-	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newVerifyCmd(stdout))
 	return root
 }
 
@@ -89,7 +89,8 @@ func envOr(name, def string) string {
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry()}
-	var failOn string
+	var failOn, bundleDir, productFile, signKey string
+	var product reports.Product
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the conformance scenarios against a libvirt URI",
@@ -106,6 +107,18 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 				return usage("--fail-on must be must, should or may, got %q", failOn)
 			}
 			cfg.FailOn = lvl
+			var b *bundleRun
+			if bundleDir != "" {
+				var err error
+				if b, err = startBundle(bundleDir, productFile, product, signKey, &cfg); err != nil {
+					return usage("%s", oneLine(err.Error()))
+				}
+				defer b.log.Close()
+				stdout = io.MultiWriter(stdout, b.log)
+				cfg.Progress = stdout
+			} else if productFile != "" || signKey != "" {
+				return usage("--product and --sign-key need --bundle")
+			}
 			ctx, sig, stop := interruptible(stderr)
 			defer stop()
 			rep, err := harness.Run(ctx, cfg, features.FS, steps.Initialize)
@@ -125,6 +138,12 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 			}
 			if cfg.Keep {
 				fmt.Fprintln(stdout, "WARNING: --keep left every object this run created on the stack; remove them with: ovacts cleanup --uri ...")
+			}
+			if b != nil {
+				if berr := b.finish(rep); berr != nil {
+					return &exitError{code: 1, msg: "writing the bundle: " + oneLine(berr.Error())}
+				}
+				fmt.Fprintf(stderr, "bundle: %s\n", bundleDir)
 			}
 			if err != nil { // the report exists but closing the connection failed
 				return &exitError{code: 1, msg: oneLine(err.Error())}
@@ -162,6 +181,14 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.StringVar(&cfg.Guest.Accel, "guest-accel", "auto", "accelerator of guest OS boots: auto (KVM, else TCG), kvm or tcg")
 	f.DurationVar(&cfg.Guest.BootTimeout, "guest-boot-timeout", 60*time.Second, "longest a guest may take from start to a running agent")
 	f.DurationVar(&cfg.Guest.AccelTimeout, "guest-accel-timeout", 10*time.Second, "with --guest-accel auto: how long KVM gets to boot the guest before TCG is tried")
+	f.StringVar(&bundleDir, "bundle", "", "write a certification bundle to this new directory (junit.xml, cucumber.json, run.log, stack.json, product.yaml, manifest)")
+	f.StringVar(&productFile, "product", "", "with --bundle: product.yaml describing what is certified (vendor, product, version, url, contact)")
+	f.StringVar(&product.Vendor, "vendor", "", "with --bundle and no --product: the vendor")
+	f.StringVar(&product.Product, "product-name", "", "with --bundle and no --product: the product")
+	f.StringVar(&product.Version, "product-version", "", "with --bundle and no --product: the product's version")
+	f.StringVar(&product.URL, "product-url", "", "with --bundle and no --product: the product's URL")
+	f.StringVar(&product.Contact, "contact", "", "with --bundle and no --product: who to ask")
+	f.StringVar(&signKey, "sign-key", "", "with --bundle: sign the manifest with this ed25519 private key (ovacts keygen)")
 	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	return cmd
 }

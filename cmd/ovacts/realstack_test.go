@@ -487,3 +487,25 @@ func TestRealStackPeerIsTheSameHost(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A signed bundle of the core profile on the real stack verifies.
+func TestRealStackBundle(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	if r := ovacts(t, "keygen", "--out", key); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	b := filepath.Join(dir, "bundle")
+	r := ovacts(t, "run", "--uri", realURI, "--profile", "core", "--bundle", b, "--sign-key", key+".key",
+		"--vendor", "ovacts CI", "--product-name", "Debian 12 libvirt+QEMU", "--product-version", "12")
+	if r.code != 0 {
+		t.Fatalf("run: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ovacts(t, "verify", b, "--pubkey", key+".pub"); r.code != 0 {
+		t.Fatalf("verify: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(b, "stack.json"))
+	if err != nil || !strings.Contains(string(data), `"capabilities.sha256"`) || !strings.Contains(string(data), `"host.kernel"`) {
+		t.Errorf("stack.json: %v\n%s", err, data)
+	}
+}
