@@ -41,6 +41,8 @@ type Config struct {
 	RunID           string // empty: a new random one
 	// PeerURI names a second stack, the destination of migrations; "" = none.
 	PeerURI string
+	// Waivers turn the failures they cover into waived outcomes (--waivers).
+	Waivers []reports.Waiver
 }
 
 // SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.
@@ -256,6 +258,10 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 
 	rep := r.report(ctx, order, runID, started)
+	if len(cfg.Waivers) > 0 {
+		fmt.Fprintln(cfg.Progress)
+		reports.WriteWaiverUse(cfg.Progress, reports.ApplyWaivers(rep, cfg.Waivers, cfg.Clock()))
+	}
 	if err := closeErr(); err != nil {
 		return rep, fmt.Errorf("after the run: %w", err)
 	}

@@ -53,7 +53,7 @@ type junitNote struct {
 	Message string `xml:"message,attr"`
 }
 
-var statusRank = map[Status]int{Skipped: 0, Passed: 1, Failed: 2}
+var statusRank = map[Status]int{Skipped: 0, Passed: 1, Waived: 2, Failed: 3}
 
 // ReadJUnit reads a JUnit report written by ovacts. It is untrusted input: the
 // size is bounded, and every testcase must name a requirement and a level.
@@ -89,6 +89,8 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 				status, detail = Failed, c.Failure.Message
 			case c.Error != nil:
 				status, detail = Failed, c.Error.Message
+			case c.Skipped != nil && strings.HasPrefix(c.Skipped.Message, WaivedPrefix):
+				status, detail = Waived, c.Skipped.Message
 			case c.Skipped != nil:
 				status, detail = Skipped, c.Skipped.Message
 			}
@@ -123,8 +125,9 @@ type Change struct {
 
 // Changes lists what changed from one report to the next.
 type Changes struct {
-	Regressions  []Change `json:"regressions"`   // passed or skipped before, failed now
-	Fixes        []Change `json:"fixes"`         // failed before, passed now
+	Regressions  []Change `json:"regressions"`   // not failed before, failed now
+	NewlyWaived  []Change `json:"newly_waived"`  // not waived before, a waived failure now
+	Fixes        []Change `json:"fixes"`         // failed or waived before, passed now
 	NewlySkipped []Change `json:"newly_skipped"` // ran before, skipped now
 	NowRunning   []Change `json:"now_running"`   // skipped before, passed now
 	Added        []Change `json:"added"`         // in the new report only
@@ -133,7 +136,7 @@ type Changes struct {
 
 // Empty reports whether nothing changed.
 func (c Changes) Empty() bool {
-	return len(c.Regressions)+len(c.Fixes)+len(c.NewlySkipped)+len(c.NowRunning)+len(c.Added)+len(c.Removed) == 0
+	return len(c.Regressions)+len(c.NewlyWaived)+len(c.Fixes)+len(c.NewlySkipped)+len(c.NowRunning)+len(c.Added)+len(c.Removed) == 0
 }
 
 // Diff compares two reports requirement by requirement.
@@ -149,7 +152,9 @@ func Diff(old, new *Results) Changes {
 		case o.Status == n.Status:
 		case n.Status == Failed:
 			c.Regressions = append(c.Regressions, change(o, n, n.Detail))
-		case o.Status == Failed && n.Status == Passed:
+		case n.Status == Waived:
+			c.NewlyWaived = append(c.NewlyWaived, change(o, n, n.Detail))
+		case (o.Status == Failed || o.Status == Waived) && n.Status == Passed:
 			c.Fixes = append(c.Fixes, change(o, n, ""))
 		case n.Status == Skipped:
 			c.NewlySkipped = append(c.NewlySkipped, change(o, n, n.Detail))
@@ -206,6 +211,7 @@ func WriteChanges(w io.Writer, c Changes) error {
 		}
 	}
 	section("regressions", c.Regressions)
+	section("newly waived", c.NewlyWaived)
 	section("fixes", c.Fixes)
 	section("newly skipped", c.NewlySkipped)
 	section("now running", c.NowRunning)
@@ -217,7 +223,7 @@ func WriteChanges(w io.Writer, c Changes) error {
 
 // WriteChangesJSON prints the changes as JSON (empty lists, not null).
 func WriteChangesJSON(w io.Writer, c Changes) error {
-	for _, l := range []*[]Change{&c.Regressions, &c.Fixes, &c.NewlySkipped, &c.NowRunning, &c.Added, &c.Removed} {
+	for _, l := range []*[]Change{&c.Regressions, &c.NewlyWaived, &c.Fixes, &c.NewlySkipped, &c.NowRunning, &c.Added, &c.Removed} {
 		if *l == nil {
 			*l = []Change{}
 		}

@@ -126,7 +126,7 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	var round map[string][]Change
-	if err := json.Unmarshal(js.Bytes(), &round); err != nil || round["regressions"] == nil || len(round) != 6 {
+	if err := json.Unmarshal(js.Bytes(), &round); err != nil || round["regressions"] == nil || len(round) != 7 {
 		t.Errorf("JSON of no changes: %s %v", js.String(), err)
 	}
 }

@@ -58,6 +58,9 @@ type junitMessage struct {
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
+// WaivedPrefix starts the skip message of a waived failure in JUnit.
+const WaivedPrefix = "waived: "
+
 // CaseName is the testcase name of an outcome: requirement, level and title.
 func CaseName(o Outcome) string { return fmt.Sprintf("%s [%s] %s", o.ReqID, o.Level, o.Title) }
 
@@ -110,6 +113,10 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		switch {
 		case o.Status == Skipped:
 			c.Skipped = &junitMessage{Message: o.SkipKind + ": " + o.Reason}
+			s.Skipped++
+		case o.Status == Waived:
+			// JUnit has no "waived": a skip that says so and carries the failure.
+			c.Skipped = &junitMessage{Message: WaivedPrefix + o.Waiver + "; " + FailureMessage(o)}
 			s.Skipped++
 		case o.Status == Failed && o.SuiteError:
 			c.Error = &junitMessage{Message: FailureMessage(o), Type: "suite-error", Body: o.Reason}

@@ -34,6 +34,7 @@ type Outcome struct {
 	FailedStep string        `json:"failedStep,omitempty"`
 	ErrorCode  string        `json:"errorCode,omitempty"`  // VIR_ERR_* where libvirt answered
 	SuiteError bool          `json:"suiteError,omitempty"` // undefined/pending/ambiguous step, or a cleanup failure
+	Waiver     string        `json:"waiver,omitempty"`     // the waiver of a waived failure
 	Duration   time.Duration `json:"durationNs"`
 }
 
@@ -65,7 +66,7 @@ func (r *Report) Property(name string) string {
 
 // Counts tallies outcomes.
 type Counts struct {
-	Total, Passed, Failed, Skipped, SuiteErrors int
+	Total, Passed, Failed, Skipped, Waived, SuiteErrors int
 }
 
 // Tally counts outcomes, optionally only those matching keep.
@@ -83,6 +84,8 @@ func Tally(outs []Outcome, keep func(Outcome) bool) Counts {
 			c.Failed++
 		case o.Status == Skipped:
 			c.Skipped++
+		case o.Status == Waived:
+			c.Waived++
 		default:
 			c.Passed++
 		}
@@ -92,6 +95,9 @@ func Tally(outs []Outcome, keep func(Outcome) bool) Counts {
 
 func (c Counts) String() string {
 	s := fmt.Sprintf("%d passed, %d failed, %d skipped", c.Passed, c.Failed, c.Skipped)
+	if c.Waived > 0 {
+		s += fmt.Sprintf(", %d waived", c.Waived)
+	}
 	if c.SuiteErrors > 0 {
 		s += fmt.Sprintf(", %d suite errors", c.SuiteErrors)
 	}
@@ -100,7 +106,7 @@ func (c Counts) String() string {
 
 // ProgressLine is the one-line live report of a finished scenario.
 func ProgressLine(o Outcome) string {
-	word := map[Status]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP"}[o.Status]
+	word := map[Status]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Waived: "WAIVE"}[o.Status]
 	if o.SuiteError {
 		word = "ERROR"
 	}
@@ -108,6 +114,8 @@ func ProgressLine(o Outcome) string {
 	switch o.Status {
 	case Skipped:
 		line += fmt.Sprintf("\n      skipped, %s: %s", o.SkipKind, o.Reason)
+	case Waived:
+		line += "\n      waived: " + o.Waiver + "\n      failed: " + firstLine(o.Reason)
 	case Failed:
 		if o.FailedStep != "" {
 			line += fmt.Sprintf("\n      at step: %s", o.FailedStep)

@@ -445,3 +445,43 @@ func TestBundleVerifyAndTamper(t *testing.T) {
 		}
 	}
 }
+
+// Waivers: the test driver's known SHOULD failures are waived (reported as
+// waived, not passed), so --fail-on should passes; an expired waiver stops
+// waiving; one that matches nothing is reported; a waived run does not certify.
+func TestWaivers(t *testing.T) {
+	r := ovacts(t, "run", "--profile", "full", "--waivers", "../../fixtures/waivers/test-driver.yaml", "--fail-on", "should")
+	if r.code != 0 || !strings.Contains(r.stdout, "0 failed, 86 skipped, 10 waived") || strings.Count(r.stdout, "waiver: ") != 7 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	expired := writeFile(t, "expired.yaml", `waivers:
+  - req: ERR-008
+    reason: it was known
+    link: https://bugs.example/8
+    expires: 2020-01-01
+  - req: DOM-001
+    reason: it passes anyway
+    link: https://bugs.example/1
+    expires: 2099-01-01
+`)
+	r = ovacts(t, "run", "--profile", "full", "--tags", "@req:ERR-008 or @req:DOM-001", "--waivers", expired, "--fail-on", "should")
+	if r.code != 1 || !strings.Contains(r.stdout, "ERR-008 EXPIRED on 2020-01-01") || !strings.Contains(r.stdout, "DOM-001 matched no failure") ||
+		!strings.Contains(r.stdout, "4 failed") {
+		t.Fatalf("expired waiver: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	ovacts(t, "keygen", "--out", filepath.Join(dir, "k"))
+	b := filepath.Join(dir, "b")
+	r = ovacts(t, "run", "--profile", "full", "--tags", "@req:ERR-008", "--waivers", "../../fixtures/waivers/test-driver.yaml",
+		"--bundle", b, "--vendor", "V", "--product-name", "P", "--product-version", "1", "--sign-key", filepath.Join(dir, "k.key"))
+	if r.code != 0 {
+		t.Fatalf("waived bundle run: %d %s", r.code, r.stderr)
+	}
+	r = ovacts(t, "verify", b, "--pubkey", filepath.Join(dir, "k.pub"))
+	if r.code != 1 || !strings.Contains(r.stdout, "failed under a waiver, which does not certify: ERR-008") || !strings.Contains(r.stdout, "ok   agreement") {
+		t.Fatalf("verify of a waived run: %d\n%s", r.code, r.stdout)
+	}
+	if r := ovacts(t, "run", "--waivers", writeFile(t, "bad.yaml", "waivers:\n  - req: nope\n")); r.code != 2 || !strings.Contains(r.stderr, "not a requirement ID") {
+		t.Fatalf("bad waivers: %d %s", r.code, r.stderr)
+	}
+}

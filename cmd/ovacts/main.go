@@ -89,7 +89,7 @@ func envOr(name, def string) string {
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry()}
-	var failOn, bundleDir, productFile, signKey string
+	var failOn, bundleDir, productFile, signKey, waiverFile string
 	var product reports.Product
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -107,6 +107,13 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 				return usage("--fail-on must be must, should or may, got %q", failOn)
 			}
 			cfg.FailOn = lvl
+			if waiverFile != "" {
+				ws, err := readWaivers(waiverFile)
+				if err != nil {
+					return usage("--waivers %s", oneLine(err.Error()))
+				}
+				cfg.Waivers = ws
+			}
 			var b *bundleRun
 			if bundleDir != "" {
 				var err error
@@ -189,6 +196,7 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.StringVar(&product.URL, "product-url", "", "with --bundle and no --product: the product's URL")
 	f.StringVar(&product.Contact, "contact", "", "with --bundle and no --product: who to ask")
 	f.StringVar(&signKey, "sign-key", "", "with --bundle: sign the manifest with this ed25519 private key (ovacts keygen)")
+	f.StringVar(&waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
 	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	return cmd
 }
@@ -436,4 +444,17 @@ func readResults(path string) (*reports.Results, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
+}
+
+func readWaivers(path string) ([]reports.Waiver, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ws, err := reports.ReadWaivers(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ws, nil
 }
