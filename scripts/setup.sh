@@ -24,13 +24,15 @@ PKGS=(
 # make test's remote runs: qemu+ssh through an sshd on the loopback (scripts/sshd.sh).
 # On this kind of machine nothing starts it but that script (policy-rc.d, no systemd).
 REMOTE_PKGS=(openssh-server openssh-client)
+# make test loads the published compatibility matrix in a real headless browser.
+BROWSER_PKGS=(chromium)
 # The tiny guest is built from Debian packages that are downloaded, never installed
 # (linux-image-amd64, busybox-static, qemu-guest-agent); these tools unpack and pack them.
 GUEST_PKGS=(cpio xz-utils)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

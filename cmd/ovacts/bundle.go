@@ -184,3 +184,55 @@ func requiredByProfile(suiteVersion, profile string) ([]string, error) {
 	}
 	return ids, nil
 }
+
+func newMatrixCmd(stdout io.Writer) *cobra.Command {
+	var out string
+	var profiles []string
+	cmd := &cobra.Command{
+		Use:   "matrix BUNDLE... -o DIR",
+		Short: "Publish a compatibility matrix (matrix.html, matrix.md, matrix.json) from bundles or JUnit reports",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if out == "" {
+				return usage("give the output directory with -o DIR")
+			}
+			for _, p := range profiles {
+				if _, err := harness.Selection(p, ""); err != nil {
+					return usage("--profiles: %s", err)
+				}
+			}
+			var cols []*reports.MatrixColumn
+			for _, a := range args {
+				c, err := reports.ReadColumn(a)
+				if err != nil {
+					return usage("%s", oneLine(err.Error()))
+				}
+				cols = append(cols, c)
+			}
+			m := reports.BuildMatrix(cols, profiles, func(p string) []string {
+				ids, _ := requiredByProfile(version, p)
+				return ids
+			})
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return usage("-o: %s", err)
+			}
+			for name, write := range map[string]func(io.Writer, *reports.Matrix) error{
+				"matrix.html": reports.WriteMatrixHTML, "matrix.md": reports.WriteMatrixMarkdown, "matrix.json": reports.WriteMatrixJSON,
+			} {
+				f, err := os.Create(filepath.Join(out, name))
+				if err != nil {
+					return usage("%s", err)
+				}
+				werr := write(f, m)
+				if err := errors.Join(werr, f.Close()); err != nil {
+					return &exitError{code: 1, msg: oneLine(err.Error())}
+				}
+			}
+			fmt.Fprintf(stdout, "matrix of %d requirements x %d columns: %s/matrix.html, matrix.md, matrix.json\n", len(m.Rows), len(m.Columns), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory")
+	cmd.Flags().StringSliceVar(&profiles, "profiles", []string{"core", "full"}, "profiles to give each column a verdict for")
+	return cmd
+}
