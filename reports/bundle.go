@@ -91,6 +91,21 @@ func WriteProduct(w io.Writer, p *Product) error {
 	return enc.Close()
 }
 
+// WriteStack writes stack.json: the run's properties (versions, arch, domain
+// types, accelerator, suite version, profile, capabilities digest), by name.
+func WriteStack(w io.Writer, r *Report) error {
+	stack := map[string]string{}
+	for _, p := range r.Properties {
+		stack[p.Name] = p.Value
+	}
+	data, err := json.MarshalIndent(stack, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
 // Manifest lists the sha256 of every bundle file but itself and its signature.
 type Manifest struct {
 	Format int               `json:"format"`

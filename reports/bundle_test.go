@@ -46,6 +46,14 @@ func TestProductGoldenAndStrict(t *testing.T) {
 	}
 }
 
+func TestStackGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteStack(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "stack.golden.json", b.Bytes())
+}
+
 func TestSealGolden(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{"junit.xml": "<testsuites/>\n", "run.log": "log\n", "product.yaml": "vendor: A\n"} {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,15 +86,11 @@ func (b *bundleRun) finish(rep *reports.Report) error {
 	if err := pf.Close(); err != nil {
 		return err
 	}
-	stack := map[string]string{}
-	for _, p := range rep.Properties {
-		stack[p.Name] = p.Value
-	}
-	data, err := json.MarshalIndent(stack, "", "  ")
+	sf, err := os.Create(filepath.Join(b.dir, reports.BundleStack))
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(b.dir, reports.BundleStack), append(data, '\n'), 0o644); err != nil {
+	if err := errors.Join(reports.WriteStack(sf, rep), sf.Close()); err != nil {
 		return err
 	}
 	return reports.SealBundle(b.dir, b.key)
