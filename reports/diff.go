@@ -170,18 +170,27 @@ func change(o, n *Verdict, detail string) Change {
 }
 
 func sortedIDs(rs ...*Results) []string {
+	ms := make([]map[string]*Verdict, len(rs))
+	for i, r := range rs {
+		ms[i] = r.Verdicts
+	}
+	return sortedUnion(ms...)
+}
+
+// sortedUnion lists the keys of the maps, each once, sorted.
+func sortedUnion[V any](ms ...map[string]V) []string {
 	seen := map[string]bool{}
-	var ids []string
-	for _, r := range rs {
-		for id := range r.Verdicts {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+	var keys []string
+	for _, m := range ms {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
 			}
 		}
 	}
-	sort.Strings(ids)
-	return ids
+	sort.Strings(keys)
+	return keys
 }
 
 // WriteChanges prints the changes for a person: one section per kind, one line

@@ -206,18 +206,11 @@ func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
 }
 
 func profileNames(m *Matrix) []string {
-	seen := map[string]bool{}
-	var out []string
+	var ms []map[string]string
 	for _, c := range m.Columns {
-		for p := range c.Verdicts {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-		}
+		ms = append(ms, c.Verdicts)
 	}
-	sort.Strings(out)
-	return out
+	return sortedUnion(ms...)
 }
 
 //go:embed matrix.html.tmpl
