@@ -371,8 +371,9 @@ func checkTagSyntax(uri string, tags []*messages.Tag) error {
 
 // Profiles name the scenario sets a run can select. A profile is a tag expression.
 var profileExprs = map[string]string{
-	"core": "@core",
-	"full": "",
+	"core":       "@core",
+	"full":       "",
+	"ovirt-host": "@ovirt-host",
 }
 
 // ProfileNames lists the known profiles.

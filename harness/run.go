@@ -273,6 +273,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	return rep, nil
 }
 
+// OVirtDerivation says where the ovirt-host checks come from, and what they are not.
+const OVirtDerivation = "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"
+
 func needsGuest(pickles []*Pickle) bool {
 	for _, p := range pickles {
 		if slices.Contains(p.Req.Needs, "guest") {
@@ -360,6 +363,13 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 	if r.peerCaps != nil {
 		rep.Properties = append(rep.Properties, reports.Property{Name: "peer.uri", Value: r.peerCaps.URI},
 			reports.Property{Name: "peer.hostname", Value: r.peerCaps.Hostname}, reports.Property{Name: "peer.libvirt", Value: r.peerCaps.Libvirt})
+	}
+	for _, pp := range order {
+		if slices.Contains(pp.p.Tags, "@ovirt-host") {
+			rep.Properties = append(rep.Properties, reports.Property{Name: "ovirt-host.derived-from",
+				Value: OVirtDerivation})
+			break
+		}
 	}
 	rep.Properties = append(rep.Properties,
 		reports.Property{Name: "profile", Value: cfg.Profile},

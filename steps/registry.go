@@ -38,6 +38,7 @@ var areas = []func(*Registry){
 	registerKVM,
 	registerGuest,
 	registerMigration,
+	registerOVirt,
 }
 
 // Def is one step definition.
