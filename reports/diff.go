@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -29,6 +31,9 @@ type Verdict struct {
 type Results struct {
 	Verdicts   map[string]*Verdict
 	Properties map[string]string
+	// Cases counts the testcases as the run's summary does: scenarios, passed,
+	// failed (suite errors included), skipped, waived.
+	Cases [5]int
 }
 
 var caseName = regexp.MustCompile(`^([A-Z][A-Z0-9]*-[0-9]{3}) \[(MUST|SHOULD|MAY)\] (.*?)(?: #[0-9]+)?$`)
@@ -69,6 +74,28 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("not a JUnit report: %w", err)
 	}
+	return resultsOf(&doc)
+}
+
+// ReadResults reads a JUnit report of ovacts from a file, or the junit.xml of
+// a bundle directory.
+func ReadResults(path string) (*Results, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, BundleJUnit)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := ReadJUnit(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+func resultsOf(doc *junitIn) (*Results, error) {
 	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
 	cases := 0
 	for _, s := range doc.Suites {
@@ -83,17 +110,19 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 			if m == nil {
 				return nil, fmt.Errorf("testcase %q does not name an ovacts requirement (want \"AREA-NNN [LEVEL] title\")", c.Name)
 			}
-			status, detail := Passed, ""
+			status, detail, slot := Passed, "", 1
 			switch {
 			case c.Failure != nil:
-				status, detail = Failed, c.Failure.Message
+				status, detail, slot = Failed, c.Failure.Message, 2
 			case c.Error != nil:
-				status, detail = Failed, c.Error.Message
+				status, detail, slot = Failed, c.Error.Message, 2
 			case c.Skipped != nil && strings.HasPrefix(c.Skipped.Message, WaivedPrefix):
-				status, detail = Waived, c.Skipped.Message
+				status, detail, slot = Waived, c.Skipped.Message, 4
 			case c.Skipped != nil:
-				status, detail = Skipped, c.Skipped.Message
+				status, detail, slot = Skipped, c.Skipped.Message, 3
 			}
+			res.Cases[0]++
+			res.Cases[slot]++
 			v := res.Verdicts[m[1]]
 			if v == nil {
 				res.Verdicts[m[1]] = &Verdict{ReqID: m[1], Level: m[2], Title: m[3], Status: status, Detail: detail}

@@ -50,18 +50,13 @@ type Matrix struct {
 
 // ReadColumn reads a bundle directory (or a JUnit file) as a column.
 func ReadColumn(path string) (*MatrixColumn, error) {
-	junit, dir := path, ""
+	dir := ""
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		dir, junit = path, filepath.Join(path, BundleJUnit)
+		dir = path
 	}
-	f, err := os.Open(junit)
+	res, err := ReadResults(path)
 	if err != nil {
 		return nil, err
-	}
-	res, err := ReadJUnit(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", junit, err)
 	}
 	c := &MatrixColumn{Source: path, results: res, Profile: res.Properties["profile"], Verdicts: map[string]string{}}
 	stack := res.Properties

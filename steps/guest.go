@@ -163,8 +163,17 @@ func (w *world) runningGuest(ctx context.Context, logical, dataDisk, network str
 
 // exec runs a shell command in the guest and returns its stdout; a non-zero exit is an error.
 func (w *world) exec(ctx context.Context, logical, script string) (string, error) {
+	return w.execOn(ctx, false, logical, script)
+}
+
+// execOn is exec on the stack, or on the peer once the guest has migrated there.
+func (w *world) execOn(ctx context.Context, onPeer bool, logical, script string) (string, error) {
+	with := w.withDomain
+	if onPeer {
+		with = w.withPeerDomain
+	}
 	var out harness.ExecResult
-	err := w.withDomain(logical, func(d *libvirt.Domain) error {
+	err := with(logical, func(d *libvirt.Domain) error {
 		var err error
 		out, err = harness.GuestExec(ctx, d, agentTimeout, script)
 		return err
@@ -447,7 +456,7 @@ mkdir -p /mnt/data && mke2fs -q "$d" && mount "$d" /mnt/data && echo ovacts > /m
 		_, err := W(ctx).exec(ctx, logical, fmt.Sprintf("echo %s > %s", shellQuote(marker), markerFile))
 		return err
 	})
-	r.Step(`^guest "([^"]*)" holds marker "([^"]*)" in memory$`, func(ctx context.Context, logical, marker string) error {
+	r.Step(`^guest "([^"]*)" holds marker "([^"]*)" in memory( on the peer)?$`, func(ctx context.Context, logical, marker, onPeer string) error {
 		w := W(ctx)
 		g, err := w.theGuest()
 		if err != nil {
@@ -455,7 +464,7 @@ mkdir -p /mnt/data && mke2fs -q "$d" && mount "$d" /mnt/data && echo ovacts > /m
 		}
 		var got string
 		err = w.untilAgent(ctx, g.BootLimit, func(ctx context.Context) error {
-			out, err := w.exec(ctx, logical, "cat "+markerFile)
+			out, err := w.execOn(ctx, onPeer != "", logical, "cat "+markerFile)
 			got = strings.TrimSpace(out)
 			return err
 		})
@@ -463,7 +472,7 @@ mkdir -p /mnt/data && mke2fs -q "$d" && mount "$d" /mnt/data && echo ovacts > /m
 			return fmt.Errorf("reading the marker: %w", err)
 		}
 		if got != marker {
-			return fmt.Errorf("the guest holds marker %q, want %q", got, marker)
+			return fmt.Errorf("the guest%s holds marker %q, want %q", onPeer, got, marker)
 		}
 		return nil
 	})

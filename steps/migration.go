@@ -382,22 +382,6 @@ func registerMigration(r *Registry) {
 		w.PeerTracker.Defer("peer domain event subscription", func() error { un(); return nil })
 		return nil
 	})
-	r.Step(`^guest "([^"]*)" holds marker "([^"]*)" in memory on the peer$`, func(ctx context.Context, logical, marker string) error {
-		w := W(ctx)
-		var out harness.ExecResult
-		err := w.withPeerDomain(logical, func(d *libvirt.Domain) error {
-			var err error
-			out, err = harness.GuestExec(ctx, d, agentTimeout, "cat "+markerFile)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("reading the marker on the peer: %w", err)
-		}
-		if got := strings.TrimSpace(out.Stdout); out.Exit != 0 || got != marker {
-			return fmt.Errorf("the guest on the peer holds marker %q (exit %d), want %q", got, out.Exit, marker)
-		}
-		return nil
-	})
 }
 
 func (w *world) rememberMigration(logical string, m *migration) {

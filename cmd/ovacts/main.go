@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -403,7 +402,7 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 			}
 			var rs [2]*reports.Results
 			for i, p := range args {
-				r, err := readResults(p)
+				r, err := reports.ReadResults(p)
 				if err != nil {
 					return usage("%s", oneLine(err.Error()))
 				}
@@ -427,23 +426,6 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
-}
-
-// readResults reads a JUnit report of ovacts, or the junit.xml in a directory.
-func readResults(path string) (*reports.Results, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, "junit.xml")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := reports.ReadJUnit(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
 }
 
 func readWaivers(path string) ([]reports.Waiver, error) {
