@@ -5,6 +5,15 @@ BIN   := bin/ovacts
 OUT   := out
 GOTESTSUM := $(GO) tool gotestsum --format testname
 export CGO_ENABLED := 1
+comma := ,
+
+# The libguestfs Go binding, when golang-guestfs-dev is installed:
+# scripts/guestfs-module.sh makes it a module under out/ and prints the
+# -modfile flag that builds with it (nothing when absent: ovacts then builds
+# without libguestfs and skips that area with the reason). Recursive (=), so it
+# is evaluated when a recipe runs, after setup has installed the packages.
+GFS_MODFLAG = $(shell bash scripts/guestfs-module.sh)
+GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 
 .PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest bench-migration clean
 
@@ -31,7 +40,7 @@ guest:
 	@bash fixtures/guest/build.sh >/dev/null
 
 build: packages
-	$(GO) build -o $(BIN) ./cmd/ovacts
+	$(GO) build $(GFS_MODFLAG) -tags '$(GFS_TAGS)' -o $(BIN) ./cmd/ovacts
 
 # The main job: the core profile on libvirt's built-in test driver (no daemon).
 run: build
@@ -39,8 +48,10 @@ run: build
 
 # Everything: vet, the catalogue check, unit tests, and the conformance runs on
 # test:///default and on the real libvirtd + QEMU stack of this machine.
+# GOFLAGS carries the tags and the libguestfs modfile into the binaries tests build.
 test: setup guest vet check-docs fuzz
-	$(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -tags realstack -count=1 ./...
+	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' \
+	  $(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -count=1 ./...
 
 # Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=2000000x).
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can fail a
@@ -60,11 +71,12 @@ fuzz: packages
 vet: packages
 	$(GO) vet ./...
 	$(GO) vet -tags realstack ./...
+	@if [ -n "$(GFS_MODFLAG)" ]; then echo "go vet -tags guestfs,realstack ./..."; $(GO) vet $(GFS_MODFLAG) -tags guestfs,realstack ./...; fi
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 # Unit tests only (no daemon needed).
 unit: packages
-	$(GOTESTSUM) -- -count=1 ./...
+	GOFLAGS='$(GFS_MODFLAG) -tags=$(GFS_TAGS)' $(GOTESTSUM) -- -count=1 ./...
 
 docs: build
 	./$(BIN) list --format markdown > docs/requirements.md

@@ -374,6 +374,7 @@ var profileExprs = map[string]string{
 	"core":       "@core",
 	"full":       "",
 	"ovirt-host": "@ovirt-host",
+	"libguestfs": "@guestfs",
 }
 
 // ProfileNames lists the known profiles.

@@ -21,14 +21,17 @@ import (
 // The probe decides each one before the run; a scenario whose needs are not met
 // is skipped with the reason, without running.
 var KnownNeeds = map[string]string{
-	"domcaps":    "domain capabilities (virConnectGetDomainCapabilities)",
-	"persistent": "persistent domain definitions (virDomainDefineXML)",
-	"kvm":        "a usable KVM accelerator (a type='kvm' domain starts)",
-	"host":       "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
-	"nwfilter":   "network filters (virNWFilter*)",
-	"secrets":    "secrets (virSecret*)",
-	"peer":       "a second stack to migrate to (--peer-uri), on another host (or another daemon with its own host UUID)",
-	"guest":      "a guest OS that boots to a running guest agent (the guest fixture, --guest-kernel or --guest-disk)",
+	"domcaps":         "domain capabilities (virConnectGetDomainCapabilities)",
+	"persistent":      "persistent domain definitions (virDomainDefineXML)",
+	"kvm":             "a usable KVM accelerator (a type='kvm' domain starts)",
+	"host":            "the stack runs on this host, so its host devices (bridges, files) can be inspected from here",
+	"nwfilter":        "network filters (virNWFilter*)",
+	"secrets":         "secrets (virSecret*)",
+	"peer":            "a second stack to migrate to (--peer-uri), on another host (or another daemon with its own host UUID)",
+	"guest":           "a guest OS that boots to a running guest agent (the guest fixture, --guest-kernel or --guest-disk)",
+	"guestfs":         "libguestfs on the stack's host: the Go binding built in, and an appliance that launches",
+	"guestfs-libvirt": "libguestfs's libvirt backend on the stack: a local QEMU stack that can run the appliance as a domain",
+	"guestfs-tools":   "the libguestfs tools virt-inspector and virt-v2v, xmllint and virt-inspector's RELAX NG schema",
 }
 
 func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
@@ -62,6 +65,7 @@ type Capabilities struct {
 	HostKernel        string            `json:"hostKernel,omitempty"` // local stacks only
 	Missing           map[string]string `json:"missing,omitempty"`    // need -> why it is missing
 	Guest             *Guest            `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
+	Guestfs           *Guestfs          `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it
 	// Precondition lists the missing needs that are the run's setup, not the
 	// stack (no guest OS given): their skips say "precondition".
 	Precondition []string `json:"precondition,omitempty"`
@@ -295,6 +299,15 @@ func (c *Capabilities) Properties() [][2]string {
 		}
 	} else if why, missing := c.Missing["guest"]; missing {
 		props = append(props, [2]string{"guest.missing", why})
+	}
+	if g := c.Guestfs; g != nil {
+		props = append(props, [2]string{"guestfs.version", g.Version}, [2]string{"guestfs.accel", g.Accel},
+			[2]string{"guestfs.probe.launch.seconds", fmt.Sprintf("%.2f", g.ProbeLaunch.Seconds())})
+		if g.AccelNote != "" {
+			props = append(props, [2]string{"guestfs.accel.note", g.AccelNote})
+		}
+	} else if why, missing := c.Missing["guestfs"]; missing {
+		props = append(props, [2]string{"guestfs.missing", why})
 	}
 	return props
 }

@@ -38,6 +38,7 @@ type Config struct {
 	Clock           func() time.Time
 	Registry        RunRegistry
 	Guest           GuestConfig
+	Guestfs         GuestfsConfig
 	RunID           string // empty: a new random one
 	// PeerURI names a second stack, the destination of migrations; "" = none.
 	PeerURI string
@@ -110,6 +111,14 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	if cfg.ScenarioTimeout < 0 {
 		return nil, setupErr("--scenario-timeout must not be negative, got %s", cfg.ScenarioTimeout)
+	}
+	switch cfg.Guestfs.Accel {
+	case "", "auto", "kvm", "tcg":
+	default:
+		return nil, setupErr("--guestfs-accel must be auto, kvm or tcg, got %q", cfg.Guestfs.Accel)
+	}
+	if cfg.Guestfs.AccelTimeout < 0 {
+		return nil, setupErr("--guestfs-accel-timeout must not be negative, got %s", cfg.Guestfs.AccelTimeout)
 	}
 	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
 	if err != nil {
@@ -229,6 +238,12 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		}
 	}
 
+	// libguestfs is probed only for scenarios that could run: all of them need
+	// the stack on this host (the libguestfs under test is the stack host's).
+	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-libvirt", "guestfs-tools") {
+		r.probeGuestfs(ctx, gfs)
+	}
+
 	order, runExpr := r.plan(pickles, sel)
 	r.total = len(order)
 	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
@@ -276,13 +291,65 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 // OVirtDerivation says where the ovirt-host checks come from, and what they are not.
 const OVirtDerivation = "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"
 
-func needsGuest(pickles []*Pickle) bool {
+func needsGuest(pickles []*Pickle) bool { return selectedNeeds(pickles, "guest") }
+
+// stillRunnable are the pickles none of whose needs is known to be missing yet.
+func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
+	var out []*Pickle
 	for _, p := range pickles {
-		if slices.Contains(p.Req.Needs, "guest") {
-			return true
+		ok := true
+		for _, n := range p.Req.Needs {
+			if _, missing := caps.Missing[n]; missing && !strings.HasPrefix(n, "guestfs") {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, p)
 		}
 	}
-	return false
+	return out
+}
+
+// probeGuestfs decides the libguestfs needs: the tools are there or not, the
+// libvirt backend needs a local QEMU stack, and the appliance launches (with
+// KVM or TCG) or not.
+func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
+	caps := r.caps
+	missing := func(need, why string, kind SkipKind) {
+		if _, already := caps.Missing[need]; already {
+			return
+		}
+		caps.Missing[need] = why
+		if kind == SkipPrecondition {
+			caps.Precondition = append(caps.Precondition, need)
+		}
+	}
+	if selectedNeeds(pickles, "guestfs-tools") {
+		if why := GuestfsToolsMissing(); why != "" {
+			missing("guestfs-tools", why, SkipPrecondition)
+			fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", why)
+		}
+	}
+	if selectedNeeds(pickles, "guestfs-libvirt") && caps.Driver != "QEMU" {
+		missing("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), SkipUnsupported)
+	}
+	if !selectedNeeds(pickles, "guestfs", "guestfs-libvirt") {
+		return
+	}
+	fmt.Fprintf(r.cfg.Progress, "libguestfs: probing the appliance (accel %s)\n", orDefault(r.cfg.Guestfs.Accel, "auto"))
+	g, why, kind := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	if why != "" {
+		missing("guestfs", why, kind)
+		missing("guestfs-libvirt", why, kind)
+		fmt.Fprintf(r.cfg.Progress, "libguestfs: none, its scenarios are skipped: %s\n", why)
+		return
+	}
+	caps.Guestfs = g
+	note := ""
+	if g.AccelNote != "" {
+		note = " (" + g.AccelNote + ")"
+	}
+	fmt.Fprintf(r.cfg.Progress, "libguestfs: %s, the appliance launches with %s in %.1f s%s\n", g.Version, g.Accel, g.ProbeLaunch.Seconds(), note)
 }
 
 // probeGuest boots the guest once to choose its accelerator; "" when it works.

@@ -2,8 +2,8 @@
 # Idempotent host setup for ovacts on Debian 12 as root without systemd:
 # installs the packages, makes /dev/kvm usable by the kvm group, starts virtlogd and libvirtd.
 # Every step checks first, so running it twice is cheap.
-#   setup.sh             everything (what `make test` needs): also the peer libvirtd
-#                        (scripts/peer.sh) and the loopback sshd (scripts/sshd.sh)
+#   setup.sh             everything (what `make test` needs): also libguestfs, the peer
+#                        libvirtd (scripts/peer.sh) and the loopback sshd (scripts/sshd.sh)
 #   setup.sh --packages  only the packages (what `make run` on test:///default needs)
 #   setup.sh --guest     only the tools fixtures/guest/build.sh needs (make guest)
 set -euo pipefail
@@ -29,10 +29,16 @@ BROWSER_PKGS=(chromium)
 # The tiny guest is built from Debian packages that are downloaded, never installed
 # (linux-image-amd64, busybox-static, qemu-guest-agent); these tools unpack and pack them.
 GUEST_PKGS=(cpio xz-utils)
+# The libguestfs area: the library, its tools and Go binding (scripts/guestfs-module.sh
+# makes it a module at build time), virt-v2v for OVA input, xmllint for the RELAX NG
+# check, mkfs.ext4 for the images the suite writes, and a host kernel: supermin
+# builds the appliance from the host's /boot and /lib/modules, which this kind of
+# machine lacks until linux-image-amd64 is installed.
+GUESTFS_PKGS=(libguestfs-tools golang-guestfs-dev guestfs-tools virt-v2v libxml2-utils e2fsprogs linux-image-amd64)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

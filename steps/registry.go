@@ -39,6 +39,7 @@ var areas = []func(*Registry){
 	registerGuest,
 	registerMigration,
 	registerOVirt,
+	registerLibguestfs,
 }
 
 // Def is one step definition.

@@ -38,6 +38,7 @@ type world struct {
 	scratch     string                 // local scratch directory (test driver only)
 	guests      map[string]*guestState // logical domain -> its guest OS state
 	migrations  map[string]*migration  // logical domain -> its last migration
+	guestfs     *gfsState              // libguestfs handle, disks and tool output
 }
 
 type worldKey struct{}

@@ -187,6 +187,8 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 	f.StringVar(&cfg.Guest.Accel, "guest-accel", "auto", "accelerator of guest OS boots: auto (KVM, else TCG), kvm or tcg")
 	f.DurationVar(&cfg.Guest.BootTimeout, "guest-boot-timeout", 60*time.Second, "longest a guest may take from start to a running agent")
 	f.DurationVar(&cfg.Guest.AccelTimeout, "guest-accel-timeout", 10*time.Second, "with --guest-accel auto: how long KVM gets to boot the guest before TCG is tried")
+	f.StringVar(&cfg.Guestfs.Accel, "guestfs-accel", "auto", "accelerator of the libguestfs appliance: auto (KVM, else TCG), kvm or tcg")
+	f.DurationVar(&cfg.Guestfs.AccelTimeout, "guestfs-accel-timeout", 20*time.Second, "with --guestfs-accel auto: how long the appliance gets under KVM, from QEMU's start, before TCG is tried")
 	f.StringVar(&bundleDir, "bundle", "", "write a certification bundle to this new directory (junit.xml, cucumber.json, run.log, stack.json, product.yaml, manifest)")
 	f.StringVar(&productFile, "product", "", "with --bundle: product.yaml describing what is certified (vendor, product, version, url, contact)")
 	f.StringVar(&product.Vendor, "vendor", "", "with --bundle and no --product: the vendor")

@@ -1,0 +1,251 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// GuestfsConfig chooses how libguestfs's appliance is accelerated (--guestfs-accel).
+type GuestfsConfig struct {
+	Accel string // auto, kvm or tcg; "" = auto
+	// AccelTimeout bounds the KVM attempt of auto, counted from the start of the
+	// appliance's QEMU (building the appliance before it is not counted).
+	AccelTimeout time.Duration
+	// LaunchTimeout bounds one whole probe launch, appliance build included.
+	LaunchTimeout time.Duration
+}
+
+// Guestfs is what the probe learned about libguestfs on the stack's host.
+type Guestfs struct {
+	Version     string        // of the library the binding is linked with
+	Accel       string        // kvm or tcg: what the appliance runs with
+	AccelNote   string        // why KVM was passed over, when it was
+	ProbeLaunch time.Duration // one launch of the appliance with Accel
+}
+
+// BackendSettings are the settings every handle of the run gets.
+func (g *Guestfs) BackendSettings() []string {
+	if g.Accel == "tcg" {
+		return []string{"force_tcg"}
+	}
+	return nil
+}
+
+// ToolEnv is the environment of a libguestfs tool (virt-inspector, virt-v2v,
+// guestfish): this process's, with the run's backend and settings.
+func (g *Guestfs) ToolEnv(backend string) []string {
+	env := make([]string, 0, len(os.Environ())+2)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LIBGUESTFS_BACKEND=") && !strings.HasPrefix(kv, "LIBGUESTFS_BACKEND_SETTINGS=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "LIBGUESTFS_BACKEND="+backend)
+	if s := g.BackendSettings(); len(s) > 0 {
+		env = append(env, "LIBGUESTFS_BACKEND_SETTINGS="+strings.Join(s, ":"))
+	}
+	return env
+}
+
+// ErrNoGuestfsBinding: this binary was built without the libguestfs Go binding.
+var ErrNoGuestfsBinding = errors.New("this ovacts binary was built without libguestfs: install golang-guestfs-dev and libguestfs-tools, then build with make (scripts/guestfs-module.sh)")
+
+// GuestfsTools are the libguestfs programs the guestfs-tools scenarios run.
+var GuestfsTools = []string{"virt-inspector", "virt-v2v"}
+
+// selectedNeeds says whether a selected scenario declares one of the needs.
+func selectedNeeds(pickles []*Pickle, names ...string) bool {
+	for _, p := range pickles {
+		for _, n := range names {
+			for _, need := range p.Req.Needs {
+				if need == n {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ProbeGuestfs finds out whether libguestfs launches its appliance on this
+// host, and with which accelerator: with auto, a KVM attempt first (bounded by
+// AccelTimeout from the appliance's start), then TCG. "" when it works; else
+// the reason, a missing precondition (no binding, no tools) or a host that
+// cannot run the appliance.
+func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string)) (*Guestfs, string, SkipKind) {
+	version, err := GuestfsBindingVersion()
+	if err != nil {
+		return nil, err.Error(), SkipPrecondition
+	}
+	if _, err := exec.LookPath("guestfish"); err != nil {
+		return nil, "guestfish not found (install libguestfs-tools): " + err.Error(), SkipPrecondition
+	}
+	if cfg.AccelTimeout <= 0 {
+		cfg.AccelTimeout = 20 * time.Second
+	}
+	if cfg.LaunchTimeout <= 0 {
+		cfg.LaunchTimeout = 5 * time.Minute
+	}
+	var order []string
+	switch cfg.Accel {
+	case "", "auto":
+		order = []string{"kvm", "tcg"}
+	case "kvm", "tcg":
+		order = []string{cfg.Accel}
+	default:
+		return nil, fmt.Sprintf("unknown libguestfs accelerator %q (auto, kvm or tcg)", cfg.Accel), SkipPrecondition
+	}
+	g := &Guestfs{Version: version}
+	var notes []string
+	for i, accel := range order {
+		if accel == "kvm" && len(order) > 1 {
+			if f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0); err != nil {
+				notes = append(notes, "kvm: "+err.Error())
+				continue
+			} else {
+				f.Close()
+			}
+		}
+		d, err := guestfsLaunchAttempt(ctx, accel, cfg)
+		if err == nil {
+			g.Accel, g.ProbeLaunch = accel, d
+			g.AccelNote = strings.Join(notes, "; ")
+			return g, "", ""
+		}
+		if ctx.Err() != nil {
+			return nil, "interrupted while probing libguestfs", SkipInterrupted
+		}
+		notes = append(notes, accel+": "+err.Error())
+		if i < len(order)-1 {
+			progress(fmt.Sprintf("libguestfs: no appliance with %s: %v; trying %s", accel, err, order[i+1]))
+		}
+	}
+	return nil, "the libguestfs appliance does not launch: " + strings.Join(notes, "; "), SkipUnsupported
+}
+
+// guestfsLaunchAttempt launches the appliance once through guestfish with the
+// direct backend (a child process group that can be killed when KVM hangs;
+// a hung libvirt-backend launch would leave a domain behind).
+func guestfsLaunchAttempt(ctx context.Context, accel string, cfg GuestfsConfig) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.LaunchTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "guestfish", "-v", "--ro", "-a", "/dev/null", "run")
+	cmd.Env = (&Guestfs{Accel: accel}).ToolEnv("direct")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	var (
+		mu        sync.Mutex
+		qemuStart time.Time
+		kvmSeen   bool
+		errLines  []string
+		tail      []string
+	)
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			switch {
+			case qemuStart.IsZero() && strings.Contains(line, "qemu-system") && strings.HasSuffix(line, `\`) && strings.HasPrefix(line, "/"):
+				qemuStart = time.Now()
+			case strings.Contains(line, "Hypervisor detected: KVM"):
+				kvmSeen = true
+			case strings.HasPrefix(line, "qemu-system") || strings.Contains(line, "libguestfs: error:"):
+				if len(errLines) < 3 {
+					errLines = append(errLines, strings.TrimSpace(line))
+				}
+			}
+			tail = append(tail, line)
+			if len(tail) > 5 {
+				tail = tail[1:]
+			}
+			mu.Unlock()
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	// The KVM clock starts with the appliance's QEMU.
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); pw.Close() }()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	var timedOut bool
+	var werr error
+wait:
+	for {
+		select {
+		case werr = <-done:
+			break wait
+		case <-tick.C:
+			mu.Lock()
+			qs := qemuStart
+			mu.Unlock()
+			if accel == "kvm" && !qs.IsZero() && time.Since(qs) > cfg.AccelTimeout && !timedOut {
+				timedOut = true
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			}
+		}
+	}
+	<-scanned
+	d := time.Since(start)
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case timedOut:
+		return 0, fmt.Errorf("the appliance did not come up within %s of QEMU's start", cfg.AccelTimeout)
+	case ctx.Err() == context.DeadlineExceeded:
+		return 0, fmt.Errorf("the launch took longer than %s", cfg.LaunchTimeout)
+	case werr != nil:
+		why := strings.Join(errLines, "; ")
+		if why == "" {
+			why = strings.Join(tail, " | ")
+		}
+		return 0, fmt.Errorf("%v: %s", werr, why)
+	case accel == "kvm" && !kvmSeen:
+		return 0, errors.New("the appliance came up without KVM (QEMU fell back to TCG)")
+	}
+	if !qemuStart.IsZero() {
+		d = time.Since(qemuStart) // the appliance boot, without its build
+	}
+	return d, nil
+}
+
+// InspectorSchema is the RELAX NG schema of virt-inspector's XML, as Debian's
+// guestfs-tools ships it.
+const InspectorSchema = "/usr/share/doc/guestfs-tools/virt-inspector.rng.gz"
+
+// GuestfsToolsMissing says what of the guestfs-tools need is absent; "" when
+// all is there.
+func GuestfsToolsMissing() string {
+	var absent []string
+	for _, tool := range append(append([]string{}, GuestfsTools...), "xmllint") {
+		if _, err := exec.LookPath(tool); err != nil {
+			absent = append(absent, tool)
+		}
+	}
+	if _, err := os.Stat(InspectorSchema); err != nil {
+		absent = append(absent, InspectorSchema)
+	}
+	if len(absent) == 0 {
+		return ""
+	}
+	return "not installed: " + strings.Join(absent, ", ") + " (Debian: guestfs-tools, virt-v2v, libxml2-utils)"
+}
