@@ -104,6 +104,7 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string))
 	default:
 		return nil, fmt.Sprintf("unknown libguestfs accelerator %q (auto, kvm or tcg)", cfg.Accel), SkipPrecondition
 	}
+	progress(fmt.Sprintf("libguestfs: %s, probing the appliance (accel %s)", version, orDefault(cfg.Accel, "auto")))
 	g := &Guestfs{Version: version}
 	var notes []string
 	for i, accel := range order {

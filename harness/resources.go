@@ -24,6 +24,10 @@ const (
 	KindSecret   Kind = "secret"
 	KindNWFilter Kind = "nwfilter"
 	KindBinding  Kind = "nwfilter-binding"
+	// KindAppliance is libguestfs's appliance domain (libvirt backend). libguestfs
+	// names it guestfs-<random> itself; it is the suite's when it is transient
+	// and its disks lie in a directory of an ovacts pool. Parent is that pool.
+	KindAppliance Kind = "guestfs-appliance"
 )
 
 // Resource is one created object. Name is its libvirt name; Parent is the pool
@@ -43,6 +47,8 @@ func (r Resource) String() string {
 		return fmt.Sprintf("%s %s (%s)", r.Kind, r.Name, r.Parent)
 	case r.Kind == KindSecret:
 		return fmt.Sprintf("%s %s (usage %s)", r.Kind, r.Name, r.Parent)
+	case r.Kind == KindAppliance:
+		return fmt.Sprintf("%s %s (disks in pool %s)", r.Kind, r.Name, r.Parent)
 	}
 	return fmt.Sprintf("%s %s/%s", r.Kind, r.Parent, r.Name)
 }
@@ -148,6 +154,8 @@ func Remove(conn *libvirt.Connect, r Resource) (err error) {
 		err = removeNetwork(conn, r.Name)
 	case KindPool:
 		err = removePool(conn, r.Name, r.Parent)
+	case KindAppliance:
+		err = removeDomain(conn, r.Name)
 	case KindVolume:
 		err = removeVolume(conn, r.Parent, r.Name)
 	case KindSecret:
@@ -383,6 +391,10 @@ func Owned(conn *libvirt.Connect) ([]Resource, error) {
 	for i := range doms {
 		if n, err := doms[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
 			out = append(out, Resource{Kind: KindDomain, Name: n})
+		} else if err == nil && strings.HasPrefix(n, "guestfs-") {
+			if pool := applianceOwner(&doms[i]); pool != "" {
+				out = append(out, Resource{Kind: KindAppliance, Name: n, Parent: pool})
+			}
 		}
 		doms[i].Free()
 	}
@@ -447,10 +459,40 @@ func Owned(conn *libvirt.Connect) ([]Resource, error) {
 
 // ownerName is the name that carries the run id: a secret's usage id, else the name.
 func ownerName(r Resource) string {
-	if r.Kind == KindSecret {
+	if r.Kind == KindSecret || r.Kind == KindAppliance {
 		return r.Parent
 	}
 	return r.Name
+}
+
+// applianceOwner is the ovacts pool a transient libguestfs appliance works
+// in: the directory under ImageDir, named with the prefix, of one of its disks.
+// "" when it is not provably the suite's.
+func applianceOwner(d *libvirt.Domain) string {
+	if persistent, err := d.IsPersistent(); err != nil || persistent {
+		return ""
+	}
+	x, err := d.GetXMLDesc(0)
+	if err != nil {
+		return ""
+	}
+	var doc libvirtxml.Domain
+	if doc.Unmarshal(x) != nil || doc.Devices == nil {
+		return ""
+	}
+	for _, disk := range doc.Devices.Disks {
+		if disk.Source == nil || disk.Source.File == nil {
+			continue
+		}
+		rel, err := filepath.Rel(ImageDir, filepath.Clean(disk.Source.File.File))
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		if dir := strings.Split(rel, string(filepath.Separator))[0]; strings.HasPrefix(dir, NamePrefix) && dir != rel {
+			return dir
+		}
+	}
+	return ""
 }
 
 // SweepResult says what a sweep did.

@@ -336,7 +336,6 @@ func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 	if !selectedNeeds(pickles, "guestfs", "guestfs-libvirt") {
 		return
 	}
-	fmt.Fprintf(r.cfg.Progress, "libguestfs: probing the appliance (accel %s)\n", orDefault(r.cfg.Guestfs.Accel, "auto"))
 	g, why, kind := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
 	if why != "" {
 		missing("guestfs", why, kind)

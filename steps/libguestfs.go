@@ -324,7 +324,11 @@ func hostArch() (string, error) {
 // runTool runs a libguestfs tool with the run's backend settings.
 func (w *world) runTool(ctx context.Context, name string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = w.Caps.Guestfs.ToolEnv("direct")
+	g := w.Caps.Guestfs
+	if g == nil { // a tool that launches no appliance (virt-v2v --print-source) runs without the probe
+		g = &harness.Guestfs{}
+	}
+	cmd.Env = g.ToolEnv("direct")
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
