@@ -49,8 +49,10 @@ run: build
 # Everything: vet, the catalogue check, unit tests, and the conformance runs on
 # test:///default and on the real libvirtd + QEMU stack of this machine.
 # GOFLAGS carries the tags and the libguestfs modfile into the binaries tests build.
+# The oVirt engine steps' self-test against an HTTPS stub writes its own report,
+# labelled a self-test, to out/selftest (never a conformance result).
 test: setup guest vet check-docs fuzz
-	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' \
+	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' OVACTS_SELFTEST_DIR=$(CURDIR)/$(OUT)/selftest \
 	  $(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -count=1 ./...
 
 # Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=2000000x).

@@ -371,10 +371,11 @@ func checkTagSyntax(uri string, tags []*messages.Tag) error {
 
 // Profiles name the scenario sets a run can select. A profile is a tag expression.
 var profileExprs = map[string]string{
-	"core":       "@core",
-	"full":       "",
-	"ovirt-host": "@ovirt-host",
-	"libguestfs": "@guestfs",
+	"core":         "@core",
+	"full":         "",
+	"ovirt-host":   "@ovirt-host",
+	"libguestfs":   "@guestfs",
+	"ovirt-engine": "@ovirt-engine",
 }
 
 // ProfileNames lists the known profiles.

@@ -32,6 +32,8 @@ var KnownNeeds = map[string]string{
 	"guestfs":         "libguestfs on the stack's host: the Go binding built in, and an appliance that launches",
 	"guestfs-libvirt": "libguestfs's libvirt backend on the stack: a local QEMU stack that can run the appliance as a domain",
 	"guestfs-tools":   "the libguestfs tools virt-inspector and virt-v2v, xmllint and virt-inspector's RELAX NG schema",
+	"ovirt-engine":    "an oVirt engine to check (--ovirt-url, --ovirt-user, --ovirt-password-file, --ovirt-ca-file or --ovirt-insecure)",
+	"ovirt-changes":   "leave to create, start, stop and remove VMs on that engine (--ovirt-allow-changes)",
 }
 
 func knownNeedNames() []string { return sortedKeys(KnownNeeds) }
@@ -66,6 +68,7 @@ type Capabilities struct {
 	Missing           map[string]string `json:"missing,omitempty"`    // need -> why it is missing
 	Guest             *Guest            `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
 	Guestfs           *Guestfs          `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it
+	OVirt             *OVirtEngine      `json:"ovirt,omitempty"`      // the engine of the ovirt-engine scenarios
 	// Precondition lists the missing needs that are the run's setup, not the
 	// stack (no guest OS given): their skips say "precondition".
 	Precondition []string `json:"precondition,omitempty"`
@@ -308,6 +311,11 @@ func (c *Capabilities) Properties() [][2]string {
 		}
 	} else if why, missing := c.Missing["guestfs"]; missing {
 		props = append(props, [2]string{"guestfs.missing", why})
+	}
+	if e := c.OVirt; e != nil {
+		props = append(props, [2]string{"ovirt.engine.url", e.Base}, [2]string{"ovirt.engine.user", e.User})
+	} else if why, missing := c.Missing["ovirt-engine"]; missing {
+		props = append(props, [2]string{"ovirt.engine.missing", why})
 	}
 	return props
 }

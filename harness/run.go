@@ -39,7 +39,11 @@ type Config struct {
 	Registry        RunRegistry
 	Guest           GuestConfig
 	Guestfs         GuestfsConfig
-	RunID           string // empty: a new random one
+	OVirt           OVirtConfig
+	// SelfTest labels a run of the suite against a fake (a stub engine): its
+	// report says so, and reports.ReadResults refuses it as conformance.
+	SelfTest string
+	RunID    string // empty: a new random one
 	// PeerURI names a second stack, the destination of migrations; "" = none.
 	PeerURI string
 	// Waivers turn the failures they cover into waived outcomes (--waivers).
@@ -120,6 +124,13 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if cfg.Guestfs.AccelTimeout < 0 {
 		return nil, setupErr("--guestfs-accel-timeout must not be negative, got %s", cfg.Guestfs.AccelTimeout)
 	}
+	var engine *OVirtEngine
+	if cfg.OVirt.URL != "" {
+		var err error
+		if engine, err = NewOVirtEngine(cfg.OVirt); err != nil {
+			return nil, &SetupError{Err: err}
+		}
+	}
 	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
 	if err != nil {
 		return nil, &SetupError{Err: err}
@@ -188,6 +199,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
+	if cfg.SelfTest != "" {
+		fmt.Fprintf(cfg.Progress, "SELF-TEST: %s; a test of ovacts, not conformance\n", cfg.SelfTest)
+	}
 	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
 	if err != nil {
 		return nil, r.abort(setupErr("sweeping stale ovacts objects: %v", err))
@@ -238,6 +252,24 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		}
 	}
 
+	if selectedNeeds(pickles, "ovirt-engine") {
+		switch {
+		case engine == nil:
+			caps.Missing["ovirt-engine"] = "no engine supplied (--ovirt-url)"
+			caps.Precondition = append(caps.Precondition, "ovirt-engine")
+		default:
+			if err := engine.Reach(ctx); err != nil {
+				return nil, r.abort(&SetupError{Err: err})
+			}
+			caps.OVirt = engine
+			fmt.Fprintf(cfg.Progress, "ovirt: engine %s as %s (%s)\n", engine.Base, engine.User,
+				map[bool]string{true: "changes allowed", false: "read-only"}[cfg.OVirt.AllowChanges])
+		}
+		if !cfg.OVirt.AllowChanges {
+			caps.Missing["ovirt-changes"] = "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes"
+			caps.Precondition = append(caps.Precondition, "ovirt-changes")
+		}
+	}
 	// libguestfs is probed only for scenarios that could run: all of them need
 	// the stack on this host (the libguestfs under test is the stack host's).
 	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-libvirt", "guestfs-tools") {
@@ -422,6 +454,10 @@ func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagEx
 func (r *runner) report(ctx context.Context, order []*plannedPickle, runID string, started time.Time) *reports.Report {
 	cfg, caps := r.cfg, r.caps
 	rep := &reports.Report{Suite: "ovacts", Started: started, Duration: cfg.Clock().Sub(started), Interrupted: ctx.Err() != nil}
+	if cfg.SelfTest != "" {
+		rep.Suite = reports.SelfTestSuite
+		rep.Properties = append(rep.Properties, reports.Property{Name: reports.SelfTestProperty, Value: cfg.SelfTest + "; not conformance"})
+	}
 	rep.Properties = append(rep.Properties, reports.Property{Name: "hostname", Value: caps.Hostname})
 	for _, kv := range caps.Properties() {
 		rep.Properties = append(rep.Properties, reports.Property{Name: kv[0], Value: kv[1]})

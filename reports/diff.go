@@ -139,8 +139,18 @@ func resultsOf(doc *junitIn) (*Results, error) {
 	if cases == 0 {
 		return nil, errors.New("the report has no testcases")
 	}
+	if what, ok := res.Properties[SelfTestProperty]; ok {
+		return nil, fmt.Errorf("a self-test report (%s) is a test of ovacts, not a conformance result", what)
+	}
 	return res, nil
 }
+
+// SelfTestProperty marks a report of the suite run against a fake: it is
+// never read as conformance (diff, verify, matrix refuse it).
+const SelfTestProperty = "selftest"
+
+// SelfTestSuite is the name of a self-test report's JUnit suites.
+const SelfTestSuite = "ovacts-selftest"
 
 // Change is one requirement whose verdict differs between two reports.
 type Change struct {

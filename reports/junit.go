@@ -99,6 +99,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			if name == "" {
 				name = o.FeatureURI
 			}
+			if r.Suite == SelfTestSuite {
+				name = "self-test, not conformance: " + name
+			}
 			root.Suites = append(root.Suites, junitSuite{Name: name, Timestamp: r.Started.UTC().Format(time.RFC3339), Properties: props})
 			caseNames = append(caseNames, map[string]int{})
 		}

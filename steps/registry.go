@@ -40,6 +40,7 @@ var areas = []func(*Registry){
 	registerMigration,
 	registerOVirt,
 	registerLibguestfs,
+	registerOVirtEngine,
 }
 
 // Def is one step definition.

@@ -39,6 +39,7 @@ type world struct {
 	guests      map[string]*guestState // logical domain -> its guest OS state
 	migrations  map[string]*migration  // logical domain -> its last migration
 	guestfs     *gfsState              // libguestfs handle, disks and tool output
+	engineSt    *engineState           // oVirt engine: token, last answer, VMs
 }
 
 type worldKey struct{}

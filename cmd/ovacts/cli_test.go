@@ -452,7 +452,7 @@ func TestBundleVerifyAndTamper(t *testing.T) {
 // waiving; one that matches nothing is reported; a waived run does not certify.
 func TestWaivers(t *testing.T) {
 	r := ovacts(t, "run", "--profile", "full", "--waivers", "../../fixtures/waivers/test-driver.yaml", "--fail-on", "should")
-	if r.code != 0 || !strings.Contains(r.stdout, "0 failed, 112 skipped, 10 waived") || strings.Count(r.stdout, "waiver: ") != 7 {
+	if r.code != 0 || !strings.Contains(r.stdout, "0 failed, 128 skipped, 10 waived") || strings.Count(r.stdout, "waiver: ") != 7 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	expired := writeFile(t, "expired.yaml", `waivers:
@@ -484,5 +484,33 @@ func TestWaivers(t *testing.T) {
 	}
 	if r := ovacts(t, "run", "--waivers", writeFile(t, "bad.yaml", "waivers:\n  - req: nope\n")); r.code != 2 || !strings.Contains(r.stderr, "not a requirement ID") {
 		t.Fatalf("bad waivers: %d %s", r.code, r.stderr)
+	}
+}
+
+// The ovirt-engine profile: listed; without an engine every scenario is a
+// precondition skip saying so; bad engine input exits 2 with one line.
+func TestOVirtEngineProfileCLI(t *testing.T) {
+	if c := list(t, "--profile", "ovirt-engine"); len(c.Requirements) != 11 || c.Scenarios != 16 {
+		t.Errorf("ovirt-engine catalogue: %d requirements, %d scenarios", len(c.Requirements), c.Scenarios)
+	}
+	r := ovacts(t, "run", "--profile", "ovirt-engine")
+	if r.code != 0 || !strings.Contains(r.stdout, "16 scenarios: 0 passed, 0 failed, 16 skipped") ||
+		strings.Count(r.stdout, "no engine supplied (--ovirt-url)") != 16 {
+		t.Errorf("without an engine: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	pw := writeFile(t, "pw", "secret\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ovirt-url", "https://engine.example", "--ovirt-user", "admin@internal"}, "--ovirt-password-file"},
+		{[]string{"--ovirt-url", "https://engine.example", "--ovirt-user", "admin@internal", "--ovirt-password-file", pw}, "--ovirt-ca-file"},
+		{[]string{"--ovirt-url", "engine.example", "--ovirt-user", "a", "--ovirt-password-file", pw, "--ovirt-insecure"}, "want https://"},
+		{[]string{"--ovirt-url", "https://127.0.0.1:1", "--ovirt-user", "a", "--ovirt-password-file", pw, "--ovirt-insecure"}, "cannot reach the oVirt engine"},
+	} {
+		r := ovacts(t, append([]string{"run", "--profile", "ovirt-engine"}, c.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, r.code, r.stderr, c.want)
+		}
 	}
 }

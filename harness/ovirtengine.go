@@ -1,0 +1,116 @@
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// OVirtConfig names a user-supplied oVirt engine (--ovirt-*).
+type OVirtConfig struct {
+	URL          string // https://engine.example.com; "" = no engine
+	User         string // e.g. admin@internal
+	PasswordFile string
+	CAFile       string // the engine's CA (PEM); or Insecure
+	Insecure     bool
+	AllowChanges bool   // scenarios that create and remove VMs may run
+	Template     string // template of the VMs those scenarios create
+}
+
+// OVirtEngine is the engine the ovirt-engine scenarios talk to.
+type OVirtEngine struct {
+	Base     string       `json:"url"` // scheme://host[:port], no path
+	User     string       `json:"user"`
+	Template string       `json:"template"`
+	Client   *http.Client `json:"-"`
+	password string
+}
+
+// Password is the engine user's password (never printed, never reported).
+func (e *OVirtEngine) Password() string { return e.password }
+
+// NewOVirtEngine checks the engine flags and builds the HTTP client; bad
+// input (no user, an unreadable password or CA file, a URL that is not https)
+// is an error before anything runs.
+func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("--ovirt-url %q: want https://engine.example.com", cfg.URL)
+	}
+	if u.User != nil {
+		return nil, errors.New("--ovirt-url must not carry credentials: use --ovirt-user and --ovirt-password-file")
+	}
+	if cfg.User == "" {
+		return nil, errors.New("--ovirt-url needs --ovirt-user (e.g. admin@internal)")
+	}
+	if cfg.PasswordFile == "" {
+		return nil, errors.New("--ovirt-url needs --ovirt-password-file")
+	}
+	pw, err := os.ReadFile(cfg.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ovirt-password-file: %w", err)
+	}
+	password := strings.TrimRight(string(pw), "\r\n")
+	if password == "" {
+		return nil, fmt.Errorf("--ovirt-password-file %s is empty", cfg.PasswordFile)
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case u.Scheme == "http":
+		return nil, errors.New("--ovirt-url must be https: the engine's API and SSO take passwords and tokens")
+	case cfg.CAFile != "" && cfg.Insecure:
+		return nil, errors.New("--ovirt-ca-file and --ovirt-insecure exclude each other")
+	case cfg.CAFile != "":
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ovirt-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ovirt-ca-file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	case cfg.Insecure:
+		tlsConf.InsecureSkipVerify = true
+	default:
+		return nil, errors.New("--ovirt-url needs --ovirt-ca-file (the engine's CA, from /ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA) or --ovirt-insecure")
+	}
+	template := cfg.Template
+	if template == "" {
+		template = "Blank"
+	}
+	return &OVirtEngine{
+		Base: u.Scheme + "://" + u.Host, User: cfg.User, Template: template, password: password,
+		Client: &http.Client{
+			Timeout:   60 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: tlsConf, ForceAttemptHTTP2: false},
+			// The API's answers are checked as they come, redirects included.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}, nil
+}
+
+// Reach checks that the engine answers HTTP at all: its API root without
+// credentials (which answers 401). A refused connection or a TLS failure is a
+// setup error.
+func (e *OVirtEngine) Reach(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.Base+"/ovirt-engine/api", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the oVirt engine at %s: %w", e.Base, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return nil
+}
