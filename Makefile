@@ -15,7 +15,7 @@ comma := ,
 GFS_MODFLAG = $(shell bash scripts/guestfs-module.sh)
 GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 
-.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest bench-migration clean
+.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest bench-guestfs bench-migration clean
 
 all: build
 
@@ -93,6 +93,10 @@ bench: packages
 # Boot-to-agent time of the guest OS on the real stack (median of 5 boots).
 bench-guest: setup guest
 	$(GO) test -tags realstack -run '^$$' -bench BenchmarkGuestBoot -benchtime 5x ./harness
+
+# Launch and shutdown of the libguestfs appliance through the Go binding (median of 5).
+bench-guestfs: setup
+	GOFLAGS='$(GFS_MODFLAG) -tags=realstack,guestfs' $(GO) test -run '^$$' -bench BenchmarkGuestfsLaunch -benchtime 5x ./steps
 
 # Migration times to the peer per kind (median of 3 migrations each).
 bench-migration: setup
