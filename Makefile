@@ -53,7 +53,7 @@ run: build
 # labelled a self-test, to out/selftest (never a conformance result).
 test: setup guest vet check-docs fuzz
 	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' OVACTS_SELFTEST_DIR=$(CURDIR)/$(OUT)/selftest \
-	  $(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -count=1 ./...
+	  $(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -count=1 -timeout 45m ./...
 
 # Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=2000000x).
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can fail a
