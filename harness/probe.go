@@ -82,6 +82,18 @@ func (c *Capabilities) Has(need string) (bool, string) {
 	return true, ""
 }
 
+// Lack records a missing need with its reason, once: the first reason stands.
+// A precondition (the run's setup, not the stack) makes its skips say so.
+func (c *Capabilities) Lack(need, why string, kind SkipKind) {
+	if _, already := c.Missing[need]; already {
+		return
+	}
+	c.Missing[need] = why
+	if kind == SkipPrecondition {
+		c.Precondition = append(c.Precondition, need)
+	}
+}
+
 // VersionString renders libvirt's packed version numbers (major*1e6+minor*1e3+micro).
 func VersionString(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v/1000000, v/1000%1000, v%1000)

@@ -253,21 +253,8 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 
 	if selectedNeeds(pickles, "ovirt-engine") {
-		switch {
-		case engine == nil:
-			caps.Missing["ovirt-engine"] = "no engine supplied (--ovirt-url)"
-			caps.Precondition = append(caps.Precondition, "ovirt-engine")
-		default:
-			if err := engine.Reach(ctx); err != nil {
-				return nil, r.abort(&SetupError{Err: err})
-			}
-			caps.OVirt = engine
-			fmt.Fprintf(cfg.Progress, "ovirt: engine %s as %s (%s)\n", engine.Base, engine.User,
-				map[bool]string{true: "changes allowed", false: "read-only"}[cfg.OVirt.AllowChanges])
-		}
-		if !cfg.OVirt.AllowChanges {
-			caps.Missing["ovirt-changes"] = "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes"
-			caps.Precondition = append(caps.Precondition, "ovirt-changes")
+		if err := r.probeOVirt(ctx, engine); err != nil {
+			return nil, r.abort(&SetupError{Err: err})
 		}
 	}
 	// libguestfs is probed only for scenarios that could run: all of them need
@@ -342,36 +329,49 @@ func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
 	return out
 }
 
+// probeOVirt decides the oVirt engine needs: no engine is a missing
+// precondition, an engine that does not answer a setup error.
+func (r *runner) probeOVirt(ctx context.Context, engine *OVirtEngine) error {
+	if engine == nil {
+		r.caps.Lack("ovirt-engine", "no engine supplied (--ovirt-url)", SkipPrecondition)
+	} else {
+		if err := engine.Reach(ctx); err != nil {
+			return err
+		}
+		r.caps.OVirt = engine
+		mode := "read-only"
+		if r.cfg.OVirt.AllowChanges {
+			mode = "changes allowed"
+		}
+		fmt.Fprintf(r.cfg.Progress, "ovirt: engine %s as %s (%s)\n", engine.Base, engine.User, mode)
+	}
+	if !r.cfg.OVirt.AllowChanges {
+		r.caps.Lack("ovirt-changes", "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes", SkipPrecondition)
+	}
+	return nil
+}
+
 // probeGuestfs decides the libguestfs needs: the tools are there or not, the
 // libvirt backend needs a local QEMU stack, and the appliance launches (with
 // KVM or TCG) or not.
 func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 	caps := r.caps
-	missing := func(need, why string, kind SkipKind) {
-		if _, already := caps.Missing[need]; already {
-			return
-		}
-		caps.Missing[need] = why
-		if kind == SkipPrecondition {
-			caps.Precondition = append(caps.Precondition, need)
-		}
-	}
 	if selectedNeeds(pickles, "guestfs-tools") {
 		if why := GuestfsToolsMissing(); why != "" {
-			missing("guestfs-tools", why, SkipPrecondition)
+			caps.Lack("guestfs-tools", why, SkipPrecondition)
 			fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", why)
 		}
 	}
 	if selectedNeeds(pickles, "guestfs-libvirt") && caps.Driver != "QEMU" {
-		missing("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), SkipUnsupported)
+		caps.Lack("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), SkipUnsupported)
 	}
 	if !selectedNeeds(pickles, "guestfs", "guestfs-libvirt") {
 		return
 	}
 	g, why, kind := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
 	if why != "" {
-		missing("guestfs", why, kind)
-		missing("guestfs-libvirt", why, kind)
+		caps.Lack("guestfs", why, kind)
+		caps.Lack("guestfs-libvirt", why, kind)
 		fmt.Fprintf(r.cfg.Progress, "libguestfs: none, its scenarios are skipped: %s\n", why)
 		return
 	}

@@ -913,17 +913,9 @@ func registerLibguestfs(r *Registry) {
 	})
 	r.Step(`^libguestfs makes an ext4 filesystem on volume "([^"]*)" in pool "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, func(ctx context.Context, vol, pool, file, text string) error {
 		w := W(ctx)
-		p, err := w.volumePath(vol, pool)
+		p, format, err := w.volumeFile(vol, pool)
 		if err != nil {
 			return err
-		}
-		doc, err := w.volumeDoc(vol, pool)
-		if err != nil {
-			return err
-		}
-		format := "raw"
-		if doc.Target != nil && doc.Target.Format != nil {
-			format = doc.Target.Format.Type
 		}
 		if err := w.openGuestfs("direct"); err != nil {
 			return err
@@ -964,17 +956,9 @@ func registerLibguestfs(r *Registry) {
 		if _, err := w.guest(logical); err != nil {
 			return err
 		}
-		p, err := w.volumePath(vol, pool)
+		p, format, err := w.volumeFile(vol, pool)
 		if err != nil {
 			return err
-		}
-		doc, err := w.volumeDoc(vol, pool)
-		if err != nil {
-			return err
-		}
-		format := "raw"
-		if doc.Target != nil && doc.Target.Format != nil {
-			format = doc.Target.Format.Type
 		}
 		disk := fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='%s'/>`+
 			`<target dev='vdy' bus='virtio'/><serial>%s</serial><readonly/></disk>`, format, harness.XMLEscape(p), gfsSerial)
@@ -1053,6 +1037,22 @@ cat /mnt/gfs%s`, gfsSerial, gfsSerial, shellQuote(file))
 		}
 		return nil
 	})
+}
+
+// volumeFile is a volume's path and format (raw unless its XML says otherwise).
+func (w *world) volumeFile(vol, pool string) (path, format string, err error) {
+	doc, err := w.volumeDoc(vol, pool)
+	if err != nil {
+		return "", "", err
+	}
+	if doc.Target == nil || doc.Target.Path == "" {
+		return "", "", fmt.Errorf("volume %q in pool %q has no target path", vol, pool)
+	}
+	format = "raw"
+	if doc.Target.Format != nil {
+		format = doc.Target.Format.Type
+	}
+	return doc.Target.Path, format, nil
 }
 
 // gfsSerial identifies the libguestfs-made volume inside a guest.

@@ -16,6 +16,21 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
+// openReal connects to the real stack for the test; Close must return 0 at its end.
+func openReal(t *testing.T) *libvirt.Connect {
+	t.Helper()
+	conn, err := harness.Open(realURI)
+	if err != nil {
+		t.Fatalf("the real stack is not reachable (run make setup): %v", err)
+	}
+	t.Cleanup(func() {
+		if err := harness.CloseChecked(conn); err != nil {
+			t.Error(err)
+		}
+	})
+	return conn
+}
+
 // gfsJUnit is the part of the JUnit report these tests read: each testcase's
 // time and skip message.
 type gfsJUnit struct {
@@ -62,15 +77,7 @@ func readGfsJUnit(t *testing.T, path string) gfsJUnit {
 // with the reason KVM was passed over), and nothing is left: no ovacts object,
 // no appliance domain, no image or scratch directory.
 func TestRealStackLibguestfs(t *testing.T) {
-	conn, err := harness.Open(realURI)
-	if err != nil {
-		t.Fatalf("the real stack is not reachable (run make setup): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := harness.CloseChecked(conn); err != nil {
-			t.Error(err)
-		}
-	})
+	conn := openReal(t)
 	cat := list(t, "--profile", "libguestfs")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	r := ovacts(t, "run", "--uri", realURI, "--profile", "libguestfs", "--fail-on", "should", "--junit", junit)
@@ -176,15 +183,7 @@ func TestRealStackWithoutLibguestfsBinding(t *testing.T) {
 // guestfs-<random>, not with the run prefix) is swept when its disks lie in a
 // dead run's pool directory; one whose disks lie elsewhere is not ours and stays.
 func TestRealStackSweepsALeftApplianceDomain(t *testing.T) {
-	conn, err := harness.Open(realURI)
-	if err != nil {
-		t.Fatalf("the real stack is not reachable (run make setup): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := harness.CloseChecked(conn); err != nil {
-			t.Error(err)
-		}
-	})
+	conn := openReal(t)
 	tag := harness.NewRunID()
 	start := func(name, dir string) {
 		t.Helper()
