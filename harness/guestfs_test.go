@@ -73,12 +73,25 @@ func TestGuestfsLaunchAttemptKillsAHungKVMAppliance(t *testing.T) {
 	if pid <= 0 {
 		t.Fatalf("child pid %q", b)
 	}
-	// Gone, or a zombie waiting for PID 1 (slow to reap here) to collect it.
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-		if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 && f[0] != "Z" {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Errorf("the appliance's child %d outlived the attempt (state %s)", pid, f[0])
+	// SIGKILL went to the whole group; the child dies soon after (a zombie
+	// until PID 1, slow to reap here, collects it).
+	state := func() string {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return "gone"
 		}
+		if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 {
+			return f[0]
+		}
+		return "?"
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s := state(); s != "gone" && s != "Z"; s = state() {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the appliance's child %d outlived the attempt by 5 s (state %s)", pid, s)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
