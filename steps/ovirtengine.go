@@ -392,11 +392,29 @@ func registerOVirtEngine(r *Registry) {
 		}
 		return nil
 	})
-	r.Step(`^I GET a VM that does not exist as (application/xml|application/json)$`, func(ctx context.Context, accept string) error {
-		_, err := W(ctx).api(ctx, http.MethodGet, "/ovirt-engine/api/vms/"+harness.NewUUID(), accept, nil, nil)
-		return err
+	r.Step(`^I post an empty VM document asking for (application/xml|application/json)$`, func(ctx context.Context, accept string) error {
+		w := W(ctx)
+		// The engine validates a new VM's parameters before anything else: an
+		// empty document names no name, cluster or template and must be refused.
+		resp, err := w.api(ctx, http.MethodPost, "/ovirt-engine/api/vms", accept, nil, []byte("<vm/>"))
+		if err != nil {
+			return err
+		}
+		if resp.status/100 == 2 {
+			var v vmDoc
+			if xml.Unmarshal(resp.body, &v) == nil && v.ID != "" {
+				e, st, _ := w.ovirt()
+				token, id := st.token, v.ID
+				w.Tracker.Defer("oVirt VM "+id+" made from an empty document", func() error {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					return removeVM(ctx, e, token, id)
+				})
+			}
+		}
+		return nil
 	})
-	r.Step(`^the API answers 404 with a fault that has a reason and a detail$`, func(ctx context.Context) error {
+	r.Step(`^the API answers 400 with a fault that has a reason and a detail$`, func(ctx context.Context) error {
 		_, st, err := W(ctx).ovirt()
 		if err != nil {
 			return err
@@ -405,8 +423,8 @@ func registerOVirtEngine(r *Registry) {
 		if resp == nil {
 			return errors.New("no request was made")
 		}
-		if resp.status != http.StatusNotFound {
-			return fmt.Errorf("want 404, got %s", resp)
+		if resp.status != http.StatusBadRequest {
+			return fmt.Errorf("want 400, got %s", resp)
 		}
 		var reason, detail string
 		switch st.accept {

@@ -6,9 +6,11 @@ Feature: oVirt engine API
   version 4 by header and by path, XML and JSON, the root links, the fault
   document on errors, tokens revoked by logout, and collection documents valid
   against the XSD the same engine serves. The checks are derived from
-  ovirt-engine 4.5 (its SSO servlets and the REST API's VersionFilter). They
-  read only; the scenarios that change the engine need --ovirt-allow-changes,
-  and name what they create with the run prefix.
+  ovirt-engine 4.5 (its SSO servlets, the REST API's VersionFilter and its
+  parameter validation). They read only, but for one request the engine must
+  refuse (an empty VM document, which names nothing to create); the scenarios
+  that change the engine need --ovirt-allow-changes, and name what they create
+  with the run prefix.
 
   @req:OVIRT-001 @must
   Scenario: The SSO token endpoint issues a bearer token for the ovirt-app-api scope
@@ -45,10 +47,10 @@ Feature: oVirt engine API
     Then the API root links "vms, hosts, clusters, datacenters, storagedomains, disks, networks, templates, jobs" under "/ovirt-engine/api/"
 
   @req:OVIRT-007 @must
-  Scenario Outline: An error comes as a fault document with a reason and a detail (<format>)
+  Scenario Outline: A refused request gets a fault document with a reason and a detail (<format>)
     Given an SSO token for the API
-    When I GET a VM that does not exist as <format>
-    Then the API answers 404 with a fault that has a reason and a detail
+    When I post an empty VM document asking for <format>
+    Then the API answers 400 with a fault that has a reason and a detail
 
     Examples:
       | format           |
