@@ -315,6 +315,24 @@ func mkfsImage(ctx context.Context, image, dir string) error {
 	return nil
 }
 
+// hostImage makes a logical disk of the scenario's pool on the host, without
+// libguestfs: fill writes the files into a scratch tree, mkfs.ext4 -d packs it.
+func (w *world) hostImage(ctx context.Context, logical string, fill func(dir string) error) error {
+	p, err := w.gfsDisk(logical)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", w.Name("tree-"))
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := fill(dir); err != nil {
+		return err
+	}
+	return mkfsImage(ctx, p, dir)
+}
+
 // hostArch is the architecture libguestfs names for the host's binaries.
 func hostArch() (string, error) {
 	out, err := exec.Command("uname", "-m").Output()
@@ -594,24 +612,13 @@ func registerLibguestfs(r *Registry) {
 		})
 	})
 	r.Step(`^an ext4 disk "([^"]*)" holding "([^"]*)", made on the host with mkfs.ext4$`, func(ctx context.Context, logical, file string) error {
-		w := W(ctx)
-		p, err := w.gfsDisk(logical)
-		if err != nil {
-			return err
-		}
-		dir, err := os.MkdirTemp("", w.Name("fs-"))
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		f := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(file, "/")))
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(f, []byte("written on the host\n"), 0o644); err != nil {
-			return err
-		}
-		return mkfsImage(ctx, p, dir)
+		return W(ctx).hostImage(ctx, logical, func(dir string) error {
+			f := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(file, "/")))
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(f, []byte("written on the host\n"), 0o644)
+		})
 	})
 	r.Step(`^I note the sha256 of disk "([^"]*)"$`, func(ctx context.Context, logical string) error {
 		w := W(ctx)
@@ -679,20 +686,7 @@ func registerLibguestfs(r *Registry) {
 		return nil
 	})
 	r.Step(`^a phony Debian (\d+\.\d+) guest disk "([^"]*)" with hostname "([^"]*)"$`, func(ctx context.Context, version, logical, hostname string) error {
-		w := W(ctx)
-		p, err := w.gfsDisk(logical)
-		if err != nil {
-			return err
-		}
-		dir, err := os.MkdirTemp("", w.Name("phony-"))
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		if err := phonyDebian(dir, version, hostname); err != nil {
-			return err
-		}
-		return mkfsImage(ctx, p, dir)
+		return W(ctx).hostImage(ctx, logical, func(dir string) error { return phonyDebian(dir, version, hostname) })
 	})
 	r.Step(`^libguestfs inspects the disks$`, func(ctx context.Context) error {
 		w := W(ctx)
