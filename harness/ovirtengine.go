@@ -45,6 +45,9 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("--ovirt-url %q: want https://engine.example.com", cfg.URL)
 	}
+	if u.Scheme == "http" {
+		return nil, errors.New("--ovirt-url must be https: the engine's API and SSO take passwords and tokens")
+	}
 	if u.User != nil {
 		return nil, errors.New("--ovirt-url must not carry credentials: use --ovirt-user and --ovirt-password-file")
 	}
@@ -64,8 +67,6 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 	}
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
-	case u.Scheme == "http":
-		return nil, errors.New("--ovirt-url must be https: the engine's API and SSO take passwords and tokens")
 	case cfg.CAFile != "" && cfg.Insecure:
 		return nil, errors.New("--ovirt-ca-file and --ovirt-insecure exclude each other")
 	case cfg.CAFile != "":
@@ -91,7 +92,7 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 		Base: u.Scheme + "://" + u.Host, User: cfg.User, Template: template, password: password,
 		Client: &http.Client{
 			Timeout:   60 * time.Second,
-			Transport: &http.Transport{TLSClientConfig: tlsConf, ForceAttemptHTTP2: false},
+			Transport: &http.Transport{TLSClientConfig: tlsConf},
 			// The API's answers are checked as they come, redirects included.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},

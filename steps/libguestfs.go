@@ -227,11 +227,10 @@ func diskSources(domXML string) ([]string, error) {
 }
 
 type qemuImgInfo struct {
-	Format         string `json:"format"`
-	VirtualSize    int64  `json:"virtual-size"`
-	BackingFile    string `json:"backing-filename"`
-	BackingFormat  string `json:"backing-filename-format"`
-	FullBackingFil string `json:"full-backing-filename"`
+	Format        string `json:"format"`
+	VirtualSize   int64  `json:"virtual-size"`
+	BackingFile   string `json:"backing-filename"`
+	BackingFormat string `json:"backing-filename-format"`
 }
 
 func qemuImg(ctx context.Context, file string) (*qemuImgInfo, error) {
