@@ -188,6 +188,7 @@ func loadFixtureGuest(dir string) (*Guest, error) {
 // GuestDomain is how a scenario asks for a guest domain.
 type GuestDomain struct {
 	Name     string
+	UUID     string // "" = a new one (then the caller cannot record it: set it)
 	Overlay  string // disk guests: the overlay volume's path on the stack
 	DataDisk string // optional qcow2 data disk
 	Network  string // optional NIC on this network
@@ -196,7 +197,10 @@ type GuestDomain struct {
 
 // DomainXML renders the guest fixture for d with the probed accelerator.
 func (g *Guest) DomainXML(d GuestDomain, arch, domainType string) (string, error) {
-	v := fixtures.DomainVars{Name: d.Name, UUID: NewUUID(), Type: domainType, Arch: arch, MemoryMiB: 256,
+	if d.UUID == "" {
+		d.UUID = NewUUID()
+	}
+	v := fixtures.DomainVars{Name: d.Name, UUID: d.UUID, Type: domainType, Arch: arch, MemoryMiB: 256,
 		DataDisk: d.DataDisk, Network: d.Network, OnReboot: d.OnReboot}
 	if domainType == "qemu" {
 		v.CPUMode = "maximum" // TCG: every feature it can emulate (cmpxchg16b and friends)
@@ -602,29 +606,22 @@ func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps 
 func probeOverlay(conn *libvirt.Connect, tracker *Tracker, prefix, disk string) (string, error) {
 	name := prefix + "guest-probe"
 	dir := filepath.Join(ImageDir, name)
-	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, XMLEscape(name), XMLEscape(dir)), 0)
+	p, err := tracker.CreateDirPool(name, dir)
 	if err != nil {
 		return "", err
 	}
-	tracker.Add(Resource{Kind: KindPool, Name: name, Parent: dir})
 	defer p.Free()
-	if err := p.Build(0); err != nil {
-		return "", err
-	}
-	if err := p.Create(0); err != nil {
-		return "", err
-	}
-	v, err := p.StorageVolCreateXML(OverlayXML(name+".qcow2", disk), 0)
+	v, err := tracker.CreateVolume(p, name, dir, name+".qcow2", OverlayXML(name+".qcow2", disk))
 	if err != nil {
 		return "", err
 	}
-	tracker.Add(Resource{Kind: KindVolume, Name: name + ".qcow2", Parent: name})
 	defer v.Free()
 	return v.GetPath()
 }
 
 func probeBoot(ctx context.Context, conn *libvirt.Connect, hub *EventHub, tracker *Tracker, owner Owner, g *Guest, gd GuestDomain,
 	arch, typ string, limit time.Duration) (time.Duration, error) {
+	gd.UUID = NewUUID()
 	xml, err := g.DomainXML(gd, arch, typ)
 	if err != nil {
 		return 0, err
@@ -636,12 +633,11 @@ func probeBoot(ctx context.Context, conn *libvirt.Connect, hub *EventHub, tracke
 	defer watch.Stop()
 	watch.PauseFails = true
 	start := time.Now()
-	d, err := conn.DomainCreateXML(xml, 0)
+	d, err := tracker.CreateDomain(gd.Name, gd.UUID, xml, true)
 	if err != nil {
 		return 0, fmt.Errorf("starting the guest: %w", err)
 	}
 	res := Resource{Kind: KindDomain, Name: gd.Name}
-	tracker.Add(res)
 	defer d.Free()
 	defer func() { // one probe guest at a time; the disk overlay stays for the next
 		if Remove(conn, res) == nil {

@@ -159,19 +159,18 @@ func TestDiskFormatAndOverlay(t *testing.T) {
 func TestRemoveDomainLogs(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{
-		"ovacts-deadrun1-s1-vm.log",   // a dead run's: removed
-		"ovacts-deadrun1-s2-vm.log.1", // its rotated log: removed
-		"ovacts-liverun1-s1-vm.log",   // a live run's: kept
-		"foreign-vm.log",              // not ours: kept
-		"ovacts-notarun.log",          // not an ovacts object name: kept
-		"ovactsdeadrun1-s1-vm.log",    // prefix lookalike: kept
+		"ovacts-deadrun1-s1-vm.log",    // a domain of the run: removed
+		"ovacts-deadrun1-s1-vm.log.1",  // its rotated log: removed
+		"ovacts-deadrun1-s1-vm2.log",   // another domain's: kept
+		"ovacts-deadrun1-s1-vm.logger", // not its log: kept
+		"foreign-vm.log",               // not ours: kept
 	}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("log"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := RemoveDomainLogs(dir, func(id string) bool { return id == "liverun1" })
+	n, err := RemoveDomainLogs(dir, []string{"ovacts-deadrun1-s1-vm", "foreign-vm", "ovacts-*"})
 	if err != nil || n != 2 {
 		t.Fatalf("removed %d, %v", n, err)
 	}
@@ -180,7 +179,7 @@ func TestRemoveDomainLogs(t *testing.T) {
 	for _, f := range left {
 		got = append(got, filepath.Base(f))
 	}
-	want := "foreign-vm.log,ovacts-liverun1-s1-vm.log,ovacts-notarun.log,ovactsdeadrun1-s1-vm.log"
+	want := "foreign-vm.log,ovacts-deadrun1-s1-vm.logger,ovacts-deadrun1-s1-vm2.log"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("left %v, want %s", got, want)
 	}

@@ -202,13 +202,12 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 		c.DomainType = "qemu"
 	}
 
-	name := prefix + "probe-persistent"
-	xml, err := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: c.DomainType, Arch: c.GuestArch})
+	name, uuid := prefix+"probe-persistent", NewUUID()
+	xml, err := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: uuid, Type: c.DomainType, Arch: c.GuestArch})
 	if err != nil {
 		return nil, err
 	}
-	if d, err := conn.DomainDefineXML(xml); err == nil {
-		tracker.Add(Resource{Kind: KindDomain, Name: name})
+	if d, err := tracker.CreateDomain(name, uuid, xml, false); err == nil {
 		err := OwnDomain(d, owner)
 		d.Free()
 		if err != nil {
@@ -278,11 +277,10 @@ func tryStart(conn *libvirt.Connect, tracker *Tracker, owner Owner, name string,
 	if err != nil {
 		return err
 	}
-	d, err := conn.DomainCreateXML(xml, 0)
+	d, err := tracker.CreateDomain(name, v.UUID, xml, true)
 	if err != nil {
 		return err
 	}
-	tracker.Add(Resource{Kind: KindDomain, Name: name})
 	defer d.Free()
 	return OwnDomain(d, owner)
 }

@@ -1,19 +1,15 @@
 package harness
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"io/fs"
 	"sync"
 
 	"libvirt.org/go/libvirt"
-	"libvirt.org/go/libvirtxml"
 )
 
-// Kind is a type of libvirt object the suite can create.
+// Kind is a type of object the suite can create.
 type Kind string
 
 const (
@@ -24,74 +20,154 @@ const (
 	KindSecret   Kind = "secret"
 	KindNWFilter Kind = "nwfilter"
 	KindBinding  Kind = "nwfilter-binding"
-	// KindAppliance is libguestfs's appliance domain (libvirt backend). libguestfs
-	// names it guestfs-<random> itself; it is the suite's when it is transient
-	// and its disks lie in a directory of an ovacts pool. Parent is that pool.
+	// KindFile is a file the stack writes at a path the suite chose, in one of
+	// the suite's pools (a save image, a snapshot overlay). Parent is the pool.
+	KindFile Kind = "file"
+	// KindDir is a scratch directory on this host (MkdirTemp, named with the
+	// run prefix), removed with what is in it.
+	KindDir Kind = "dir"
+	// KindAppliance is libguestfs's appliance domain (libvirt backend), named
+	// guestfs-<random> by libguestfs: the suite's when it is transient and its
+	// disks lie in the directory (Path) of a pool in the run's ledger.
 	KindAppliance Kind = "guestfs-appliance"
+	kindCleanup   Kind = "cleanup"
 )
 
-// Resource is one created object. Name is its libvirt name; Parent is the pool
-// of a volume, and the directory of a pool (so that a pool undefined by its
-// scenario still has its directory removed); for a secret, Name is its UUID.
+// Resource is one created object and how to know it again. Name is its
+// libvirt name (a secret's usage id; a binding's port device); UUID the UUID
+// the suite chose, or the stack gave; Path a pool's directory, a volume's or
+// a file's path, or a local directory; Parent the pool of a volume or file,
+// or a binding's filter.
 type Resource struct {
-	Kind   Kind
-	Name   string
-	Parent string
+	Kind   Kind   `json:"kind"`
+	Name   string `json:"name,omitempty"`
+	UUID   string `json:"uuid,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Parent string `json:"parent,omitempty"`
 }
 
 func (r Resource) String() string {
-	switch {
-	case r.Parent == "":
-		return fmt.Sprintf("%s %s", r.Kind, r.Name)
-	case r.Kind == KindPool:
-		return fmt.Sprintf("%s %s (%s)", r.Kind, r.Name, r.Parent)
-	case r.Kind == KindSecret:
-		return fmt.Sprintf("%s %s (usage %s)", r.Kind, r.Name, r.Parent)
-	case r.Kind == KindAppliance:
-		return fmt.Sprintf("%s %s (disks in pool %s)", r.Kind, r.Name, r.Parent)
+	switch r.Kind {
+	case KindPool:
+		return fmt.Sprintf("pool %s (%s)", r.Name, r.Path)
+	case KindVolume:
+		return fmt.Sprintf("volume %s/%s", r.Parent, r.Name)
+	case KindFile:
+		return fmt.Sprintf("file %s (pool %s)", r.Path, r.Parent)
+	case KindDir:
+		return "directory " + r.Path
+	case KindSecret:
+		return fmt.Sprintf("secret %s (usage %s)", r.UUID, r.Name)
+	case KindAppliance:
+		return fmt.Sprintf("%s %s (disks in %s)", r.Kind, r.Name, r.Path)
 	}
-	return fmt.Sprintf("%s %s/%s", r.Kind, r.Parent, r.Name)
+	return fmt.Sprintf("%s %s", r.Kind, r.Name)
 }
 
-// Tracker records every object created with success and removes them in
-// reverse order (last created, first removed). Safe for concurrent use.
+// stackOf is the ledger stack of a resource: local directories live on this
+// host whatever the stack.
+func stackOf(r Resource, stack string) string {
+	if r.Kind == KindDir {
+		return LocalStack
+	}
+	return stack
+}
+
+// Tracker records every object a scenario creates, in its run's ledger before
+// the create call, and removes them in reverse order (last created, first
+// removed), also after a failure or a panic. Safe for concurrent use.
 type Tracker struct {
-	conn *libvirt.Connect
-	mu   sync.Mutex
-	list []tracked
+	conn   *libvirt.Connect
+	ledger *Ledger
+	stack  string
+	mu     sync.Mutex
+	list   []tracked
 }
 
 // tracked is an object to remove, or a cleanup that is not an object (an
 // event callback to deregister), kept in the same LIFO order.
 type tracked struct {
 	res  Resource
+	seq  int // its ledger entry
 	undo func() error
 }
 
-// NewTracker returns an empty tracker on conn.
-func NewTracker(conn *libvirt.Connect) *Tracker { return &Tracker{conn: conn} }
+// NewTracker returns an empty tracker on conn, recording in ledger (nil: no
+// ledger, for the suite's self-tests) under the stack's key.
+func NewTracker(conn *libvirt.Connect, ledger *Ledger, stack string) *Tracker {
+	return &Tracker{conn: conn, ledger: ledger, stack: stack}
+}
 
-// Add records an object right after its create succeeded.
-func (t *Tracker) Add(r Resource) {
+// Create records r in the ledger, then calls create, and tracks r for removal
+// whether or not create succeeded: a create that failed after doing its work
+// (a timeout) leaves nothing behind, and removal leaves alone whatever does not
+// match r. create returns the UUID the stack gave the object when r carries
+// none (a definition without a UUID), "" otherwise.
+func (t *Tracker) Create(r Resource, create func() (string, error)) error {
+	seq, err := t.ledger.Record(stackOf(r, t.stack), r)
+	if err != nil {
+		return fmt.Errorf("recording %s before creating it: %w", r, err)
+	}
 	t.mu.Lock()
-	t.list = append(t.list, tracked{res: r})
+	t.list = append(t.list, tracked{res: r, seq: seq})
+	i := len(t.list) - 1
 	t.mu.Unlock()
+	uuid, err := create()
+	if errors.Is(err, fs.ErrExist) {
+		// Something was already there under that name: not the run's, and a
+		// local path has no UUID to tell them apart, so it is not tracked.
+		t.untrack(seq)
+		return err
+	}
+	if err != nil || uuid == "" || r.UUID != "" {
+		return err
+	}
+	r.UUID = uuid
+	t.mu.Lock()
+	if i < len(t.list) && t.list[i].seq == seq {
+		t.list[i].res = r
+	}
+	t.mu.Unlock()
+	return t.ledger.Confirm(seq, stackOf(r, t.stack), r)
+}
+
+func (t *Tracker) untrack(seq int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := len(t.list) - 1; i >= 0; i-- {
+		if t.list[i].seq == seq && t.list[i].undo == nil {
+			t.list = append(t.list[:i], t.list[i+1:]...)
+			break
+		}
+	}
+	t.ledger.Resolve(seq)
+}
+
+// Add records an object the stack created on the scenario's behalf and the
+// suite learned of afterwards.
+func (t *Tracker) Add(r Resource) error {
+	seq, err := t.ledger.Record(stackOf(r, t.stack), r)
+	t.mu.Lock()
+	t.list = append(t.list, tracked{res: r, seq: seq})
+	t.mu.Unlock()
+	return err
 }
 
 // Defer records a cleanup that is not an object, described by what.
 func (t *Tracker) Defer(what string, undo func() error) {
 	t.mu.Lock()
-	t.list = append(t.list, tracked{res: Resource{Kind: "cleanup", Name: what}, undo: undo})
+	t.list = append(t.list, tracked{res: Resource{Kind: kindCleanup, Name: what}, undo: undo})
 	t.mu.Unlock()
 }
 
-// Forget drops an object the scenario removed itself (e.g. undefine under test).
-// Cleanup would find it gone anyway; forgetting keeps the log clean.
+// Forget drops an object the scenario removed itself (e.g. undefine under
+// test), matched by kind and name.
 func (t *Tracker) Forget(r Resource) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := len(t.list) - 1; i >= 0; i-- {
-		if t.list[i].undo == nil && t.list[i].res == r {
+		if e := t.list[i]; e.undo == nil && e.res.Kind == r.Kind && e.res.Name == r.Name && e.res.Path == r.Path {
+			t.ledger.Resolve(e.seq)
 			t.list = append(t.list[:i], t.list[i+1:]...)
 			return
 		}
@@ -109,8 +185,9 @@ func (t *Tracker) Pending() []Resource {
 	return out
 }
 
-// Cleanup removes every tracked object, newest first. NotFound counts as removed.
-// It never panics; it returns every removal that failed.
+// Cleanup removes every tracked object, newest first. An object that is gone,
+// or that is no longer the one the scenario made, counts as removed. It never
+// panics; it returns every removal that failed.
 func (t *Tracker) Cleanup() error {
 	t.mu.Lock()
 	list := t.list
@@ -126,6 +203,10 @@ func (t *Tracker) Cleanup() error {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("removing %s: %w", list[i].res, err))
+			continue
+		}
+		if err := t.ledger.Resolve(list[i].seq); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -140,461 +221,76 @@ func runSafely(fn func() error) (err error) {
 	return fn()
 }
 
-// Remove deletes one object, whatever state it is in. Panics become errors.
-func Remove(conn *libvirt.Connect, r Resource) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic while removing: %v", p)
+// CreateDomain records a domain, then defines it (persistent) or starts it
+// (transient) from xml, whose name and UUID are name and uuid ("" when the XML
+// has none and the stack picks it). The caller frees the handle.
+func (t *Tracker) CreateDomain(name, uuid, xml string, transient bool) (*libvirt.Domain, error) {
+	var d *libvirt.Domain
+	err := t.Create(Resource{Kind: KindDomain, Name: name, UUID: uuid}, func() (string, error) {
+		var err error
+		if transient {
+			d, err = t.conn.DomainCreateXML(xml, 0)
+		} else {
+			d, err = t.conn.DomainDefineXML(xml)
 		}
-	}()
-	switch r.Kind {
-	case KindDomain:
-		err = removeDomain(conn, r.Name)
-	case KindNetwork:
-		err = removeNetwork(conn, r.Name)
-	case KindPool:
-		err = removePool(conn, r.Name, r.Parent)
-	case KindAppliance:
-		err = removeDomain(conn, r.Name)
-	case KindVolume:
-		err = removeVolume(conn, r.Parent, r.Name)
-	case KindSecret:
-		err = removeSecret(conn, r.Name)
-	case KindNWFilter:
-		err = removeNWFilter(conn, r.Name)
-	case KindBinding:
-		err = removeBinding(conn, r.Name)
-	default:
-		err = fmt.Errorf("unknown kind %q", r.Kind)
+		if err != nil || uuid != "" {
+			return "", err
+		}
+		return d.GetUUIDString()
+	})
+	if err != nil && d != nil {
+		d.Free()
+		d = nil
 	}
-	if IsNotFound(err) {
-		return nil
-	}
-	return err
+	return d, err
 }
 
-func notRunning(err error) bool { return errors.Is(err, libvirt.ERR_OPERATION_INVALID) }
-
-func removeDomain(conn *libvirt.Connect, name string) error {
-	d, err := conn.LookupDomainByName(name)
-	if err != nil {
-		return err
+// DirPoolXML is the definition of a directory pool of the suite.
+func DirPoolXML(name, uuid, dir string) string {
+	u := ""
+	if uuid != "" {
+		u = "<uuid>" + XMLEscape(uuid) + "</uuid>"
 	}
-	defer d.Free()
-	if active, err := d.IsActive(); err != nil {
-		return err
-	} else if active {
-		if err := d.Destroy(); err != nil && !notRunning(err) {
-			return err
-		}
-	}
-	persistent, err := d.IsPersistent()
-	if err != nil {
-		return err
-	}
-	if !persistent {
-		return nil
-	}
-	// Take everything attached to the definition with it; drivers that refuse a
-	// flag get the next smaller set.
-	for _, flags := range []libvirt.DomainUndefineFlagsValues{
-		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-			libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.DOMAIN_UNDEFINE_NVRAM,
-		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
-		0,
-	} {
-		err = d.UndefineFlags(flags)
-		if err == nil || IsNotFound(err) {
-			return err
-		}
-		if !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !errors.Is(err, libvirt.ERR_INVALID_ARG) &&
-			!errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) && !errors.Is(err, libvirt.ERR_CONFIG_UNSUPPORTED) {
-			return err
-		}
-	}
-	return err
+	return fmt.Sprintf(`<pool type='dir'><name>%s</name>%s<target><path>%s</path></target></pool>`, XMLEscape(name), u, XMLEscape(dir))
 }
 
-func removeNetwork(conn *libvirt.Connect, name string) error {
-	n, err := conn.LookupNetworkByName(name)
+// CreateDirPool records, defines, builds (the directory is made) and starts a
+// directory pool named name in dir. The caller frees the handle.
+func (t *Tracker) CreateDirPool(name, dir string) (*libvirt.StoragePool, error) {
+	uuid := NewUUID()
+	var p *libvirt.StoragePool
+	err := t.Create(Resource{Kind: KindPool, Name: name, UUID: uuid, Path: dir}, func() (string, error) {
+		var err error
+		p, err = t.conn.StoragePoolDefineXML(DirPoolXML(name, uuid, dir), 0)
+		return "", err
+	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer n.Free()
-	if active, err := n.IsActive(); err != nil {
-		return err
-	} else if active {
-		if err := n.Destroy(); err != nil && !notRunning(err) {
-			return err
-		}
+	if err := p.Build(0); err != nil {
+		p.Free()
+		return nil, fmt.Errorf("building pool %s: %w", name, err)
 	}
-	if persistent, err := n.IsPersistent(); err != nil || !persistent {
-		return err
+	if err := p.Create(0); err != nil {
+		p.Free()
+		return nil, fmt.Errorf("starting pool %s: %w", name, err)
 	}
-	return n.Undefine()
+	return p, nil
 }
 
-// removePool removes a pool the suite owns with everything in it: its volumes
-// (files the stack made for scenarios, e.g. snapshot overlays and save images),
-// its directory, and its definition. Only ever called for ovacts pools.
-func removePool(conn *libvirt.Connect, name, dir string) error {
-	p, err := conn.LookupStoragePoolByName(name)
-	if IsNotFound(err) && dir != "" {
-		// Undefined (or a stopped transient pool) but its directory may remain:
-		// define it again just long enough to delete what is left.
-		p, err = conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
-			XMLEscape(name), XMLEscape(dir)), 0)
-	}
-	if err != nil {
-		return err
-	}
-	defer p.Free()
-	active, err := p.IsActive()
-	if err != nil {
-		return err
-	}
-	if !active {
-		active = p.Create(0) == nil // to see and remove what is inside
-	}
-	var errs []error
-	if active {
-		// A pool that cannot refresh has lost its directory: nothing to delete in it.
-		listable := p.Refresh(0) == nil
-		if vols, err := p.ListAllStorageVolumes(0); err == nil && listable {
-			for i := range vols {
-				if err := vols[i].Delete(0); err != nil && !IsNotFound(err) {
-					errs = append(errs, fmt.Errorf("deleting a volume: %w", err))
-				}
-				vols[i].Free()
-			}
-		}
-		if err := p.Destroy(); err != nil && !notRunning(err) {
-			errs = append(errs, err)
-		}
-		active = listable
-	}
-	if len(errs) == 0 && active {
-		// The directory (for dir pools; it exists, the pool could start);
-		// drivers without storage to delete say so.
-		if err := p.Delete(0); err != nil && !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("deleting the pool's storage: %w", err))
-		}
-	}
-	if persistent, err := p.IsPersistent(); err != nil {
-		errs = append(errs, err)
-	} else if persistent {
-		if err := p.Undefine(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+// CreateVolume records and creates a volume of pool poolName (a directory
+// pool at dir: the volume's path is dir/name) from xml. The caller frees it.
+func (t *Tracker) CreateVolume(p *libvirt.StoragePool, poolName, dir, name, xml string) (*libvirt.StorageVol, error) {
+	var v *libvirt.StorageVol
+	err := t.Create(Resource{Kind: KindVolume, Name: name, Path: dir + "/" + name, Parent: poolName}, func() (string, error) {
+		var err error
+		v, err = p.StorageVolCreateXML(xml, 0)
+		return "", err
+	})
+	return v, err
 }
 
 // ImageDir is where the suite's directory pools live on the stack's host:
-// libvirt's own image directory, present on every libvirt host.
+// libvirt's own image directory, present on every libvirt host. Each pool has
+// a directory of its own in it, named like the pool, which the run makes.
 const ImageDir = "/var/lib/libvirt/images"
-
-// XMLEscape escapes text for an XML attribute or element written by hand.
-func XMLEscape(s string) string {
-	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-func removeVolume(conn *libvirt.Connect, pool, name string) error {
-	p, err := conn.LookupStoragePoolByName(pool)
-	if err != nil {
-		return err
-	}
-	defer p.Free()
-	v, err := p.LookupStorageVolByName(name)
-	if err != nil {
-		return err
-	}
-	defer v.Free()
-	return v.Delete(0)
-}
-
-func removeSecret(conn *libvirt.Connect, uuid string) error {
-	s, err := conn.LookupSecretByUUIDString(uuid)
-	if err != nil {
-		return err
-	}
-	defer s.Free()
-	return s.Undefine()
-}
-
-func removeNWFilter(conn *libvirt.Connect, name string) error {
-	f, err := conn.LookupNWFilterByName(name)
-	if err != nil {
-		return err
-	}
-	defer f.Free()
-	return f.Undefine()
-}
-
-func removeBinding(conn *libvirt.Connect, portdev string) error {
-	b, err := conn.LookupNWFilterBindingByPortDev(portdev)
-	if err != nil {
-		return err
-	}
-	defer b.Free()
-	return b.Delete()
-}
-
-// BindingInfo returns a filter binding's port device and filter name.
-//
-// It reads them from the binding's XML: libvirt.org/go/libvirt v1.12007.0's
-// NWFilterBinding.GetPortDev and GetFilterName C.free a string the binding
-// owns (libvirt returns const char *), so a later Free aborts the process with
-// a double free. TestNoBrokenBindingGetters keeps them out of the tree.
-func BindingInfo(b *libvirt.NWFilterBinding) (portdev, filter string, err error) {
-	x, err := b.GetXMLDesc(0)
-	if err != nil {
-		return "", "", err
-	}
-	var doc libvirtxml.NWFilterBinding
-	if err := doc.Unmarshal(x); err != nil {
-		return "", "", fmt.Errorf("binding XML: %w", err)
-	}
-	if doc.PortDev != nil {
-		portdev = doc.PortDev.Name
-	}
-	if doc.FilterRef != nil {
-		filter = doc.FilterRef.Filter
-	}
-	return portdev, filter, nil
-}
-
-// Owned lists every object on the stack whose name carries the ovacts prefix,
-// in a safe removal order (bindings, domains, volumes, pools, networks, filters, secrets).
-// Kinds the driver does not offer are left out.
-func Owned(conn *libvirt.Connect) ([]Resource, error) {
-	var out []Resource
-	unsupported := func(err error) bool {
-		return errors.Is(err, libvirt.ERR_NO_SUPPORT)
-	}
-	if bs, err := conn.ListAllNWFilterBindings(0); err == nil {
-		for i := range bs {
-			if dev, _, err := BindingInfo(&bs[i]); err == nil && strings.HasPrefix(dev, NamePrefix) {
-				out = append(out, Resource{Kind: KindBinding, Name: dev})
-			}
-			bs[i].Free()
-		}
-	} else if !unsupported(err) {
-		return nil, fmt.Errorf("listing nwfilter bindings: %w", err)
-	}
-	doms, err := conn.ListAllDomains(0)
-	if err != nil {
-		return nil, fmt.Errorf("listing domains: %w", err)
-	}
-	for i := range doms {
-		if n, err := doms[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
-			out = append(out, Resource{Kind: KindDomain, Name: n})
-		} else if err == nil && strings.HasPrefix(n, "guestfs-") {
-			if pool := applianceOwner(&doms[i]); pool != "" {
-				out = append(out, Resource{Kind: KindAppliance, Name: n, Parent: pool})
-			}
-		}
-		doms[i].Free()
-	}
-	var pools []Resource
-	if ps, err := conn.ListAllStoragePools(0); err == nil {
-		for i := range ps {
-			pn, err := ps[i].GetName()
-			if err == nil {
-				if vols, err := ps[i].ListAllStorageVolumes(0); err == nil {
-					for j := range vols {
-						if vn, err := vols[j].GetName(); err == nil && strings.HasPrefix(vn, NamePrefix) {
-							out = append(out, Resource{Kind: KindVolume, Name: vn, Parent: pn})
-						}
-						vols[j].Free()
-					}
-				}
-				if strings.HasPrefix(pn, NamePrefix) {
-					pools = append(pools, Resource{Kind: KindPool, Name: pn})
-				}
-			}
-			ps[i].Free()
-		}
-	} else if !unsupported(err) {
-		return nil, fmt.Errorf("listing storage pools: %w", err)
-	}
-	out = append(out, pools...)
-	if ns, err := conn.ListAllNetworks(0); err == nil {
-		for i := range ns {
-			if n, err := ns[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
-				out = append(out, Resource{Kind: KindNetwork, Name: n})
-			}
-			ns[i].Free()
-		}
-	} else if !unsupported(err) {
-		return nil, fmt.Errorf("listing networks: %w", err)
-	}
-	if fs, err := conn.ListAllNWFilters(0); err == nil {
-		for i := range fs {
-			if n, err := fs[i].GetName(); err == nil && strings.HasPrefix(n, NamePrefix) {
-				out = append(out, Resource{Kind: KindNWFilter, Name: n})
-			}
-			fs[i].Free()
-		}
-	} else if !unsupported(err) {
-		return nil, fmt.Errorf("listing nwfilters: %w", err)
-	}
-	if ss, err := conn.ListAllSecrets(0); err == nil {
-		for i := range ss {
-			// Secrets have no name: ours carry the prefix in their usage id.
-			if u, err := ss[i].GetUsageID(); err == nil && strings.HasPrefix(u, NamePrefix) {
-				if id, err := ss[i].GetUUIDString(); err == nil {
-					out = append(out, Resource{Kind: KindSecret, Name: id, Parent: u})
-				}
-			}
-			ss[i].Free()
-		}
-	} else if !unsupported(err) {
-		return nil, fmt.Errorf("listing secrets: %w", err)
-	}
-	return out, nil
-}
-
-// ownerName is the name that carries the run id: a secret's usage id, else the name.
-func ownerName(r Resource) string {
-	if r.Kind == KindSecret || r.Kind == KindAppliance {
-		return r.Parent
-	}
-	return r.Name
-}
-
-// applianceOwner is the ovacts pool a transient libguestfs appliance works
-// in: the directory under ImageDir, named with the prefix, of one of its disks.
-// "" when it is not provably the suite's.
-func applianceOwner(d *libvirt.Domain) string {
-	if persistent, err := d.IsPersistent(); err != nil || persistent {
-		return ""
-	}
-	x, err := d.GetXMLDesc(0)
-	if err != nil {
-		return ""
-	}
-	var doc libvirtxml.Domain
-	if doc.Unmarshal(x) != nil || doc.Devices == nil {
-		return ""
-	}
-	for _, disk := range doc.Devices.Disks {
-		if disk.Source == nil || disk.Source.File == nil {
-			continue
-		}
-		rel, err := filepath.Rel(ImageDir, filepath.Clean(disk.Source.File.File))
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		if dir := strings.Split(rel, string(filepath.Separator))[0]; strings.HasPrefix(dir, NamePrefix) && dir != rel {
-			return dir
-		}
-	}
-	return ""
-}
-
-// SweepResult says what a sweep did.
-type SweepResult struct {
-	Removed   []Resource
-	Kept      []Resource // prefixed objects of live runs on this host
-	OtherHost []Resource // objects whose owner record names another host: never ours to judge
-	Errors    []error
-}
-
-// ownerOf reads the ownership record of a domain (metadata) or a secret
-// (description); other object types carry none.
-func ownerOf(conn *libvirt.Connect, r Resource) (Owner, bool) {
-	switch r.Kind {
-	case KindDomain:
-		d, err := conn.LookupDomainByName(r.Name)
-		if err != nil {
-			return Owner{}, false
-		}
-		defer d.Free()
-		for _, impact := range []libvirt.DomainModificationImpact{libvirt.DOMAIN_AFFECT_LIVE, libvirt.DOMAIN_AFFECT_CONFIG} {
-			if m, err := d.GetMetadata(libvirt.DOMAIN_METADATA_ELEMENT, OwnerNamespace, impact); err == nil {
-				return ParseOwner(m)
-			}
-		}
-	case KindSecret:
-		s, err := conn.LookupSecretByUUIDString(r.Name)
-		if err != nil {
-			return Owner{}, false
-		}
-		defer s.Free()
-		if x, err := s.GetXMLDesc(0); err == nil {
-			var doc libvirtxml.Secret
-			if doc.Unmarshal(x) == nil {
-				return ParseOwner(doc.Description)
-			}
-		}
-	}
-	return Owner{}, false
-}
-
-// Sweep removes prefixed objects whose run is not alive. Objects of the current
-// run and of live runs stay; foreign objects are never listed, so never touched.
-func Sweep(conn *libvirt.Connect, alive func(runID string) bool) (SweepResult, error) {
-	var res SweepResult
-	owned, err := Owned(conn)
-	if err != nil {
-		return res, err
-	}
-	for _, r := range owned {
-		runID, ok := OwnerRun(ownerName(r))
-		if !ok {
-			continue // "ovacts-" but not our naming scheme: not provably ours
-		}
-		if alive(runID) {
-			res.Kept = append(res.Kept, r)
-			continue
-		}
-		// Not registered alive here. If the object says it belongs to a run on
-		// another host, this host cannot tell whether that run is alive.
-		if o, ok := ownerOf(conn, r); ok && o.Host != ThisHost() {
-			res.OtherHost = append(res.OtherHost, r)
-			continue
-		}
-		// A secret is removed by UUID; its Parent held the usage id for matching only.
-		if r.Kind == KindSecret {
-			r = Resource{Kind: KindSecret, Name: r.Name}
-		}
-		if err := Remove(conn, r); err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("removing %s: %w", r, err))
-			continue
-		}
-		res.Removed = append(res.Removed, r)
-	}
-	return res, nil
-}
-
-// QEMULogDir is where libvirt's QEMU driver keeps one log per domain name; the
-// file outlives the domain.
-const QEMULogDir = "/var/log/libvirt/qemu"
-
-// RemoveDomainLogs deletes the QEMU driver's logs of the suite's domains in dir
-// whose run is not alive (this run's own at its end, and dead runs'). Only
-// files named like ours are ever touched.
-func RemoveDomainLogs(dir string, alive func(runID string) bool) (removed int, err error) {
-	files, err := filepath.Glob(filepath.Join(dir, NamePrefix+"*.log*"))
-	if err != nil {
-		return 0, err
-	}
-	var errs []error
-	for _, f := range files {
-		base := filepath.Base(f)
-		name := base[:strings.Index(base, ".log")]
-		id, ours := OwnerRun(name)
-		if !ours || alive(id) {
-			continue
-		}
-		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
-			errs = append(errs, err)
-			continue
-		}
-		removed++
-	}
-	return removed, errors.Join(errs...)
-}

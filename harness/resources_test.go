@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,9 +29,10 @@ func openTest(t *testing.T) *libvirt.Connect {
 	return conn
 }
 
-func defineTestDomain(t *testing.T, conn *libvirt.Connect, name string) {
+func defineTestDomain(t *testing.T, conn *libvirt.Connect, name string) string {
 	t.Helper()
-	x, err := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "test", Arch: "x86_64"})
+	uuid := NewUUID()
+	x, err := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: uuid, Type: "test", Arch: "x86_64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +41,7 @@ func defineTestDomain(t *testing.T, conn *libvirt.Connect, name string) {
 		t.Fatal(err)
 	}
 	d.Free()
+	return uuid
 }
 
 func domainExists(t *testing.T, conn *libvirt.Connect, name string) bool {
@@ -78,15 +82,14 @@ func foreignXML(t *testing.T, conn *libvirt.Connect) string {
 
 func TestTrackerRemovesInReverseOrder(t *testing.T) {
 	conn := openTest(t)
-	tr := NewTracker(conn)
+	tr := NewTracker(conn, nil, "")
 	prefix := RunPrefix(NewRunID())
 	for i := 0; i < 3; i++ {
 		name := fmt.Sprintf("%sd%d", prefix, i)
-		defineTestDomain(t, conn, name)
-		tr.Add(Resource{Kind: KindDomain, Name: name})
+		tr.Add(Resource{Kind: KindDomain, Name: name, UUID: defineTestDomain(t, conn, name)})
 	}
 	// Removed by hand already: NotFound counts as removed.
-	tr.Add(Resource{Kind: KindDomain, Name: prefix + "gone"})
+	tr.Add(Resource{Kind: KindDomain, Name: prefix + "gone", UUID: NewUUID()})
 	pending := tr.Pending()
 	want := []string{prefix + "gone", prefix + "d2", prefix + "d1", prefix + "d0"}
 	for i, r := range pending {
@@ -111,16 +114,17 @@ func TestRemoveHandlesEveryDomainState(t *testing.T) {
 	conn := openTest(t)
 	prefix := RunPrefix(NewRunID())
 	for _, state := range []string{"shutoff", "running", "paused", "transient"} {
-		name := prefix + state
+		name, uuid := prefix+state, ""
 		if state == "transient" {
-			x, _ := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: NewUUID(), Type: "test", Arch: "x86_64"})
+			uuid = NewUUID()
+			x, _ := fixtures.Domain("minimal", fixtures.DomainVars{Name: name, UUID: uuid, Type: "test", Arch: "x86_64"})
 			d, err := conn.DomainCreateXML(x, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			d.Free()
 		} else {
-			defineTestDomain(t, conn, name)
+			uuid = defineTestDomain(t, conn, name)
 			d, _ := conn.LookupDomainByName(name)
 			if state != "shutoff" {
 				if err := d.Create(); err != nil {
@@ -134,48 +138,12 @@ func TestRemoveHandlesEveryDomainState(t *testing.T) {
 			}
 			d.Free()
 		}
-		if err := Remove(conn, Resource{Kind: KindDomain, Name: name}); err != nil {
+		if err := Remove(conn, Resource{Kind: KindDomain, Name: name, UUID: uuid}); err != nil {
 			t.Fatalf("%s: %v", state, err)
 		}
 		if domainExists(t, conn, name) {
 			t.Fatalf("%s domain survived Remove", state)
 		}
-	}
-}
-
-func TestSweepRemovesOnlyDeadRunsObjects(t *testing.T) {
-	conn := openTest(t)
-	before := foreignXML(t, conn)
-	dead, live := NewRunID(), NewRunID()
-	defineTestDomain(t, conn, RunPrefix(dead)+"s1-stale")
-	defineTestDomain(t, conn, RunPrefix(live)+"s1-busy")
-	defineTestDomain(t, conn, "ovacts-not-our-scheme") // prefix but no run id: not provably ours
-	defineTestDomain(t, conn, "someone-elses")
-	t.Cleanup(func() {
-		for _, n := range []string{RunPrefix(live) + "s1-busy", "ovacts-not-our-scheme", "someone-elses"} {
-			Remove(conn, Resource{Kind: KindDomain, Name: n})
-		}
-	})
-	res, err := Sweep(conn, func(id string) bool { return id == live })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
-	}
-	if domainExists(t, conn, RunPrefix(dead)+"s1-stale") {
-		t.Error("the dead run's domain survived the sweep")
-	}
-	for _, n := range []string{RunPrefix(live) + "s1-busy", "ovacts-not-our-scheme", "someone-elses", "test"} {
-		if !domainExists(t, conn, n) {
-			t.Errorf("the sweep removed %s", n)
-		}
-	}
-	if after := foreignXML(t, conn); after != before {
-		t.Error("foreign objects changed during the sweep")
-	}
-	if len(res.Kept) != 1 || res.Kept[0].Name != RunPrefix(live)+"s1-busy" {
-		t.Errorf("kept %v", res.Kept)
 	}
 }
 
@@ -249,40 +217,11 @@ func TestOwnerRecordRoundTrips(t *testing.T) {
 	}
 }
 
-// A dead run's domain whose owner record names another host is left alone:
-// this host cannot know whether that run is alive.
-func TestSweepLeavesOtherHostsObjects(t *testing.T) {
-	conn := openTest(t)
-	mine, theirs := RunPrefix(NewRunID())+"s1-mine", RunPrefix(NewRunID())+"s1-theirs"
-	defineTestDomain(t, conn, mine)
-	defineTestDomain(t, conn, theirs)
-	t.Cleanup(func() { Remove(conn, Resource{Kind: KindDomain, Name: theirs}) })
-	for name, host := range map[string]string{mine: ThisHost(), theirs: "elsewhere.example"} {
-		d, err := conn.LookupDomainByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := NewOwner(name[7:15], time.Now())
-		o.Host = host
-		if err := OwnDomain(d, o); err != nil {
-			t.Fatal(err)
-		}
-		d.Free()
-	}
-	res, err := Sweep(conn, func(string) bool { return false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if domainExists(t, conn, mine) || !domainExists(t, conn, theirs) {
-		t.Fatalf("sweep removed %v, left to other hosts %v", res.Removed, res.OtherHost)
-	}
-}
-
 func TestRegistryIgnoresAReusedPID(t *testing.T) {
 	reg := RunRegistry{Dir: t.TempDir()}
 	id := NewRunID()
 	// This process's pid, but a start time it never had: a reused pid.
-	if err := os.WriteFile(reg.file(id), []byte(fmt.Sprintf("%d 1\n", os.Getpid())), 0o644); err != nil {
+	if err := os.WriteFile(reg.file(id), []byte(fmt.Sprintf("%d 1 -\n", os.Getpid())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if reg.Alive(id) {
@@ -292,13 +231,50 @@ func TestRegistryIgnoresAReusedPID(t *testing.T) {
 
 func TestResourceString(t *testing.T) {
 	for r, want := range map[Resource]string{
-		{Kind: KindDomain, Name: "ovacts-a-s1-vm"}:                               "domain ovacts-a-s1-vm",
-		{Kind: KindVolume, Name: "v", Parent: "ovacts-a-s1-p"}:                   "volume ovacts-a-s1-p/v",
-		{Kind: KindPool, Name: "ovacts-a-s1-p", Parent: "/images/ovacts-a-s1-p"}: "pool ovacts-a-s1-p (/images/ovacts-a-s1-p)",
-		{Kind: KindSecret, Name: "uuid", Parent: "ovacts-a-s1-s"}:                "secret uuid (usage ovacts-a-s1-s)",
+		{Kind: KindDomain, Name: "ovacts-a-s1-vm"}:                             "domain ovacts-a-s1-vm",
+		{Kind: KindVolume, Name: "v", Parent: "ovacts-a-s1-p"}:                 "volume ovacts-a-s1-p/v",
+		{Kind: KindPool, Name: "ovacts-a-s1-p", Path: "/images/ovacts-a-s1-p"}: "pool ovacts-a-s1-p (/images/ovacts-a-s1-p)",
+		{Kind: KindSecret, UUID: "uuid", Name: "ovacts-a-s1-s"}:                "secret uuid (usage ovacts-a-s1-s)",
+		{Kind: KindDir, Path: "/tmp/ovacts-a-s1-x"}:                            "directory /tmp/ovacts-a-s1-x",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
+	}
+}
+
+// A registry entry is written whole, records the boot, and one that cannot be
+// read counts as alive; a state directory others can write to is refused.
+func TestRunRegistryEntries(t *testing.T) {
+	reg := RunRegistry{Dir: filepath.Join(t.TempDir(), "state")}
+	id := NewRunID()
+	if err := reg.Register(id); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(reg.Dir)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("state directory mode %v, %v", st.Mode(), err)
+	}
+	b, err := os.ReadFile(reg.file(id))
+	if err != nil || len(strings.Fields(string(b))) != 3 {
+		t.Fatalf("entry %q, %v", b, err)
+	}
+	for _, garbage := range []string{"", "x y z", "12"} {
+		if err := os.WriteFile(reg.file(id), []byte(garbage), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !reg.Alive(id) {
+			t.Errorf("entry %q: a run that cannot be judged counts as dead", garbage)
+		}
+	}
+	if err := os.WriteFile(reg.file(id), []byte(fmt.Sprintf("%d 1 -\n", os.Getpid())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if reg.Alive(id) {
+		t.Error("a reused pid counts as the run")
+	}
+	os.Chmod(reg.Dir, 0o777)
+	if err := reg.Register(NewRunID()); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Errorf("a world-writable state directory was accepted: %v", err)
 	}
 }

@@ -85,7 +85,15 @@ type runner struct {
 	peer       *libvirt.Connect // nil without --peer-uri
 	peerEvents *EventHub
 	peerCaps   *PeerInfo
+
+	runID     string
+	ledger    *Ledger // what the run creates, recorded before each create
+	stack     string  // the stack's key in the ledger
+	peerStack string
 }
+
+func (r *runner) newTracker() *Tracker     { return NewTracker(r.conn, r.ledger, r.stack) }
+func (r *runner) newPeerTracker() *Tracker { return NewTracker(r.peer, r.ledger, r.peerStack) }
 
 // ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
 // the configured level or stricter, or on any suite error; else 0.
@@ -167,13 +175,18 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, setupErr("registering the run in %s: %v", cfg.Registry.Dir, err)
 	}
 	defer cfg.Registry.Unregister(runID)
+	ledger, err := cfg.Registry.OpenLedger(runID)
+	if err != nil {
+		return nil, setupErr("%v", err)
+	}
+	defer ledger.Close()
 
 	started := cfg.Clock()
 	conn, err := Open(cfg.URI)
 	if err != nil {
 		return nil, &SetupError{Err: err}
 	}
-	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{},
+	r := &runner{cfg: cfg, conn: conn, prefix: RunPrefix(runID), byID: map[string]*plannedPickle{}, ledger: ledger, runID: runID,
 		live: map[*Tracker]bool{}, events: NewEventHub(conn), owner: NewOwner(runID, started)}
 	r.loss = watchLoss(conn)
 	if cfg.PeerURI != "" {
@@ -202,21 +215,19 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if cfg.SelfTest != "" {
 		fmt.Fprintf(cfg.Progress, "SELF-TEST: %s; a test of ovacts, not conformance\n", cfg.SelfTest)
 	}
-	sw, err := Sweep(conn, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
-	if err != nil {
-		return nil, r.abort(setupErr("sweeping stale ovacts objects: %v", err))
+	if r.stack, err = StackKey(conn); err != nil {
+		return nil, r.abort(setupErr("%v", err))
 	}
-	printSweep(cfg.Progress, sw, "")
+	printSweep(cfg.Progress, SweepStack(conn, cfg.URI, r.stack, cfg.Registry, SweepOptions{Self: runID}), "")
 	if r.peer != nil {
-		psw, err := Sweep(r.peer, func(id string) bool { return id == runID || cfg.Registry.Alive(id) })
-		if err != nil {
-			return nil, r.abort(setupErr("sweeping stale ovacts objects on the peer: %v", err))
+		if r.peerStack, err = StackKey(r.peer); err != nil {
+			return nil, r.abort(setupErr("peer: %v", err))
 		}
-		printSweep(cfg.Progress, psw, "peer: ")
+		printSweep(cfg.Progress, SweepStack(r.peer, cfg.PeerURI, r.peerStack, cfg.Registry, SweepOptions{Self: runID}), "peer: ")
 	}
 	cfg.Registry.Prune()
 
-	probeTracker := NewTracker(conn)
+	probeTracker := r.newTracker()
 	caps, err := Probe(conn, cfg.URI, probeTracker, r.prefix, r.owner)
 	if err != nil {
 		probeTracker.Cleanup()
@@ -285,10 +296,12 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	r.cleanupStragglers()
 	if _, remote := caps.Missing["host"]; !remote && caps.Driver == "QEMU" && !cfg.Keep && r.loss.Reason() == "" {
 		// libvirt keeps a log per domain name after the domain is gone.
-		alive := func(id string) bool { return id != runID && cfg.Registry.Alive(id) }
-		if _, err := RemoveDomainLogs(QEMULogDir, alive); err != nil {
+		if _, err := RemoveDomainLogs(QEMULogDir, ledger.DomainNames()); err != nil {
 			fmt.Fprintf(cfg.Progress, "cleanup: domain logs: %v\n", err)
 		}
+	}
+	if n := ledger.Remaining(); n > 0 {
+		fmt.Fprintf(cfg.Progress, "cleanup: %d object(s) of this run are left on the stack; its ledger %s lists them for the next sweep (ovacts cleanup)\n", n, ledger.Path())
 	}
 
 	rep := r.report(ctx, order, runID, started)
@@ -387,7 +400,7 @@ func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 // A stack without an accelerator lacks a feature; a guest that does not boot
 // is a missing precondition.
 func (r *runner) probeGuest(ctx context.Context, g *Guest) (string, SkipKind) {
-	t := NewTracker(r.conn)
+	t := r.newTracker()
 	r.track(t, true)
 	defer r.track(t, false)
 	fmt.Fprintf(r.cfg.Progress, "guest: probing %s (accel %s)\n", g.Describe(), orDefault(r.cfg.Guest.Accel, "auto"))
@@ -503,18 +516,14 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 
 func printSweep(w io.Writer, sw SweepResult, where string) {
 	for _, rm := range sw.Removed {
-		fmt.Fprintf(w, "%ssweep: removed stale %s\n", where, rm)
+		fmt.Fprintf(w, "%ssweep: removed %s (%s)\n", where, rm.Res, rm.Why)
+	}
+	for _, k := range sw.Kept {
+		fmt.Fprintf(w, "%ssweep: left %s (%s)\n", where, k.Res, k.Why)
 	}
 	for _, e := range sw.Errors {
 		fmt.Fprintf(w, "%ssweep: %v\n", where, e)
 	}
-	if len(sw.Kept) > 0 {
-		fmt.Fprintf(w, "%ssweep: %d object(s) of another live run left alone\n", where, len(sw.Kept))
-	}
-	if len(sw.OtherHost) > 0 {
-		fmt.Fprintf(w, "%ssweep: %d object(s) owned by runs on other hosts left alone\n", where, len(sw.OtherHost))
-	}
-
 }
 
 func tagNote(tags string) string {
@@ -677,11 +686,11 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		r.seq++
 		seq := r.seq
 		r.mu.Unlock()
-		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: NewTracker(r.conn), Events: r.events,
+		s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: r.newTracker(), Events: r.events,
 			seq: seq, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 		r.track(s.Tracker, true)
 		if r.peer != nil && r.peerCaps != nil {
-			s.Peer, s.PeerEvents, s.PeerTracker, s.PeerInfo = r.peer, r.peerEvents, NewTracker(r.peer), r.peerCaps
+			s.Peer, s.PeerEvents, s.PeerTracker, s.PeerInfo = r.peer, r.peerEvents, r.newPeerTracker(), r.peerCaps
 			r.track(s.PeerTracker, true)
 		}
 		if ctx.Err() != nil {

@@ -39,7 +39,7 @@ func assertNothingLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer harness.CloseChecked(conn)
-	left, err := harness.Owned(conn)
+	left, err := harness.PrefixedObjects(conn)
 	if err != nil {
 		t.Fatal(err)
 	}

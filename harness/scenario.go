@@ -57,9 +57,25 @@ func WithScenario(ctx context.Context, s *Scenario) context.Context {
 
 // Name maps a logical name used in a feature ("web") to the object name on the
 // stack: "ovacts-<runid>-s<seq>-web", unique per scenario and run.
+//
+// A logical name comes from a feature file: one that is not a plain name
+// ("../x", "a/b") would become a path, so it ends the step with an error
+// (a panic of type BadArgument, which the step wrapper turns into one).
 func (s *Scenario) Name(logical string) string {
-	return fmt.Sprintf("%ss%d-%s", s.prefix, s.seq, logical)
+	if err := CheckLogicalName(logical); err != nil {
+		panic(BadArgument{err})
+	}
+	return s.ScenarioPrefix() + logical
 }
+
+// ScenarioPrefix starts the names of every object of this scenario.
+func (s *Scenario) ScenarioPrefix() string { return fmt.Sprintf("%ss%d-", s.prefix, s.seq) }
+
+// BadArgument is a step argument the suite refuses to use (a path where a
+// plain name belongs).
+type BadArgument struct{ Err error }
+
+func (b BadArgument) Error() string { return "refused step argument: " + b.Err.Error() }
 
 // Owner is the ownership record of this run.
 func (s *Scenario) Owner() Owner { return s.owner }
@@ -94,6 +110,6 @@ func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
 
 // NewSelfTestScenario builds a scenario for the suite's own unit tests.
 func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, stepTimeout time.Duration) *Scenario {
-	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn), Events: NewEventHub(conn), seq: 1,
+	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn, nil, ""), Events: NewEventHub(conn), seq: 1,
 		prefix: RunPrefix(runID), stepTimeout: stepTimeout, owner: NewOwner(runID, time.Now())}
 }

@@ -74,20 +74,26 @@ func registerDomain(r *Registry) {
 		if err != nil {
 			return err
 		}
-		d, err := w.Conn.DomainDefineXML(x)
+		// Recorded with its own UUID: if the stack accepts it against the
+		// requirement, it is ours to remove.
+		d, err := w.Tracker.CreateDomain(w.Name(name), uuidOf(x), x, false)
 		if err == nil {
-			// Accepted against the requirement: still ours to remove (same name).
 			d.Free()
 		}
 		return w.try(err)
 	})
 	r.Step(`^I rename domain "([^"]*)" to "([^"]*)"$`, func(ctx context.Context, from, to string) error {
 		w := W(ctx)
-		err := w.withDomain(from, func(d *libvirt.Domain) error { return d.Rename(w.Name(to), 0) })
-		if err == nil {
-			w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(to)})
-		}
-		return err
+		return w.withDomain(from, func(d *libvirt.Domain) error {
+			uuid, err := d.GetUUIDString()
+			if err != nil {
+				return err
+			}
+			// Recorded under its new name before the rename.
+			return w.Tracker.Create(harness.Resource{Kind: harness.KindDomain, Name: w.Name(to), UUID: uuid}, func() (string, error) {
+				return "", d.Rename(w.Name(to), 0)
+			})
+		})
 	})
 	r.Step(`^I set the memory of domain "([^"]*)" to (\d+) MiB in its configuration$`, func(ctx context.Context, name string, mib int) error {
 		return W(ctx).withDomain(name, func(d *libvirt.Domain) error {

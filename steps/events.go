@@ -50,7 +50,7 @@ func (w *world) eventsLog() *eventLog {
 // for objects of this scenario only.
 func (w *world) watch(kind string) error {
 	l := w.eventsLog()
-	prefix := w.Name("")
+	prefix := w.ScenarioPrefix()
 	unsubscribe, err := w.Events.Subscribe(kind, prefix, func(ev harness.Event) {
 		l.add(kind, strings.TrimPrefix(ev.Object, prefix), ev.Name)
 	})

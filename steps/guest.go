@@ -57,7 +57,7 @@ func (w *world) defineGuest(ctx context.Context, logical, dataDisk, network stri
 		return "", err
 	}
 	name := w.Name(logical)
-	gd := harness.GuestDomain{Name: name, Network: network}
+	gd := harness.GuestDomain{Name: name, UUID: harness.NewUUID(), Network: network}
 	if dataDisk != "" {
 		gd.DataDisk = dataDisk
 	}
@@ -66,11 +66,10 @@ func (w *world) defineGuest(ctx context.Context, logical, dataDisk, network stri
 			return "", err
 		}
 		err := w.withPool("store", func(p *libvirt.StoragePool) error {
-			v, err := p.StorageVolCreateXML(harness.OverlayXML(w.Name(logical+"-root"), g.Disk), 0)
+			v, err := w.Tracker.CreateVolume(p, w.Name("store"), w.poolDir("store"), w.Name(logical+"-root"), harness.OverlayXML(w.Name(logical+"-root"), g.Disk))
 			if err != nil {
 				return fmt.Errorf("creating the overlay of the guest disk: %w", err)
 			}
-			w.Tracker.Add(harness.Resource{Kind: harness.KindVolume, Name: w.Name(logical + "-root"), Parent: w.Name("store")})
 			defer v.Free()
 			gd.Overlay, err = v.GetPath()
 			return err
@@ -114,14 +113,15 @@ func (w *world) startGuest(ctx context.Context, logical, dataDisk, network strin
 		}
 		err = w.withDomain(logical, func(d *libvirt.Domain) error { return d.CreateWithFlags(flags) })
 	} else {
-		var d *libvirt.Domain
-		d, err = w.Conn.DomainCreateXML(xml, libvirt.DomainCreateFlags(flags))
-		if err == nil {
-			w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
+		err = w.Tracker.Create(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical), UUID: uuidOf(xml)}, func() (string, error) {
+			d, err := w.Conn.DomainCreateXML(xml, libvirt.DomainCreateFlags(flags))
+			if err != nil {
+				return "", err
+			}
+			defer d.Free()
 			w.remember(&w.sentXML, logical, xml)
-			err = w.Own(d)
-			d.Free()
-		}
+			return "", w.Own(d)
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("starting guest %q: %w", logical, err)

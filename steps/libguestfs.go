@@ -17,7 +17,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -106,12 +105,10 @@ func (w *world) gfs() *gfsState {
 	return w.guestfs
 }
 
-// gfsDisk is the path of a logical disk image in the scenario's pool.
+// gfsDisk is the path of a logical disk image in the scenario's pool,
+// recorded as the run's (libguestfs or the host makes the file).
 func (w *world) gfsDisk(logical string) (string, error) {
-	if err := w.ensurePool(gfsPool); err != nil {
-		return "", err
-	}
-	return path.Join(poolBase, w.Name(gfsPool), w.Name(logical)), nil
+	return w.poolFile(gfsPool, logical)
 }
 
 func (w *world) libvirtBackend() string { return "libvirt:" + w.URI() }
@@ -321,11 +318,10 @@ func (w *world) hostImage(ctx context.Context, logical string, fill func(dir str
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", w.Name("tree-"))
+	dir, err := w.scratchDir("tree-" + logical)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	if err := fill(dir); err != nil {
 		return err
 	}
@@ -514,7 +510,7 @@ func registerLibguestfs(r *Registry) {
 				}
 				srcs, _ := diskSources(x)
 				for _, s := range srcs {
-					if strings.HasPrefix(s, path.Join(poolBase, w.Name(gfsPool))+"/") {
+					if strings.HasPrefix(s, w.poolDir(gfsPool)+"/") {
 						found = append(found, name)
 						break
 					}
@@ -778,11 +774,10 @@ func registerLibguestfs(r *Registry) {
 		if len(st.xml) == 0 {
 			return errors.New("virt-inspector wrote nothing")
 		}
-		dir, err := os.MkdirTemp("", w.Name("rng-"))
+		dir, err := w.scratchDir("rng")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
 		schema, err := gunzipFile(harness.InspectorSchema)
 		if err != nil {
 			return err
@@ -1147,11 +1142,10 @@ func countDisks(out string) int {
 // a scratch directory of the scenario.
 func (w *world) makeOVA(ctx context.Context, logical string, asDir bool, digest string) error {
 	st := w.gfs()
-	dir, err := os.MkdirTemp("", w.Name("ova-"))
+	dir, err := w.scratchDir("ova-" + logical)
 	if err != nil {
 		return err
 	}
-	w.Tracker.Defer("OVA directory "+dir, func() error { return os.RemoveAll(dir) })
 	name := w.Name(logical)
 	src := filepath.Join(dir, name)
 	if err := os.Mkdir(src, 0o755); err != nil {

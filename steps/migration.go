@@ -98,8 +98,19 @@ func (w *world) migrate(ctx context.Context, logical, kind string, bandwidthMiB 
 		close(m.done)
 		return m
 	}
-	// Tracked before: a migration that fails half-way may leave it there.
-	w.PeerTracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
+	// Recorded before: a migration that fails half-way may leave it there. It
+	// keeps its UUID on the peer.
+	var uuid string
+	if err := w.withDomain(logical, func(d *libvirt.Domain) (err error) { uuid, err = d.GetUUIDString(); return err }); err != nil {
+		m.err = err
+		close(m.done)
+		return m
+	}
+	if err := w.PeerTracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical), UUID: uuid}); err != nil {
+		m.err = err
+		close(m.done)
+		return m
+	}
 	go func() {
 		defer close(m.done)
 		start := time.Now()
@@ -176,11 +187,15 @@ func registerMigration(r *Registry) {
 		w := W(ctx)
 		return w.try(w.withDomain(logical, func(d *libvirt.Domain) error {
 			nd, err := d.Migrate3(w.Conn, &libvirt.DomainMigrateParameters{}, libvirt.MIGRATE_LIVE)
-			if err == nil {
-				w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
-				nd.Free()
+			if err != nil {
+				return err
 			}
-			return err
+			defer nd.Free()
+			uuid, err := nd.GetUUIDString()
+			if err != nil {
+				return err
+			}
+			return w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical), UUID: uuid})
 		}))
 	})
 	r.Step(`^I start migrating domain "([^"]*)" live to the peer at (\d+) MiB/s$`, func(ctx context.Context, logical string, mib int) error {
@@ -332,16 +347,45 @@ func registerMigration(r *Registry) {
 		if err != nil {
 			return err
 		}
-		p, err := peer.StoragePoolDefineXML(w.poolXML(pool), 0)
+		var p *libvirt.StoragePool
+		err = w.PeerTracker.Create(w.poolResource(pool), func() (string, error) {
+			var err error
+			p, err = peer.StoragePoolDefineXML(w.poolXML(pool), 0)
+			return "", err
+		})
 		if err != nil {
 			return fmt.Errorf("defining the pool on the peer: %w", err)
 		}
-		w.PeerTracker.Add(w.poolResource(pool))
 		defer p.Free()
 		if err := p.Build(0); err != nil {
 			return fmt.Errorf("building the pool on the peer: %w", err)
 		}
-		return p.Create(0)
+		if err := p.Create(0); err != nil {
+			return err
+		}
+		// A migration that copies storage makes the stack's volumes of this
+		// pool on the peer, at the same paths: recorded now as the run's.
+		return w.withPool(pool, func(src *libvirt.StoragePool) error {
+			vols, err := src.ListAllStorageVolumes(0)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for i := range vols {
+					vols[i].Free()
+				}
+			}()
+			for i := range vols {
+				vp, err := vols[i].GetPath()
+				if err != nil {
+					return err
+				}
+				if err := w.PeerTracker.Add(harness.Resource{Kind: harness.KindFile, Path: vp, Parent: w.Name(pool)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
 	r.Step(`^the peer's pool "([^"]*)" holds volume "([^"]*)"$`, func(ctx context.Context, pool, vol string) error {
 		w := W(ctx)
@@ -372,7 +416,7 @@ func registerMigration(r *Registry) {
 			return err
 		}
 		l := w.eventsLog()
-		prefix := w.Name("")
+		prefix := w.ScenarioPrefix()
 		un, err := w.PeerEvents.Subscribe("domain", prefix, func(ev harness.Event) {
 			l.add("peer domain", strings.TrimPrefix(ev.Object, prefix), ev.Name)
 		})

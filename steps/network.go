@@ -45,7 +45,7 @@ func (w *world) bridgeName(logical string) string {
 
 func (w *world) networkDoc(logical, mode string) *libvirtxml.Network {
 	sn := w.subnet(logical)
-	n := &libvirtxml.Network{Name: w.Name(logical), Bridge: &libvirtxml.NetworkBridge{Name: w.bridgeName(logical)},
+	n := &libvirtxml.Network{Name: w.Name(logical), UUID: w.uuidFor("network " + logical), Bridge: &libvirtxml.NetworkBridge{Name: w.bridgeName(logical)},
 		IPs: []libvirtxml.NetworkIP{{Address: sn + ".1", Netmask: "255.255.255.0",
 			DHCP: &libvirtxml.NetworkDHCP{Ranges: []libvirtxml.NetworkDHCPRange{{Start: sn + ".100", End: sn + ".199"}}}}}}
 	if mode == "NAT" {
@@ -66,27 +66,33 @@ func (w *world) withNetwork(logical string, fn func(n *libvirt.Network) error) e
 func (w *world) addNetwork(logical, mode string, transient bool) error {
 	var x string
 	var n *libvirt.Network
-	var err error
-	for try := 0; ; try++ {
-		if x, err = w.networkDoc(logical, mode).Marshal(); err != nil {
-			return err
-		}
-		if !transient {
-			n, err = w.Conn.NetworkDefineXML(x)
-			break
-		}
-		if n, err = w.Conn.NetworkCreateXML(x); !subnetTaken(err) || try == maxSubnetTries {
-			break
-		}
-		w.nextSubnet(logical)
-	}
+	err := w.Tracker.Create(harness.Resource{Kind: harness.KindNetwork, Name: w.Name(logical), UUID: w.uuidFor("network " + logical)}, func() (string, error) {
+		return "", w.createNetwork(logical, mode, transient, &x, &n)
+	})
 	if err != nil {
 		return fmt.Errorf("creating %s network %q: %w", mode, logical, err)
 	}
-	w.Tracker.Add(harness.Resource{Kind: harness.KindNetwork, Name: w.Name(logical)})
 	w.remember(&w.sentNetXML, logical, x)
 	w.remember(&w.netModes, logical, mode)
 	return n.Free()
+}
+
+// createNetwork defines or starts a network, on another subnet when the
+// stack says the first one is in use.
+func (w *world) createNetwork(logical, mode string, transient bool, x *string, n **libvirt.Network) (err error) {
+	for try := 0; ; try++ {
+		if *x, err = w.networkDoc(logical, mode).Marshal(); err != nil {
+			return err
+		}
+		if !transient {
+			*n, err = w.Conn.NetworkDefineXML(*x)
+			return err
+		}
+		if *n, err = w.Conn.NetworkCreateXML(*x); !subnetTaken(err) || try == maxSubnetTries {
+			return err
+		}
+		w.nextSubnet(logical)
+	}
 }
 
 func (w *world) nextSubnet(logical string) {

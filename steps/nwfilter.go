@@ -41,12 +41,18 @@ func registerNWFilter(r *Registry) {
 		if ref != "" {
 			body = `<filterref filter='clean-traffic'/>` + body
 		}
-		f, err := w.Conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'>%s</filter>`, w.Name(name), body))
+		uuid := w.uuidFor("nwfilter " + name)
+		err := w.Tracker.Create(harness.Resource{Kind: harness.KindNWFilter, Name: w.Name(name), UUID: uuid}, func() (string, error) {
+			f, err := w.Conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'><uuid>%s</uuid>%s</filter>`, w.Name(name), uuid, body))
+			if err != nil {
+				return "", err
+			}
+			return "", f.Free()
+		})
 		if err != nil {
 			return fmt.Errorf("defining network filter %q: %w", name, err)
 		}
-		w.Tracker.Add(harness.Resource{Kind: harness.KindNWFilter, Name: w.Name(name)})
-		return f.Free()
+		return nil
 	})
 	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, func(ctx context.Context, name string) error {
 		w := W(ctx)

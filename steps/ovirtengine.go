@@ -501,11 +501,10 @@ func registerOVirtEngine(r *Registry) {
 		if _, err := exec.LookPath("xmllint"); err != nil {
 			return harness.Skip(harness.SkipPrecondition, "xmllint (libxml2-utils) is needed to validate against the XSD")
 		}
-		dir, err := os.MkdirTemp("", w.Name("xsd-"))
+		dir, err := w.scratchDir("xsd")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
 		xsd, doc := filepath.Join(dir, "api.xsd"), filepath.Join(dir, "doc.xml")
 		if err := os.WriteFile(xsd, st.xsd, 0o644); err != nil {
 			return err

@@ -124,7 +124,17 @@ func wrap(fn any) (any, error) {
 	if t.Kind() != reflect.Func || t.NumIn() < 1 || t.In(0) != ctxType || t.NumOut() != 1 || t.Out(0) != errType {
 		return nil, fmt.Errorf("step handler %s must be func(context.Context, ...) error", t)
 	}
-	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
+	return reflect.MakeFunc(t, func(in []reflect.Value) (out []reflect.Value) {
+		defer func() {
+			// A step argument that would become a path (harness.Scenario.Name).
+			if p := recover(); p != nil {
+				bad, ok := p.(harness.BadArgument)
+				if !ok {
+					panic(p)
+				}
+				out = errResult(bad)
+			}
+		}()
 		ctx := in[0].Interface().(context.Context)
 		w := W(ctx)
 		if w == nil {
@@ -136,8 +146,8 @@ func wrap(fn any) (any, error) {
 		sctx, cancel := context.WithTimeout(ctx, w.StepTimeout())
 		defer cancel()
 		in[0] = reflect.ValueOf(sctx)
-		out := v.Call(in)
-		err, _ := out[0].Interface().(error)
+		res := v.Call(in)
+		err, _ := res[0].Interface().(error)
 		return errResult(classify(w, sctx, err))
 	}).Interface(), nil
 }

@@ -4,33 +4,44 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 )
 
 // scratchFile names a file the stack writes for a scenario (a save image). On
-// a real stack it lives in the scenario's pool directory, so the pool's cleanup
-// removes it wherever the stack runs. The in-process test driver fakes its pool
-// directories, so there it is a local temporary directory.
+// a real stack it lives in the scenario's pool directory, recorded as the
+// run's, so the pool's cleanup removes it wherever the stack runs. The
+// in-process test driver fakes its pool directories, so there it is a local
+// scratch directory of the scenario.
 func (w *world) scratchFile(name string) (string, error) {
+	if err := harness.CheckLogicalName(name); err != nil {
+		return "", err
+	}
 	if w.Caps.Driver == "TEST" {
 		if w.scratch == "" {
-			dir, err := os.MkdirTemp("", w.Name("scratch-"))
+			dir, err := w.scratchDir("scratch")
 			if err != nil {
 				return "", err
 			}
 			w.scratch = dir
-			w.Tracker.Defer("scratch directory "+dir, func() error { return os.RemoveAll(dir) })
 		}
 		return filepath.Join(w.scratch, name), nil
 	}
-	if err := w.ensurePool("store"); err != nil {
-		return "", err
-	}
-	return path.Join(poolBase, w.Name("store"), w.Name(name)), nil
+	return w.poolFile("store", name)
+}
+
+// scratchDir makes a directory of the scenario on this host, named with the
+// run prefix, recorded in the ledger before it is made and removed with what
+// is in it at cleanup.
+func (w *world) scratchDir(purpose string) (string, error) {
+	dir := filepath.Join(os.TempDir(), w.Name(purpose))
+	err := w.Tracker.Create(harness.Resource{Kind: harness.KindDir, Path: dir}, func() (string, error) {
+		return "", os.Mkdir(dir, 0o700)
+	})
+	return dir, err
 }
 
 // Save and restore, to a file and managed by libvirt.

@@ -14,9 +14,20 @@ import (
 // Secret values never appear in a message: steps compare digests and say only
 // whether values match.
 
-func (w *world) secretXML(logical, visibility string) string {
-	return fmt.Sprintf(`<secret ephemeral='no' private='%s'><description>ovacts conformance test secret; %s</description><usage type='ceph'><name>%s</name></usage></secret>`,
-		map[string]string{"private": "yes", "public": "no"}[visibility], harness.XMLEscape(w.Owner().Text()), w.Name(logical))
+func (w *world) secretXML(logical, uuid, visibility string) string {
+	return fmt.Sprintf(`<secret ephemeral='no' private='%s'><uuid>%s</uuid><description>ovacts conformance test secret; %s</description><usage type='ceph'><name>%s</name></usage></secret>`,
+		map[string]string{"private": "yes", "public": "no"}[visibility], uuid, harness.XMLEscape(w.Owner().Text()), w.Name(logical))
+}
+
+// defineSecret records and defines a secret with a UUID of its own.
+func (w *world) defineSecret(logical, uuid, visibility string) error {
+	return w.Tracker.Create(harness.Resource{Kind: harness.KindSecret, Name: w.Name(logical), UUID: uuid}, func() (string, error) {
+		s, err := w.Conn.SecretDefineXML(w.secretXML(logical, uuid, visibility), 0)
+		if err != nil {
+			return "", err
+		}
+		return "", s.Free()
+	})
 }
 
 func (w *world) withSecret(logical string, fn func(s *libvirt.Secret) error) error {
@@ -32,29 +43,16 @@ func (w *world) withSecret(logical string, fn func(s *libvirt.Secret) error) err
 func registerSecret(r *Registry) {
 	r.Step(`^I define a (private|public) secret "([^"]*)"$`, func(ctx context.Context, vis, name string) error {
 		w := W(ctx)
-		s, err := w.Conn.SecretDefineXML(w.secretXML(name, vis), 0)
-		if err != nil {
+		u := harness.NewUUID()
+		if err := w.defineSecret(name, u, vis); err != nil {
 			return fmt.Errorf("defining secret %q: %w", name, err)
 		}
-		defer s.Free()
-		u, err := s.GetUUIDString()
-		if err != nil {
-			return err
-		}
-		w.Tracker.Add(harness.Resource{Kind: harness.KindSecret, Name: u})
 		w.remember(&w.uuids, "secret "+name, u)
 		return nil
 	})
 	r.Step(`^I try to define another secret with the usage of "([^"]*)"$`, func(ctx context.Context, name string) error {
 		w := W(ctx)
-		s, err := w.Conn.SecretDefineXML(w.secretXML(name, "public"), 0)
-		if err == nil {
-			if u, uerr := s.GetUUIDString(); uerr == nil {
-				w.Tracker.Add(harness.Resource{Kind: harness.KindSecret, Name: u})
-			}
-			s.Free()
-		}
-		return w.try(err)
+		return w.try(w.defineSecret(name, harness.NewUUID(), "public"))
 	})
 	r.Step(`^I set the value of secret "([^"]*)" to a random value$`, func(ctx context.Context, name string) error {
 		w := W(ctx)

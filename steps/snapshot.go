@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
+
 	"sort"
 	"strings"
 
@@ -71,14 +71,15 @@ func registerSnapshot(r *Registry) {
 		doc := libvirtxml.DomainSnapshot{Name: snap, Description: "ovacts conformance snapshot"}
 		var flags libvirt.DomainSnapshotCreateFlags
 		if kind == "a disk-only external" {
-			// The overlay goes into the scenario's pool, which takes it along at cleanup.
-			if err := w.ensurePool("store"); err != nil {
+			// The overlay goes into the scenario's pool, recorded as the run's,
+			// which takes it along at cleanup.
+			overlay, err := w.poolFile("store", dom+"-"+snap+".qcow2")
+			if err != nil {
 				return err
 			}
 			flags = libvirt.DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
 			doc.Disks = &libvirtxml.DomainSnapshotDisks{Disks: []libvirtxml.DomainSnapshotDisk{{Name: "vda", Snapshot: "external",
-				Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{
-					File: path.Join(poolBase, w.Name("store"), w.Name(dom+"-"+snap+".qcow2"))}}}}}
+				Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: overlay}}}}}
 		}
 		x, err := doc.Marshal()
 		if err != nil {

@@ -19,13 +19,44 @@ const poolBase = harness.ImageDir
 
 const mib = 1 << 20
 
+// poolDir is the directory of a logical pool: its own, named like the pool.
+func (w *world) poolDir(logical string) string { return path.Join(poolBase, w.Name(logical)) }
+
+// poolUUID is the UUID the scenario gives a logical pool.
+func (w *world) poolUUID(logical string) string { return w.uuidFor("pool " + logical) }
+
 func (w *world) poolXML(logical string) string {
-	name := w.Name(logical)
-	return fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, name, path.Join(poolBase, name))
+	return harness.DirPoolXML(w.Name(logical), w.poolUUID(logical), w.poolDir(logical))
 }
 
 func (w *world) poolResource(logical string) harness.Resource {
-	return harness.Resource{Kind: harness.KindPool, Name: w.Name(logical), Parent: path.Join(poolBase, w.Name(logical))}
+	return harness.Resource{Kind: harness.KindPool, Name: w.Name(logical), UUID: w.poolUUID(logical), Path: w.poolDir(logical)}
+}
+
+// volResource is a volume of a logical pool: its path is the pool's directory
+// and its name.
+func (w *world) volResource(vol, pool string) harness.Resource {
+	return harness.Resource{Kind: harness.KindVolume, Name: w.Name(vol), Path: w.poolDir(pool) + "/" + w.Name(vol), Parent: w.Name(pool)}
+}
+
+// poolFile names a file the stack (or the host, for the stack) writes at a
+// path the suite chooses, in the scenario's pool: recorded now, so the pool's
+// removal knows it is the run's.
+func (w *world) poolFile(pool, name string) (string, error) {
+	if err := w.ensurePool(pool); err != nil {
+		return "", err
+	}
+	res := harness.Resource{Kind: harness.KindFile, Path: w.poolDir(pool) + "/" + w.Name(name), Parent: w.Name(pool)}
+	if !w.pools.files[res.Path] {
+		if err := w.Tracker.Create(res, func() (string, error) { return "", nil }); err != nil {
+			return "", err
+		}
+		if w.pools.files == nil {
+			w.pools.files = map[string]bool{}
+		}
+		w.pools.files[res.Path] = true
+	}
+	return res.Path, nil
 }
 
 func (w *world) withPool(logical string, fn func(p *libvirt.StoragePool) error) error {
@@ -49,21 +80,26 @@ func (w *world) withVolume(vol, pool string, fn func(v *libvirt.StorageVol) erro
 }
 
 func (w *world) definePool(logical string) error {
-	p, err := w.Conn.StoragePoolDefineXML(w.poolXML(logical), 0)
+	err := w.Tracker.Create(w.poolResource(logical), func() (string, error) {
+		p, err := w.Conn.StoragePoolDefineXML(w.poolXML(logical), 0)
+		if err != nil {
+			return "", err
+		}
+		return "", p.Free()
+	})
 	if err != nil {
 		return fmt.Errorf("defining storage pool %q: %w", logical, err)
 	}
-	w.Tracker.Add(w.poolResource(logical))
-	if w.pools == nil {
-		w.pools = map[string]bool{}
+	if w.pools.made == nil {
+		w.pools.made = map[string]bool{}
 	}
-	w.pools[logical] = true
-	return p.Free()
+	w.pools.made[logical] = true
+	return nil
 }
 
 // ensurePool makes a built, started pool, once per scenario.
 func (w *world) ensurePool(logical string) error {
-	if w.pools[logical] {
+	if w.pools.made[logical] {
 		return nil
 	}
 	if err := w.definePool(logical); err != nil {
@@ -96,11 +132,10 @@ func volumeXML(name, format string, sizeMiB int, backing string) string {
 
 func (w *world) createVolume(vol, format string, sizeMiB int, pool, backing string) error {
 	return w.withPool(pool, func(p *libvirt.StoragePool) error {
-		v, err := p.StorageVolCreateXML(volumeXML(w.Name(vol), format, sizeMiB, backing), 0)
+		v, err := w.Tracker.CreateVolume(p, w.Name(pool), w.poolDir(pool), w.Name(vol), volumeXML(w.Name(vol), format, sizeMiB, backing))
 		if err != nil {
 			return fmt.Errorf("creating %s volume %q: %w", format, vol, err)
 		}
-		w.Tracker.Add(harness.Resource{Kind: harness.KindVolume, Name: w.Name(vol), Parent: w.Name(pool)})
 		return v.Free()
 	})
 }
@@ -200,12 +235,13 @@ func registerStorage(r *Registry) {
 	})
 	r.Step(`^I create transient storage pool "([^"]*)"$`, func(ctx context.Context, pool string) error {
 		w := W(ctx)
-		p, err := w.Conn.StoragePoolCreateXML(w.poolXML(pool), libvirt.STORAGE_POOL_CREATE_WITH_BUILD)
-		if err != nil {
-			return fmt.Errorf("creating transient storage pool %q: %w", pool, err)
-		}
-		w.Tracker.Add(w.poolResource(pool))
-		return p.Free()
+		return w.Tracker.Create(w.poolResource(pool), func() (string, error) {
+			p, err := w.Conn.StoragePoolCreateXML(w.poolXML(pool), libvirt.STORAGE_POOL_CREATE_WITH_BUILD)
+			if err != nil {
+				return "", fmt.Errorf("creating transient storage pool %q: %w", pool, err)
+			}
+			return "", p.Free()
+		})
 	})
 	r.Step(`^storage pool "([^"]*)" reports a capacity that covers its allocation and free space$`, func(ctx context.Context, pool string) error {
 		return W(ctx).withPool(pool, func(p *libvirt.StoragePool) error {
@@ -355,12 +391,13 @@ func registerStorage(r *Registry) {
 				return err
 			}
 			defer p.Free()
-			c, err := p.StorageVolCreateXMLFrom(volumeXML(w.Name(clone), format, int(info.Capacity/mib), ""), v, 0)
-			if err != nil {
-				return fmt.Errorf("cloning %q: %w", vol, err)
-			}
-			w.Tracker.Add(harness.Resource{Kind: harness.KindVolume, Name: w.Name(clone), Parent: w.Name(pool)})
-			return c.Free()
+			return w.Tracker.Create(w.volResource(clone, pool), func() (string, error) {
+				c, err := p.StorageVolCreateXMLFrom(volumeXML(w.Name(clone), format, int(info.Capacity/mib), ""), v, 0)
+				if err != nil {
+					return "", fmt.Errorf("cloning %q: %w", vol, err)
+				}
+				return "", c.Free()
+			})
 		})
 	})
 	r.Step(`^I upload (\d+) KiB of random data to volume "([^"]*)" in pool "([^"]*)"$`, func(ctx context.Context, kib int, vol, pool string) error {

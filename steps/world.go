@@ -10,6 +10,7 @@ import (
 	"github.com/ovacts/ovacts/fixtures"
 	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
 )
 
 // world is the per-scenario state of the steps: the harness's scenario plus
@@ -20,11 +21,12 @@ type world struct {
 	lastErr     error             // result of the last "I try to ..." call
 	tried       bool              // an "I try to ..." step ran
 	uuids       map[string]string // logical domain name -> UUID remembered by a step
+	chosen      map[string]string // "kind logical" -> the UUID the scenario gives that object
 	sentXML     map[string]string // logical domain name -> XML the scenario defined it with
 	ids         map[string]int
 	events      *eventLog
 	callbacks   map[string]func() error // logical domain -> deregistration of its callback (idempotent)
-	pools       map[string]bool         // logical pools this scenario created
+	pools       poolState               // logical pools this scenario created
 	payloads    map[string][32]byte     // "pool/volume" -> sha256 of data uploaded
 	payloadSize int
 	sentNetXML  map[string]string      // logical network -> XML it was created with
@@ -40,6 +42,12 @@ type world struct {
 	migrations  map[string]*migration  // logical domain -> its last migration
 	guestfs     *gfsState              // libguestfs handle, disks and tool output
 	engineSt    *engineState           // oVirt engine: token, last answer, VMs
+}
+
+// poolState is what a scenario knows of its pools.
+type poolState struct {
+	made  map[string]bool // logical pools defined
+	files map[string]bool // paths of files recorded in them (poolFile)
 }
 
 type worldKey struct{}
@@ -60,6 +68,16 @@ func (w *world) remember(m *map[string]string, k, v string) {
 		*m = map[string]string{}
 	}
 	(*m)[k] = v
+}
+
+// uuidFor is the UUID the scenario gives an object it names (key: kind and
+// logical name), the same every time: recorded in the run's ledger before
+// the object is created, so the object is known by it.
+func (w *world) uuidFor(key string) string {
+	if w.chosen[key] == "" {
+		w.remember(&w.chosen, key, harness.NewUUID())
+	}
+	return w.chosen[key]
 }
 
 // try records the outcome of a call a scenario expects may fail.
@@ -94,20 +112,22 @@ func (w *world) createTransient(logical, xml string) error {
 }
 
 func (w *world) addDomain(logical, xml string, transient bool) error {
-	var d *libvirt.Domain
-	var err error
-	if transient {
-		d, err = w.Conn.DomainCreateXML(xml, 0)
-	} else {
-		d, err = w.Conn.DomainDefineXML(xml)
-	}
+	d, err := w.Tracker.CreateDomain(w.Name(logical), uuidOf(xml), xml, transient)
 	if err != nil {
 		return fmt.Errorf("creating domain %q (transient: %v): %w", logical, transient, err)
 	}
-	w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
 	w.remember(&w.sentXML, logical, xml)
 	defer d.Free()
 	return w.Own(d)
+}
+
+// uuidOf is the UUID a domain XML sets, "" when it sets none (or is not one).
+func uuidOf(xml string) string {
+	var doc libvirtxml.Domain
+	if doc.Unmarshal(xml) != nil {
+		return ""
+	}
+	return doc.UUID
 }
 
 func (w *world) fixtureXML(logical, fixture string) (string, error) {

@@ -213,17 +213,22 @@ func registerXML(r *Registry) {
 	r.Step(`^I try to define a domain from this XML:$`, func(ctx context.Context, doc *godog.DocString) error {
 		w := W(ctx)
 		x := strings.NewReplacer("{name}", w.Name("bad"), "{type}", w.Caps.DomainType, "{arch}", w.Caps.GuestArch).Replace(doc.Content)
-		d, err := w.Conn.DomainDefineXML(x)
-		if err == nil {
-			// Accepted against the requirement: ours to remove all the same.
-			w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name("bad")})
-			// Only a name we generated is provably ours; anything else is left alone.
-			if n, nerr := d.GetName(); nerr == nil && n != w.Name("bad") && strings.HasPrefix(n, w.Prefix()) {
-				w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: n})
-			}
-			d.Free()
-			return w.try(nil)
+		// Recorded first: if the stack accepts it against the requirement, it
+		// is ours to remove all the same.
+		d, err := w.Tracker.CreateDomain(w.Name("bad"), uuidOf(x), x, false)
+		if err != nil {
+			return w.try(err)
 		}
-		return w.try(err)
+		defer d.Free()
+		// Accepted under another name: only a name of this run is ours, and only
+		// with the UUID it has now.
+		if n, nerr := d.GetName(); nerr == nil && n != w.Name("bad") && strings.HasPrefix(n, w.Prefix()) {
+			if u, uerr := d.GetUUIDString(); uerr == nil {
+				if err := w.Tracker.Add(harness.Resource{Kind: harness.KindDomain, Name: n, UUID: u}); err != nil {
+					return err
+				}
+			}
+		}
+		return w.try(nil)
 	})
 }

@@ -110,7 +110,7 @@ func TestRealStackLibguestfs(t *testing.T) {
 	}
 	t.Logf("%6.1f s  all scenarios (probe launch %s s)", total, props["guestfs.probe.launch.seconds"])
 
-	if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
+	if left, err := harness.PrefixedObjects(conn); err != nil || len(left) > 0 {
 		t.Errorf("left ovacts objects behind: %v %v", left, err)
 	}
 	doms, err := conn.ListAllDomains(0)

@@ -247,14 +247,14 @@ func TestRealStack(t *testing.T) {
 		case accel != "tcg":
 			t.Errorf("run %d: no guest accelerator in the report: %v", i, props)
 		}
-		left, err := harness.Owned(conn)
+		left, err := harness.PrefixedObjects(conn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(left) > 0 {
 			t.Fatalf("run %d left ovacts objects behind: %v", i, left)
 		}
-		if left, err := harness.Owned(peer); err != nil || len(left) > 0 {
+		if left, err := harness.PrefixedObjects(peer); err != nil || len(left) > 0 {
 			t.Fatalf("run %d left ovacts objects behind on the peer: %v %v", i, left, err)
 		}
 		if props["peer.hostname"] == "" || props["peer.hostname"] == props["hostname"] {
@@ -322,7 +322,7 @@ func TestRealStackInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer harness.CloseChecked(conn)
-	if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
+	if left, err := harness.PrefixedObjects(conn); err != nil || len(left) > 0 {
 		t.Fatalf("after SIGINT: %v %v", left, err)
 	}
 }
@@ -371,7 +371,7 @@ func TestRealStackGuestThatDoesNotBoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer harness.CloseChecked(conn)
-			if left, err := harness.Owned(conn); err != nil || len(left) > 0 {
+			if left, err := harness.PrefixedObjects(conn); err != nil || len(left) > 0 {
 				t.Fatalf("left behind: %v %v", left, err)
 			}
 			if files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*"); len(files) > 0 {

@@ -105,7 +105,7 @@ func owned(t *testing.T) []harness.Resource {
 		t.Fatal(err)
 	}
 	defer harness.CloseChecked(conn)
-	left, err := harness.Owned(conn)
+	left, err := harness.PrefixedObjects(conn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,476 @@
+package harness
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// found is what a look at the stack says of a recorded object.
+type found struct {
+	present bool   // something answers to the recorded name
+	ours    bool   // and it is the recorded object: its UUID or path matches
+	why     string // why it is not, when present and not ours
+	owner   *Owner // the record it carries, where its type has room for one
+}
+
+// Remove deletes r if it is still the object the run made: its name and its
+// UUID or path match the record. A missing object, or another object under
+// the same name, is left alone and counts as done. Panics become errors.
+func Remove(conn *libvirt.Connect, r Resource) error {
+	_, err := handle(conn, r, func(found) bool { return true })
+	return err
+}
+
+// handle looks r up, judges whether it is the recorded object, asks decide
+// whether to remove it, and then does.
+func handle(conn *libvirt.Connect, r Resource, decide func(found) bool) (f found, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic while removing: %v", p)
+		}
+	}()
+	switch r.Kind {
+	case KindDomain, KindAppliance:
+		f, err = handleDomain(conn, r, decide)
+	case KindNetwork:
+		f, err = handleNetwork(conn, r, decide)
+	case KindPool:
+		f, err = handlePool(conn, r, decide)
+	case KindVolume, KindFile:
+		f, err = handleVolume(conn, r, decide)
+	case KindSecret:
+		f, err = handleSecret(conn, r, decide)
+	case KindNWFilter:
+		f, err = handleNWFilter(conn, r, decide)
+	case KindBinding:
+		f, err = handleBinding(conn, r, decide)
+	case KindDir:
+		f, err = handleDir(r, decide)
+	default:
+		err = fmt.Errorf("unknown kind %q", r.Kind)
+	}
+	if IsNotFound(err) {
+		return f, nil
+	}
+	return f, err
+}
+
+func notRunning(err error) bool { return errors.Is(err, libvirt.ERR_OPERATION_INVALID) }
+
+// sameUUID judges an object by the UUID the suite chose or was given; without
+// one, only a matching owner record can speak for it.
+func sameUUID(got, want string, owner *Owner) (bool, string) {
+	switch {
+	case want != "" && !strings.EqualFold(got, want):
+		return false, fmt.Sprintf("its UUID %s is not the recorded %s", got, want)
+	case want == "" && owner == nil:
+		return false, "no UUID was recorded for it and it carries no owner record"
+	}
+	return true, ""
+}
+
+func handleDomain(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	d, err := conn.LookupDomainByName(r.Name)
+	if err != nil {
+		return found{}, err
+	}
+	defer d.Free()
+	f := found{present: true}
+	if r.Kind == KindAppliance {
+		f.ours, f.why = applianceIn(d, r.Path)
+	} else {
+		uuid, err := d.GetUUIDString()
+		if err != nil {
+			return f, err
+		}
+		f.owner = domainOwner(d)
+		f.ours, f.why = sameUUID(uuid, r.UUID, f.owner)
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, destroyAndUndefine(d)
+}
+
+func destroyAndUndefine(d *libvirt.Domain) error {
+	if active, err := d.IsActive(); err != nil {
+		return err
+	} else if active {
+		if err := d.Destroy(); err != nil && !notRunning(err) {
+			return err
+		}
+	}
+	persistent, err := d.IsPersistent()
+	if err != nil || !persistent {
+		return err
+	}
+	// Take everything attached to the definition with it; drivers that refuse a
+	// flag get the next smaller set.
+	for _, flags := range []libvirt.DomainUndefineFlagsValues{
+		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+			libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.DOMAIN_UNDEFINE_NVRAM,
+		libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+		0,
+	} {
+		err = d.UndefineFlags(flags)
+		if err == nil || IsNotFound(err) {
+			return err
+		}
+		if !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !errors.Is(err, libvirt.ERR_INVALID_ARG) &&
+			!errors.Is(err, libvirt.ERR_ARGUMENT_UNSUPPORTED) && !errors.Is(err, libvirt.ERR_CONFIG_UNSUPPORTED) {
+			return err
+		}
+	}
+	return err
+}
+
+// domainOwner reads the owner record of a domain's metadata, live or inactive.
+func domainOwner(d *libvirt.Domain) *Owner {
+	for _, impact := range []libvirt.DomainModificationImpact{libvirt.DOMAIN_AFFECT_LIVE, libvirt.DOMAIN_AFFECT_CONFIG} {
+		if m, err := d.GetMetadata(libvirt.DOMAIN_METADATA_ELEMENT, OwnerNamespace, impact); err == nil {
+			if o, ok := ParseOwner(m); ok {
+				return &o
+			}
+		}
+	}
+	return nil
+}
+
+// applianceIn says whether d is a transient libguestfs appliance with a disk
+// in dir (a pool directory of the run's ledger).
+func applianceIn(d *libvirt.Domain, dir string) (bool, string) {
+	if persistent, err := d.IsPersistent(); err != nil || persistent {
+		return false, "it is persistent: not an appliance"
+	}
+	x, err := d.GetXMLDesc(0)
+	if err != nil {
+		return false, "its XML cannot be read: " + DescribeError(err)
+	}
+	var doc libvirtxml.Domain
+	if doc.Unmarshal(x) != nil || doc.Devices == nil {
+		return false, "its XML does not parse"
+	}
+	for _, disk := range doc.Devices.Disks {
+		if disk.Source != nil && disk.Source.File != nil && within(dir, disk.Source.File.File) {
+			return true, ""
+		}
+	}
+	return false, "none of its disks is in " + dir
+}
+
+// within says whether p lies inside dir (not dir itself).
+func within(dir, p string) bool {
+	if dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(p))
+	return err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel)
+}
+
+func handleNetwork(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	n, err := conn.LookupNetworkByName(r.Name)
+	if err != nil {
+		return found{}, err
+	}
+	defer n.Free()
+	uuid, err := n.GetUUIDString()
+	if err != nil {
+		return found{present: true}, err
+	}
+	f := found{present: true}
+	f.ours, f.why = sameUUID(uuid, r.UUID, nil)
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	if active, err := n.IsActive(); err != nil {
+		return f, err
+	} else if active {
+		if err := n.Destroy(); err != nil && !notRunning(err) {
+			return f, err
+		}
+	}
+	if persistent, err := n.IsPersistent(); err != nil || !persistent {
+		return f, err
+	}
+	return f, n.Undefine()
+}
+
+// poolPath is a pool's target directory.
+func poolPath(p *libvirt.StoragePool) (string, error) {
+	x, err := p.GetXMLDesc(0)
+	if err != nil {
+		return "", err
+	}
+	var doc libvirtxml.StoragePool
+	if err := doc.Unmarshal(x); err != nil {
+		return "", fmt.Errorf("pool XML: %w", err)
+	}
+	if doc.Target == nil {
+		return "", nil
+	}
+	return doc.Target.Path, nil
+}
+
+// handlePool removes a pool of the run: only when its directory is exactly
+// the one the run made for it, and only once nothing the run did not list is
+// left in it (the run's volumes and files are removed before their pool). A
+// pool undefined by its scenario may have left its directory: it is removed
+// (rmdir: only when empty).
+func handlePool(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	p, err := conn.LookupStoragePoolByName(r.Name)
+	if IsNotFound(err) && r.Path != "" {
+		return found{}, removePoolDir(conn, r)
+	}
+	if err != nil {
+		return found{}, err
+	}
+	defer p.Free()
+	f := found{present: true}
+	uuid, err := p.GetUUIDString()
+	if err != nil {
+		return f, err
+	}
+	dir, err := poolPath(p)
+	if err != nil {
+		return f, err
+	}
+	if f.ours, f.why = sameUUID(uuid, r.UUID, nil); f.ours && filepath.Clean(dir) != filepath.Clean(r.Path) {
+		f.ours, f.why = false, fmt.Sprintf("its directory %s is not the one the run made (%s)", dir, r.Path)
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, emptyAndRemovePool(p, r)
+}
+
+func emptyAndRemovePool(p *libvirt.StoragePool, r Resource) error {
+	active, err := p.IsActive()
+	if err != nil {
+		return err
+	}
+	if !active {
+		active = p.Create(0) == nil // to see what is inside
+	}
+	var errs []error
+	if active {
+		// A pool that cannot refresh has lost its directory: nothing in it.
+		listable := p.Refresh(0) == nil
+		if vols, err := p.ListAllStorageVolumes(0); err == nil && listable {
+			var left []string
+			for i := range vols {
+				if n, err := vols[i].GetName(); err == nil {
+					left = append(left, n)
+				}
+				vols[i].Free()
+			}
+			if len(left) > 0 {
+				sort.Strings(left)
+				// Never delete what the run did not record: the pool and its
+				// directory stay, and the run says so.
+				return fmt.Errorf("its directory %s holds files the run did not record (%s): the pool is left as it is", r.Path, strings.Join(left, ", "))
+			}
+		}
+		if err := p.Destroy(); err != nil && !notRunning(err) {
+			errs = append(errs, err)
+		}
+		if listable {
+			// The directory (rmdir); drivers without storage to delete say so.
+			if err := p.Delete(0); err != nil && !errors.Is(err, libvirt.ERR_NO_SUPPORT) && !IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("deleting the pool's directory: %w", err))
+			}
+		}
+	}
+	if persistent, err := p.IsPersistent(); err != nil {
+		errs = append(errs, err)
+	} else if persistent {
+		if err := p.Undefine(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removePoolDir removes the directory of a pool that is no longer defined:
+// the stack's host may not be this one, so through a pool defined again just
+// long enough, whose delete is an rmdir (only an empty directory goes).
+func removePoolDir(conn *libvirt.Connect, r Resource) error {
+	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
+		XMLEscape(r.Name), XMLEscape(r.Path)), 0)
+	if err != nil {
+		return err
+	}
+	defer p.Free()
+	return emptyAndRemovePool(p, r)
+}
+
+func handleVolume(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	p, err := conn.LookupStoragePoolByName(r.Parent)
+	if err != nil {
+		return found{}, err
+	}
+	defer p.Free()
+	name := r.Name
+	if r.Kind == KindFile {
+		// The stack wrote it behind libvirt's back: the pool sees it after a refresh.
+		if active, err := p.IsActive(); err != nil || !active {
+			return found{}, err
+		}
+		if err := p.Refresh(0); err != nil {
+			return found{}, err
+		}
+		name = filepath.Base(r.Path)
+	}
+	v, err := p.LookupStorageVolByName(name)
+	if err != nil {
+		return found{}, err
+	}
+	defer v.Free()
+	f := found{present: true}
+	got, err := v.GetPath()
+	if err != nil {
+		return f, err
+	}
+	if f.ours = r.Path != "" && filepath.Clean(got) == filepath.Clean(r.Path); !f.ours {
+		f.why = fmt.Sprintf("its path %s is not the recorded %q", got, r.Path)
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, v.Delete(0)
+}
+
+func handleSecret(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	if r.UUID == "" {
+		return found{}, nil // nothing to look it up by
+	}
+	s, err := conn.LookupSecretByUUIDString(r.UUID)
+	if err != nil {
+		return found{}, err
+	}
+	defer s.Free()
+	f := found{present: true}
+	x, err := s.GetXMLDesc(0)
+	if err != nil {
+		return f, err
+	}
+	var doc libvirtxml.Secret
+	if err := doc.Unmarshal(x); err != nil {
+		return f, fmt.Errorf("secret XML: %w", err)
+	}
+	if o, ok := ParseOwner(doc.Description); ok {
+		f.owner = &o
+	}
+	usage := ""
+	if doc.Usage != nil {
+		usage = doc.Usage.Name + doc.Usage.Volume + doc.Usage.Target
+	}
+	if f.ours = usage == r.Name; !f.ours {
+		f.why = fmt.Sprintf("its usage %q is not the recorded %q", usage, r.Name)
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, s.Undefine()
+}
+
+func handleNWFilter(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	nf, err := conn.LookupNWFilterByName(r.Name)
+	if err != nil {
+		return found{}, err
+	}
+	defer nf.Free()
+	uuid, err := nf.GetUUIDString()
+	if err != nil {
+		return found{present: true}, err
+	}
+	f := found{present: true}
+	f.ours, f.why = sameUUID(uuid, r.UUID, nil)
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, nf.Undefine()
+}
+
+func handleBinding(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+	b, err := conn.LookupNWFilterBindingByPortDev(r.Name)
+	if err != nil {
+		return found{}, err
+	}
+	defer b.Free()
+	f := found{present: true}
+	_, filter, err := BindingInfo(b)
+	if err != nil {
+		return f, err
+	}
+	if f.ours = filter == r.Parent; !f.ours {
+		f.why = fmt.Sprintf("it binds filter %q, not the recorded %q", filter, r.Parent)
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, b.Delete()
+}
+
+// handleDir removes a local scratch directory of the run: a real directory
+// (not a symlink) whose name carries the run prefix, with what is in it.
+func handleDir(r Resource, decide func(found) bool) (found, error) {
+	st, err := os.Lstat(r.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return found{}, nil
+	}
+	if err != nil {
+		return found{}, err
+	}
+	f := found{present: true}
+	switch {
+	case !st.IsDir():
+		f.why = "it is not a directory (" + st.Mode().String() + ")"
+	case !strings.HasPrefix(filepath.Base(r.Path), NamePrefix):
+		f.why = "its name does not carry the suite's prefix"
+	default:
+		f.ours = true
+	}
+	if !f.ours || !decide(f) {
+		return f, nil
+	}
+	return f, os.RemoveAll(r.Path)
+}
+
+// BindingInfo returns a filter binding's port device and filter name.
+//
+// It reads them from the binding's XML: libvirt.org/go/libvirt v1.12007.0's
+// NWFilterBinding.GetPortDev and GetFilterName C.free a string the binding
+// owns (libvirt returns const char *), so a later Free aborts the process with
+// a double free. TestNoBrokenBindingGetters keeps them out of the tree.
+func BindingInfo(b *libvirt.NWFilterBinding) (portdev, filter string, err error) {
+	x, err := b.GetXMLDesc(0)
+	if err != nil {
+		return "", "", err
+	}
+	var doc libvirtxml.NWFilterBinding
+	if err := doc.Unmarshal(x); err != nil {
+		return "", "", fmt.Errorf("binding XML: %w", err)
+	}
+	if doc.PortDev != nil {
+		portdev = doc.PortDev.Name
+	}
+	if doc.FilterRef != nil {
+		filter = doc.FilterRef.Filter
+	}
+	return portdev, filter, nil
+}
+
+// XMLEscape escapes text for an XML attribute or element written by hand.
+func XMLEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
