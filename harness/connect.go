@@ -42,7 +42,8 @@ type ConnectError struct {
 }
 
 func (e *ConnectError) Error() string {
-	return fmt.Sprintf("cannot connect to %s: %s", RedactURI(e.URI), DescribeError(e.Err))
+	// libvirt's own message often repeats the URI it was given, raw.
+	return fmt.Sprintf("cannot connect to %s: %s", RedactURI(e.URI), RedactText(DescribeError(e.Err), e.URI))
 }
 
 func (e *ConnectError) Unwrap() error { return e.Err }
@@ -174,4 +175,59 @@ func RedactURI(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// RedactText removes from a text (an error message of libvirt's, which may
+// quote the URI it was given) every secret of uri: the raw URI and its
+// decoded form, its password wherever it appears (4 characters and up; a
+// shorter one inside its user:password@ form), and the values of query
+// parameters that look like credentials.
+func RedactText(text, uri string) string {
+	if uri == "" {
+		return text
+	}
+	safe := RedactURI(uri)
+	var secrets []string
+	add := func(s string) {
+		if s != "" && s != "xxxxx" {
+			secrets = append(secrets, s)
+		}
+	}
+	text = strings.ReplaceAll(text, uri, safe)
+	if dec, err := url.PathUnescape(uri); err == nil && dec != uri {
+		text = strings.ReplaceAll(text, dec, safe)
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return text
+	}
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			userinfo := u.User.String() // user:escaped-password
+			text = strings.ReplaceAll(text, userinfo+"@", u.User.Username()+":xxxxx@")
+			text = strings.ReplaceAll(text, u.User.Username()+":"+p+"@", u.User.Username()+":xxxxx@")
+			if len(p) >= 4 {
+				add(p)
+				add(url.QueryEscape(p))
+				add(url.PathEscape(p))
+			}
+		}
+	}
+	for k, vs := range u.Query() {
+		lk := strings.ToLower(k)
+		for _, s := range secretParams {
+			if strings.Contains(lk, s) {
+				for _, v := range vs {
+					if len(v) >= 4 {
+						add(v)
+						add(url.QueryEscape(v))
+					}
+				}
+			}
+		}
+	}
+	for _, s := range secrets {
+		text = strings.ReplaceAll(text, s, "xxxxx")
+	}
+	return text
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
 
@@ -53,34 +54,31 @@ func DescribeError(err error) string {
 	return s
 }
 
-// SkipKind is why a scenario did not run to a verdict.
-type SkipKind string
-
-const (
-	// SkipUnsupported: the stack under test does not offer the feature.
-	SkipUnsupported SkipKind = "unsupported"
-	// SkipNotApplicable: the requirement does not apply to this stack.
-	SkipNotApplicable SkipKind = "not-applicable"
-	// SkipPrecondition: something the scenario needs is missing.
-	SkipPrecondition SkipKind = "precondition"
-	// SkipInterrupted: the run was interrupted before the scenario finished.
-	SkipInterrupted SkipKind = "interrupted"
-)
-
-// SkipError ends a scenario as skipped with a reason. It wraps godog.ErrSkip.
+// SkipError ends a scenario without a pass or a failure: not applicable (the
+// stack declares it lacks the feature, with the evidence) or not run (an
+// input of the run was missing, or the run was interrupted). It wraps
+// godog.ErrSkip.
 type SkipError struct {
-	Kind   SkipKind
-	Reason string
+	Status     reports.Status // NotApplicable or NotRun
+	Capability string         // the need that decided it, if one did
+	Reason     string
 }
 
-func (e *SkipError) Error() string { return fmt.Sprintf("skipped (%s): %s", e.Kind, e.Reason) }
+func (e *SkipError) Error() string { return fmt.Sprintf("%s: %s", e.Status, e.Reason) }
 
 // Unwrap lets godog see the skip.
 func (e *SkipError) Unwrap() error { return godog.ErrSkip }
 
-// Skip builds a SkipError.
-func Skip(kind SkipKind, format string, args ...any) error {
-	return &SkipError{Kind: kind, Reason: fmt.Sprintf(format, args...)}
+// NotApplicable ends a scenario as not applicable: the stack declares that it
+// lacks what the scenario needs; the reason quotes its answer.
+func NotApplicable(format string, args ...any) error {
+	return &SkipError{Status: reports.NotApplicable, Reason: fmt.Sprintf(format, args...)}
+}
+
+// NotRun ends a scenario as not run: the run itself lacked an input; the
+// reason names the flag or input that would run it.
+func NotRun(format string, args ...any) error {
+	return &SkipError{Status: reports.NotRun, Reason: fmt.Sprintf(format, args...)}
 }
 
 // IsNotFound reports whether err says the object does not exist, for any object kind.

@@ -14,6 +14,7 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/ovacts/ovacts/reports"
 )
 
 // Level is an RFC 2119 requirement level.
@@ -66,13 +67,14 @@ type Requirement struct {
 
 // Pickle is one executable scenario: a scenario, or one example row of an outline.
 type Pickle struct {
-	ID    string // godog's pickle id for the same inputs in the same order
-	Name  string
-	URI   string
-	Line  int // line of the scenario, or of the example row
-	Tags  []string
-	Steps []string
-	Req   *Requirement
+	ID       string // godog's pickle id for the same inputs in the same order
+	Name     string
+	URI      string
+	Line     int // line of the scenario, or of the example row
+	Tags     []string
+	Steps    []string
+	Keywords []string // each step's keyword as written ("Given ", "When ", "And "...)
+	Req      *Requirement
 }
 
 // Suite is every loaded feature, its requirements and its pickles.
@@ -204,6 +206,7 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 			byNode[node] = r
 		}
 		rows := exampleRowLines(doc)
+		stepKeywords := keywordsOf(doc)
 		seenKey := map[string]int{}
 		for _, pk := range gherkin.Pickles(*doc, f.URI, newID) {
 			r := byNode[pk.AstNodeIds[0]]
@@ -220,6 +223,7 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 			key := p.Name
 			for _, st := range pk.Steps {
 				p.Steps = append(p.Steps, st.Text)
+				p.Keywords = append(p.Keywords, stepKeywords[st.AstNodeIds[0]])
 				key += "\x00" + st.Text
 				if st.Argument != nil && st.Argument.DocString != nil {
 					key += "\x00" + st.Argument.DocString.Content
@@ -244,6 +248,34 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 	}
 	sort.Slice(s.Requirements, func(i, j int) bool { return s.Requirements[i].ID < s.Requirements[j].ID })
 	return s, nil
+}
+
+// keywordsOf maps every step of a document to its keyword as written.
+func keywordsOf(doc *messages.GherkinDocument) map[string]string {
+	out := map[string]string{}
+	steps := func(ss []*messages.Step) {
+		for _, st := range ss {
+			out[st.Id] = st.Keyword
+		}
+	}
+	for _, c := range doc.Feature.Children {
+		switch {
+		case c.Background != nil:
+			steps(c.Background.Steps)
+		case c.Scenario != nil:
+			steps(c.Scenario.Steps)
+		case c.Rule != nil:
+			for _, rc := range c.Rule.Children {
+				if rc.Background != nil {
+					steps(rc.Background.Steps)
+				}
+				if rc.Scenario != nil {
+					steps(rc.Scenario.Steps)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func exampleRowLines(doc *messages.GherkinDocument) map[string]int {
@@ -369,21 +401,51 @@ func checkTagSyntax(uri string, tags []*messages.Tag) error {
 	return nil
 }
 
-// Profiles name the scenario sets a run can select. A profile is a tag expression.
-var profileExprs = map[string]string{
-	"core":         "@core",
-	"full":         "",
-	"ovirt-host":   "@ovirt-host",
-	"libguestfs":   "@guestfs",
-	"ovirt-engine": "@ovirt-engine",
+// profileDef is a scenario set a run can select: a tag expression, and the
+// capabilities the profile treats as optional (a requirement not applicable
+// because the stack lacks one of them leaves the profile conformant).
+type profileDef struct {
+	expr     string
+	optional []string
+	about    string
+}
+
+var profileDefs = map[string]profileDef{
+	"core": {expr: "@core", optional: []string{"kvm", "nwfilter", "secrets", "domcaps"},
+		about: "the MUST requirements of the basic areas, on any libvirt stack, local or remote"},
+	"full": {expr: "not @ovirt-engine",
+		about: "every requirement of the KVM/libvirt stack and its host (the oVirt engine's API has a profile of its own)"},
+	"ovirt-host":   {expr: "@ovirt-host", about: "oVirt host readiness"},
+	"libguestfs":   {expr: "@guestfs", about: "libguestfs on the stack's host"},
+	"ovirt-engine": {expr: "@ovirt-engine", about: "an oVirt engine's REST API"},
 }
 
 // ProfileNames lists the known profiles.
-func ProfileNames() []string { return sortedKeys(profileExprs) }
+func ProfileNames() []string { return sortedKeys(profileDefs) }
+
+// Profile is what a profile demands in this suite: its requirements with
+// their levels, and the capabilities it treats as optional.
+func (s *Suite) Profile(name string) (reports.Profile, error) {
+	def, ok := profileDefs[name]
+	if !ok {
+		return reports.Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	sel, err := Selection(name, "")
+	if err != nil {
+		return reports.Profile{}, err
+	}
+	reqs, _ := s.Select(sel)
+	p := reports.Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
+	for _, r := range reqs {
+		p.Required[r.ID] = string(r.Level)
+	}
+	return p, nil
+}
 
 // Selection combines a profile and a user tag expression.
 func Selection(profile, tags string) (*TagExpr, error) {
-	src, ok := profileExprs[profile]
+	def, ok := profileDefs[profile]
+	src := def.expr
 	if !ok {
 		return nil, fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(ProfileNames(), ", "))
 	}
@@ -412,6 +474,16 @@ func (s *Suite) Select(expr *TagExpr) (reqs []*Requirement, pickles []*Pickle) {
 	}
 	sort.Slice(reqs, func(i, j int) bool { return reqs[i].ID < reqs[j].ID })
 	return reqs, pickles
+}
+
+// UserTags parses a user's tag expression ("" when it does not parse: the
+// selection reports that error).
+func UserTags(tags string) *TagExpr {
+	e, err := ParseTagExpr(tags)
+	if err != nil {
+		e, _ = ParseTagExpr("")
+	}
+	return e
 }
 
 // UnknownTags lists the tags an expression names that no loaded scenario carries:

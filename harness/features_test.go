@@ -125,8 +125,7 @@ func TestSelectionAndUnknownTags(t *testing.T) {
 	if _, err := Selection("nope", ""); err == nil || !strings.Contains(err.Error(), `unknown profile "nope"`) {
 		t.Fatalf("unknown profile: %v", err)
 	}
-	sel, _ := Selection("full", "@req:SMP-001 or @typo")
-	if u := s.UnknownTags(sel); len(u) != 1 || u[0] != "@typo" {
+	if u := s.UnknownTags(UserTags("@req:SMP-001 or @typo")); len(u) != 1 || u[0] != "@typo" {
 		t.Fatalf("UnknownTags = %v", u)
 	}
 }

@@ -64,6 +64,12 @@ func FuzzRedactURI(f *testing.F) {
 		if strings.Contains(out, p) {
 			t.Fatalf("RedactURI(%q) = %q keeps the password", s, out)
 		}
+		// An error that quotes the URI, as libvirt's messages do, raw and decoded.
+		dec, _ := url.PathUnescape(s)
+		msg := (&ConnectError{URI: s, Err: errors.New("unable to connect to '" + s + "' (" + dec + "): password " + p)}).Error()
+		if strings.Contains(msg, p) {
+			t.Fatalf("the connect error for %q keeps the password: %s", s, msg)
+		}
 	})
 }
 

@@ -60,11 +60,13 @@ type Guest struct {
 	Disk    string
 	Meta    GuestMeta // known for the fixture only; zero for vendor guests
 
-	DomainType string        // kvm or qemu
-	Accel      string        // kvm or tcg
-	AccelNote  string        // why, when auto fell back
-	ProbeBoot  time.Duration // the probe's boot to ready
-	BootLimit  time.Duration
+	DomainType string // kvm or qemu
+	Accel      string // kvm or tcg
+	AccelNote  string // why, when auto fell back
+	// ForcedAccel: --guest-accel chose the accelerator; the probe tried no other.
+	ForcedAccel bool
+	ProbeBoot   time.Duration // the probe's boot to ready
+	BootLimit   time.Duration
 }
 
 // Describe is one line for the progress output and the report.
@@ -503,17 +505,19 @@ func (c *Console) Close() error {
 }
 
 // accelOrder lists the domain types to try for a guest OS, in order.
-func accelOrder(want string, caps *Capabilities) ([]string, error) {
+func accelOrder(want string, caps *Capabilities) ([]string, *Need) {
 	has := func(t string) bool { return slices.Contains(caps.DomainTypes, t) }
 	switch want {
 	case "kvm":
 		if !caps.KVMUsable {
-			return nil, fmt.Errorf("--guest-accel kvm: KVM is not usable on this stack (%s)", caps.KVMNote)
+			n := caps.Missing["kvm"]
+			n.Reason = "--guest-accel kvm: " + n.Reason
+			return nil, &n
 		}
 		return []string{"kvm"}, nil
 	case "tcg":
 		if !has("qemu") {
-			return nil, fmt.Errorf("--guest-accel tcg: the stack offers no qemu (TCG) domain type")
+			return nil, &Need{State: Absent, Reason: fmt.Sprintf("--guest-accel tcg: the stack offers no qemu (TCG) domain type (offers %s)", strings.Join(caps.DomainTypes, ", "))}
 		}
 		return []string{"qemu"}, nil
 	}
@@ -523,6 +527,13 @@ func accelOrder(want string, caps *Capabilities) ([]string, error) {
 	}
 	if has("qemu") {
 		out = append(out, "qemu")
+	}
+	if len(out) == 0 {
+		if n, broken := caps.Missing["kvm"]; broken && n.State == Broken {
+			n.Reason = "no accelerator to boot a guest with: " + n.Reason
+			return nil, &n
+		}
+		return nil, &Need{State: Absent, Reason: fmt.Sprintf("the stack offers neither a usable kvm nor a qemu (TCG) domain type (offers %s)", strings.Join(caps.DomainTypes, ", "))}
 	}
 	return out, nil
 }
@@ -560,22 +571,22 @@ func OverlayXML(name, backing string) string {
 
 // ProbeGuest boots the guest once, with each candidate accelerator in turn,
 // until its agent answers. It sets g's accelerator, or returns why the guest
-// scenarios cannot run. Its objects are tracked on tracker.
+// scenarios cannot run: a guest that does not boot on a stack that claims to
+// run it is broken (GUEST-001 states it). Its objects are tracked on tracker.
 func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps *Capabilities, g *Guest, cfg GuestConfig,
-	tracker *Tracker, prefix string, owner Owner, progress func(string)) (string, SkipKind) {
-	order, err := accelOrder(cfg.Accel, caps)
-	if err != nil {
-		return err.Error(), SkipUnsupported
-	}
-	if len(order) == 0 {
-		return fmt.Sprintf("the stack offers neither a usable kvm nor a qemu (TCG) domain type (offers %s)", strings.Join(caps.DomainTypes, ", ")), SkipUnsupported
+	tracker *Tracker, prefix string, owner Owner, progress func(string)) *Need {
+	order, need := accelOrder(cfg.Accel, caps)
+	if need != nil {
+		return need
 	}
 	g.BootLimit = cfg.BootTimeout
+	g.ForcedAccel = cfg.Accel == "kvm" || cfg.Accel == "tcg"
 	overlay := ""
 	if g.Source == "disk" {
+		var err error
 		overlay, err = probeOverlay(conn, tracker, prefix, g.Disk)
 		if err != nil {
-			return "cannot make an overlay over the guest disk: " + DescribeError(err), SkipPrecondition
+			return &Need{State: Broken, StatedBy: "GUEST-001", Reason: "cannot make an overlay over the guest disk: " + DescribeError(err)}
 		}
 	}
 	var notes []string
@@ -589,10 +600,10 @@ func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps 
 		if err == nil {
 			g.DomainType, g.Accel, g.ProbeBoot = typ, AccelName(typ), took
 			g.AccelNote = strings.Join(notes, "; ")
-			return "", ""
+			return nil
 		}
 		if ctx.Err() != nil {
-			return "interrupted while probing the guest", SkipInterrupted
+			return &Need{State: NotProvided, Reason: "the run was interrupted while probing the guest"}
 		}
 		note := fmt.Sprintf("%s: %s", AccelName(typ), DescribeError(err))
 		notes = append(notes, note)
@@ -600,7 +611,7 @@ func ProbeGuest(ctx context.Context, conn *libvirt.Connect, hub *EventHub, caps 
 			progress(fmt.Sprintf("guest: no boot with %s, trying %s", note, AccelName(order[i+1])))
 		}
 	}
-	return "the guest did not boot to a running agent: " + strings.Join(notes, "; "), SkipPrecondition
+	return &Need{State: Broken, StatedBy: "GUEST-001", Reason: "the guest did not boot to a running agent: " + strings.Join(notes, "; ")}
 }
 
 func probeOverlay(conn *libvirt.Connect, tracker *Tracker, prefix, disk string) (string, error) {

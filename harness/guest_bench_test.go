@@ -29,18 +29,19 @@ func BenchmarkGuestBoot(b *testing.B) {
 		if err := CloseChecked(conn); err != nil {
 			b.Error(err)
 		}
-		RemoveDomainLogs(QEMULogDir, func(id string) bool { return id != runID })
+		RemoveDomainLogs(QEMULogDir, []string{RunPrefix(runID) + "bench-guest", RunPrefix(runID) + "probe-guest-kvm", RunPrefix(runID) + "probe-guest-tcg",
+			RunPrefix(runID) + "probe-kvm", RunPrefix(runID) + "probe-persistent"})
 	}()
 	owner := NewOwner(runID, time.Now())
-	tracker := NewTracker(conn)
+	tracker := NewTracker(conn, nil, "")
 	defer tracker.Cleanup()
 	caps, err := Probe(conn, "qemu:///system", tracker, RunPrefix(runID), owner)
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := GuestConfig{Accel: "auto", BootTimeout: 60 * time.Second, AccelTimeout: 10 * time.Second}
-	if why, _ := ProbeGuest(context.Background(), conn, hub, caps, g, cfg, tracker, RunPrefix(runID), owner, func(string) {}); why != "" {
-		b.Fatal(why)
+	if n := ProbeGuest(context.Background(), conn, hub, caps, g, cfg, tracker, RunPrefix(runID), owner, func(string) {}); n != nil {
+		b.Fatal(n.Reason)
 	}
 	var boots []time.Duration
 	b.ResetTimer()

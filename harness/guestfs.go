@@ -78,16 +78,17 @@ func selectedNeeds(pickles []*Pickle, names ...string) bool {
 
 // ProbeGuestfs finds out whether libguestfs launches its appliance on this
 // host, and with which accelerator: with auto, a KVM attempt first (bounded by
-// AccelTimeout from the appliance's start), then TCG. "" when it works; else
-// the reason, a missing precondition (no binding, no tools) or a host that
-// cannot run the appliance.
-func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string)) (*Guestfs, string, SkipKind) {
+// AccelTimeout from the appliance's start), then TCG. On failure it names the
+// need that is not met and why: "guestfs" when this binary has no binding
+// (not provided) or the host has no libguestfs tools (absent);
+// "guestfs-appliance" when the appliance does not launch (broken: GFS-003).
+func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string)) (*Guestfs, string, *Need) {
 	version, err := GuestfsBindingVersion()
 	if err != nil {
-		return nil, err.Error(), SkipPrecondition
+		return nil, "guestfs", &Need{State: NotProvided, Reason: err.Error()}
 	}
 	if _, err := exec.LookPath("guestfish"); err != nil {
-		return nil, "guestfish not found (install libguestfs-tools): " + err.Error(), SkipPrecondition
+		return nil, "guestfs", &Need{State: Absent, Reason: "guestfish is not installed on the stack's host (libguestfs-tools): " + err.Error()}
 	}
 	if cfg.AccelTimeout <= 0 {
 		cfg.AccelTimeout = 20 * time.Second
@@ -95,14 +96,9 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string))
 	if cfg.LaunchTimeout <= 0 {
 		cfg.LaunchTimeout = 5 * time.Minute
 	}
-	var order []string
-	switch cfg.Accel {
-	case "", "auto":
-		order = []string{"kvm", "tcg"}
-	case "kvm", "tcg":
+	order := []string{"kvm", "tcg"}
+	if cfg.Accel == "kvm" || cfg.Accel == "tcg" {
 		order = []string{cfg.Accel}
-	default:
-		return nil, fmt.Sprintf("unknown libguestfs accelerator %q (auto, kvm or tcg)", cfg.Accel), SkipPrecondition
 	}
 	progress(fmt.Sprintf("libguestfs: %s, probing the appliance (accel %s)", version, orDefault(cfg.Accel, "auto")))
 	g := &Guestfs{Version: version}
@@ -120,17 +116,17 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string))
 		if err == nil {
 			g.Accel, g.ProbeLaunch = accel, d
 			g.AccelNote = strings.Join(notes, "; ")
-			return g, "", ""
+			return g, "", nil
 		}
 		if ctx.Err() != nil {
-			return nil, "interrupted while probing libguestfs", SkipInterrupted
+			return nil, "guestfs-appliance", &Need{State: NotProvided, Reason: "the run was interrupted while probing libguestfs"}
 		}
 		notes = append(notes, accel+": "+err.Error())
 		if i < len(order)-1 {
 			progress(fmt.Sprintf("libguestfs: no appliance with %s: %v; trying %s", accel, err, order[i+1]))
 		}
 	}
-	return nil, "the libguestfs appliance does not launch: " + strings.Join(notes, "; "), SkipUnsupported
+	return nil, "guestfs-appliance", &Need{State: Broken, StatedBy: "GFS-003", Reason: "the libguestfs appliance does not launch: " + strings.Join(notes, "; ")}
 }
 
 // guestfsLaunchAttempt launches the appliance once through guestfish with the

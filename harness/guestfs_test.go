@@ -131,7 +131,7 @@ func TestGuestfsToolEnv(t *testing.T) {
 func TestStillRunnable(t *testing.T) {
 	p := func(id string, needs ...string) *Pickle { return &Pickle{ID: id, Req: &Requirement{Needs: needs}} }
 	pickles := []*Pickle{p("a", "guestfs", "host"), p("b", "guestfs-tools", "host"), p("c", "guestfs", "guest"), p("d")}
-	caps := &Capabilities{Missing: map[string]string{"host": "remote", "guestfs": "not probed yet"}}
+	caps := &Capabilities{Missing: map[string]Need{"host": {State: NotProvided, Reason: "remote"}, "guestfs": {State: NotProvided, Reason: "not probed yet"}}}
 	got := stillRunnable(pickles, caps)
 	var ids []string
 	for _, q := range got {

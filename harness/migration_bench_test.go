@@ -27,13 +27,14 @@ func BenchmarkMigration(b *testing.B) {
 	}
 	runID := NewRunID()
 	prefix, owner := RunPrefix(runID), NewOwner(runID, time.Now())
-	srcT, dstT := NewTracker(src), NewTracker(dst)
+	srcT, dstT := NewTracker(src, nil, ""), NewTracker(dst, nil, "")
+	var domains []string
 	defer func() {
 		dstT.Cleanup()
 		srcT.Cleanup()
 		CloseChecked(dst)
 		CloseChecked(src)
-		RemoveDomainLogs(QEMULogDir, func(id string) bool { return id != runID })
+		RemoveDomainLogs(QEMULogDir, domains)
 	}()
 	caps, err := Probe(src, "qemu:///system", srcT, prefix, owner)
 	if err != nil {
@@ -46,15 +47,8 @@ func BenchmarkMigration(b *testing.B) {
 		conn *libvirt.Connect
 		t    *Tracker
 	}{{src, srcT}, {dst, dstT}} {
-		p, err := c.conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`, pool, dir), 0)
+		p, err := c.t.CreateDirPool(pool, dir)
 		if err != nil {
-			b.Fatal(err)
-		}
-		c.t.Add(Resource{Kind: KindPool, Name: pool, Parent: dir})
-		if err := p.Build(0); err != nil {
-			b.Fatal(err)
-		}
-		if err := p.Create(0); err != nil {
 			b.Fatal(err)
 		}
 		p.Free()
@@ -74,7 +68,7 @@ func BenchmarkMigration(b *testing.B) {
 		{"migrateuri", libvirt.MIGRATE_LIVE, false, false, "tcp://127.0.0.1:49500", true},
 	}
 	took := map[string][]time.Duration{}
-	dstDomains := NewTracker(dst) // per iteration; the pool stays on dstT
+	dstDomains := NewTracker(dst, nil, "") // per iteration; the pool stays on dstT
 	defer dstDomains.Cleanup()
 	for i := 0; i < b.N; i++ {
 		for _, k := range kinds {
@@ -83,8 +77,10 @@ func BenchmarkMigration(b *testing.B) {
 			fixture := "minimal"
 			if k.disk {
 				sp, _ := src.LookupStoragePoolByName(pool)
-				vol, err := sp.StorageVolCreateXML(fmt.Sprintf(`<volume><name>%s.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>`, name), 0)
+				vol, err := srcT.CreateVolume(sp, pool, dir, name+".qcow2", fmt.Sprintf(`<volume><name>%s.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>`, name))
 				sp.Free()
+				// The copy arrives at the same path in the peer's pool.
+				dstT.Add(Resource{Kind: KindFile, Path: dir + "/" + name + ".qcow2", Parent: pool})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -96,11 +92,11 @@ func BenchmarkMigration(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			d, err := src.DomainDefineXML(x)
+			d, err := srcT.CreateDomain(name, v.UUID, x, false)
 			if err != nil {
 				b.Fatal(err)
 			}
-			srcT.Add(Resource{Kind: KindDomain, Name: name})
+			domains = append(domains, name)
 			if k.start {
 				if err := d.Create(); err != nil {
 					b.Fatal(err)
@@ -110,7 +106,7 @@ func BenchmarkMigration(b *testing.B) {
 			if k.uri != "" {
 				params.URI, params.URISet = k.uri, true
 			}
-			dstDomains.Add(Resource{Kind: KindDomain, Name: name})
+			dstDomains.Add(Resource{Kind: KindDomain, Name: name, UUID: v.UUID})
 			t0 := time.Now()
 			if k.p2p {
 				err = d.MigrateToURI3("qemu+tcp://127.0.0.1/system", params, k.flags)
@@ -129,7 +125,7 @@ func BenchmarkMigration(b *testing.B) {
 			if err := dstDomains.Cleanup(); err != nil {
 				b.Fatal(err)
 			}
-			if err := Remove(src, Resource{Kind: KindDomain, Name: name}); err != nil {
+			if err := Remove(src, Resource{Kind: KindDomain, Name: name, UUID: v.UUID}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ovacts/ovacts/internal/safeio"
 )
 
 // OVirtConfig names a user-supplied oVirt engine (--ovirt-*).
@@ -30,6 +32,7 @@ type OVirtEngine struct {
 	Base     string       `json:"url"` // scheme://host[:port], no path
 	User     string       `json:"user"`
 	Template string       `json:"template"`
+	TLS      string       `json:"tls"` // how the engine's certificate is checked
 	Client   *http.Client `json:"-"`
 	password string
 }
@@ -57,7 +60,14 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 	if cfg.PasswordFile == "" {
 		return nil, errors.New("--ovirt-url needs --ovirt-password-file")
 	}
-	pw, err := os.ReadFile(cfg.PasswordFile)
+	st, err := os.Lstat(cfg.PasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ovirt-password-file: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("--ovirt-password-file %s is readable by others (mode %04o): chmod 600 it", cfg.PasswordFile, perm)
+	}
+	pw, err := safeio.ReadRegular(cfg.PasswordFile, 64<<10)
 	if err != nil {
 		return nil, fmt.Errorf("--ovirt-password-file: %w", err)
 	}
@@ -66,11 +76,12 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 		return nil, fmt.Errorf("--ovirt-password-file %s is empty", cfg.PasswordFile)
 	}
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	tlsMode := "verified against --ovirt-ca-file " + cfg.CAFile
 	switch {
 	case cfg.CAFile != "" && cfg.Insecure:
 		return nil, errors.New("--ovirt-ca-file and --ovirt-insecure exclude each other")
 	case cfg.CAFile != "":
-		pem, err := os.ReadFile(cfg.CAFile)
+		pem, err := safeio.ReadRegular(cfg.CAFile, 1<<20)
 		if err != nil {
 			return nil, fmt.Errorf("--ovirt-ca-file: %w", err)
 		}
@@ -81,6 +92,7 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 		tlsConf.RootCAs = pool
 	case cfg.Insecure:
 		tlsConf.InsecureSkipVerify = true
+		tlsMode = "insecure: the engine's certificate is not verified (--ovirt-insecure)"
 	default:
 		return nil, errors.New("--ovirt-url needs --ovirt-ca-file (the engine's CA, from /ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA) or --ovirt-insecure")
 	}
@@ -89,7 +101,7 @@ func NewOVirtEngine(cfg OVirtConfig) (*OVirtEngine, error) {
 		template = "Blank"
 	}
 	return &OVirtEngine{
-		Base: u.Scheme + "://" + u.Host, User: cfg.User, Template: template, password: password,
+		Base: u.Scheme + "://" + u.Host, User: cfg.User, Template: template, TLS: tlsMode, password: password,
 		Client: &http.Client{
 			Timeout:   60 * time.Second,
 			Transport: &http.Transport{TLSClientConfig: tlsConf},

@@ -33,7 +33,7 @@ func (r *runner) probePeer() string {
 	if u := selfCaps.Host.UUID; u != "" && u == peerCaps.Host.UUID {
 		return fmt.Sprintf("the peer is the same host as the stack (host UUID %s); libvirt refuses to migrate a domain to its own host", u)
 	}
-	if _, types := guestTypes(peerCaps, r.caps.Arch); !slices.Contains(types, r.caps.DomainType) {
+	if types := guestTypes(peerCaps, r.caps.Arch); !slices.Contains(types, r.caps.DomainType) {
 		return fmt.Sprintf("the peer offers no %s domains (offers %v)", r.caps.DomainType, types)
 	}
 	info := &PeerInfo{Hostname: peerHost, HostUUID: peerCaps.Host.UUID}

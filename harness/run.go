@@ -1,13 +1,12 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
@@ -90,20 +90,41 @@ type runner struct {
 	ledger    *Ledger // what the run creates, recorded before each create
 	stack     string  // the stack's key in the ledger
 	peerStack string
+	cucumber  bytes.Buffer // godog's Cucumber JSON, written whole at the end
 }
 
 func (r *runner) newTracker() *Tracker     { return NewTracker(r.conn, r.ledger, r.stack) }
 func (r *runner) newPeerTracker() *Tracker { return NewTracker(r.peer, r.ledger, r.peerStack) }
 
-// ExitCode maps a finished report to the CLI's exit code: 1 on a failure at
-// the configured level or stricter, or on any suite error; else 0.
-func ExitCode(r *reports.Report, failOn Level) int {
-	for _, o := range r.Outcomes {
-		if o.Status == reports.Failed && (o.SuiteError || LevelRank(Level(o.Level)) <= LevelRank(failOn)) {
-			return 1
-		}
+// Verdict judges a finished run the way verify and the matrix judge its
+// report afterwards (reports.Judge): the profile it ran at level, or, for a
+// tag selection, the selected requirements at level.
+func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (reports.ProfileVerdict, error) {
+	res := reports.ResultsOf(rep)
+	if cfg.Tags != "" {
+		return reports.JudgeSelection(res, string(level)), nil
 	}
-	return 0
+	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+	if err != nil {
+		return reports.ProfileVerdict{}, err
+	}
+	p, err := suite.Profile(cfg.Profile)
+	if err != nil {
+		return reports.ProfileVerdict{}, err
+	}
+	return reports.Judge(p, res, string(level)), nil
+}
+
+// ExitCode maps a verdict to the CLI's exit code: 0 conformant, 1 not
+// conformant, 3 incomplete.
+func ExitCode(v reports.ProfileVerdict) int {
+	switch v.Kind {
+	case reports.Conformant:
+		return 0
+	case reports.NotConformant:
+		return 1
+	}
+	return 3
 }
 
 // Run executes the selected scenarios against cfg.URI and returns the report.
@@ -114,6 +135,11 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
+	}
+	for flag, p := range map[string]string{"--junit": cfg.JUnitPath, "--cucumber": cfg.CucumberPath} {
+		if err := CheckReportPath(flag, p); err != nil {
+			return nil, &SetupError{Err: err}
+		}
 	}
 	if cfg.Concurrency < 1 {
 		return nil, setupErr("--concurrency must be at least 1, got %d", cfg.Concurrency)
@@ -147,7 +173,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if err != nil {
 		return nil, &SetupError{Err: err}
 	}
-	if unknown := suite.UnknownTags(sel); len(unknown) > 0 {
+	if unknown := suite.UnknownTags(UserTags(cfg.Tags)); len(unknown) > 0 {
 		return nil, setupErr("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
 	}
 	_, pickles := suite.Select(sel)
@@ -160,11 +186,6 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	if cfg.Guest.BootTimeout <= 0 {
 		cfg.Guest.BootTimeout = 60 * time.Second
-	}
-	for _, p := range []string{cfg.JUnitPath, cfg.CucumberPath} {
-		if err := checkWritable(p); err != nil {
-			return nil, &SetupError{Err: err}
-		}
 	}
 
 	runID := cfg.RunID
@@ -241,28 +262,13 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 
 	if why := r.probePeer(); why != "" {
-		caps.Missing["peer"] = why
-		caps.Precondition = append(caps.Precondition, "peer")
+		caps.Lack("peer", why, NotProvided)
 	} else {
 		fmt.Fprintf(cfg.Progress, "peer: %s, host %s (libvirt %s), the migration destination\n", r.peerCaps.URI, r.peerCaps.Hostname, r.peerCaps.Libvirt)
 	}
-	if needsGuest(pickles) {
-		if _, missing := caps.Missing["guest"]; !missing {
-			if guestMissing != "" {
-				caps.Missing["guest"] = guestMissing
-				caps.Precondition = append(caps.Precondition, "guest")
-			} else if why, kind := r.probeGuest(ctx, guest); why != "" {
-				caps.Missing["guest"] = why
-				if kind == SkipPrecondition {
-					caps.Precondition = append(caps.Precondition, "guest")
-				}
-			}
-		}
-		if why, missing := caps.Missing["guest"]; missing {
-			fmt.Fprintf(cfg.Progress, "guest: none, guest scenarios are skipped: %s\n", why)
-		}
+	if selectedNeeds(pickles, "guest") {
+		r.decideGuest(ctx, guest, guestMissing)
 	}
-
 	if selectedNeeds(pickles, "ovirt-engine") {
 		if err := r.probeOVirt(ctx, engine); err != nil {
 			return nil, r.abort(&SetupError{Err: err})
@@ -270,13 +276,18 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	// libguestfs is probed only for scenarios that could run: all of them need
 	// the stack on this host (the libguestfs under test is the stack host's).
-	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-libvirt", "guestfs-tools") {
+	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-appliance", "guestfs-libvirt", "guestfs-tools") {
 		r.probeGuestfs(ctx, gfs)
+	}
+	for _, need := range sortedKeys(caps.Missing) {
+		if n := caps.Missing[need]; n.State == Broken {
+			fmt.Fprintf(cfg.Progress, "BROKEN: %s (%s fails; what needs it is blocked): %s\n", need, n.StatedBy, n.Reason)
+		}
 	}
 
 	order, runExpr := r.plan(pickles, sel)
 	r.total = len(order)
-	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided as skipped before the run\n\n",
+	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided before the run\n\n",
 		len(order), cfg.Profile, tagNote(cfg.Tags), countSkipped(order))
 	for _, pp := range order {
 		if !pp.run {
@@ -313,8 +324,17 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return rep, fmt.Errorf("after the run: %w", err)
 	}
 	if cfg.JUnitPath != "" {
-		if err := writeFile(cfg.JUnitPath, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
+		if err := safeio.WriteAtomic(cfg.JUnitPath, 0o644, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
 			return rep, setupErr("writing JUnit: %v", err)
+		}
+	}
+	if cfg.CucumberPath != "" {
+		data := r.cucumber.Bytes()
+		if len(data) == 0 {
+			data = []byte("[]\n") // no scenario ran through godog
+		}
+		if err := safeio.WriteFileAtomic(cfg.CucumberPath, data, 0o644); err != nil {
+			return rep, setupErr("writing the Cucumber JSON: %v", err)
 		}
 	}
 	return rep, nil
@@ -323,15 +343,14 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 // OVirtDerivation says where the ovirt-host checks come from, and what they are not.
 const OVirtDerivation = "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"
 
-func needsGuest(pickles []*Pickle) bool { return selectedNeeds(pickles, "guest") }
-
-// stillRunnable are the pickles none of whose needs is known to be missing yet.
+// stillRunnable are the pickles none of whose needs is known to be missing
+// yet (libguestfs's own needs aside: their probe decides them).
 func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
 	var out []*Pickle
 	for _, p := range pickles {
 		ok := true
 		for _, n := range p.Req.Needs {
-			if _, missing := caps.Missing[n]; missing && !strings.HasPrefix(n, "guestfs") {
+			if !caps.Has(n) && !strings.HasPrefix(n, "guestfs") {
 				ok = false
 			}
 		}
@@ -346,7 +365,7 @@ func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
 // precondition, an engine that does not answer a setup error.
 func (r *runner) probeOVirt(ctx context.Context, engine *OVirtEngine) error {
 	if engine == nil {
-		r.caps.Lack("ovirt-engine", "no engine supplied (--ovirt-url)", SkipPrecondition)
+		r.caps.Lack("ovirt-engine", "no engine supplied (--ovirt-url)", NotProvided)
 	} else {
 		if err := engine.Reach(ctx); err != nil {
 			return err
@@ -359,33 +378,36 @@ func (r *runner) probeOVirt(ctx context.Context, engine *OVirtEngine) error {
 		fmt.Fprintf(r.cfg.Progress, "ovirt: engine %s as %s (%s)\n", engine.Base, engine.User, mode)
 	}
 	if !r.cfg.OVirt.AllowChanges {
-		r.caps.Lack("ovirt-changes", "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes", SkipPrecondition)
+		r.caps.Lack("ovirt-changes", "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes", NotProvided)
 	}
 	return nil
 }
 
 // probeGuestfs decides the libguestfs needs: the tools are there or not, the
 // libvirt backend needs a local QEMU stack, and the appliance launches (with
-// KVM or TCG) or not.
+// KVM or TCG) or is broken.
 func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 	caps := r.caps
 	if selectedNeeds(pickles, "guestfs-tools") {
 		if why := GuestfsToolsMissing(); why != "" {
-			caps.Lack("guestfs-tools", why, SkipPrecondition)
+			caps.Lack("guestfs-tools", why, Absent)
 			fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", why)
 		}
 	}
 	if selectedNeeds(pickles, "guestfs-libvirt") && caps.Driver != "QEMU" {
-		caps.Lack("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), SkipUnsupported)
+		caps.Lack("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), Absent)
 	}
-	if !selectedNeeds(pickles, "guestfs", "guestfs-libvirt") {
+	if !selectedNeeds(pickles, "guestfs", "guestfs-appliance", "guestfs-libvirt") {
 		return
 	}
-	g, why, kind := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
-	if why != "" {
-		caps.Lack("guestfs", why, kind)
-		caps.Lack("guestfs-libvirt", why, kind)
-		fmt.Fprintf(r.cfg.Progress, "libguestfs: none, its scenarios are skipped: %s\n", why)
+	g, need, why := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	if why != nil {
+		caps.Missing[need] = *why
+		if need == "guestfs" {
+			caps.Missing["guestfs-appliance"] = *why
+		}
+		caps.Missing["guestfs-libvirt"] = caps.Missing["guestfs-appliance"]
+		fmt.Fprintf(r.cfg.Progress, "libguestfs: %s: %s\n", why.State, why.Reason)
 		return
 	}
 	caps.Guestfs = g
@@ -396,21 +418,39 @@ func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 	fmt.Fprintf(r.cfg.Progress, "libguestfs: %s, the appliance launches with %s in %.1f s%s\n", g.Version, g.Accel, g.ProbeLaunch.Seconds(), note)
 }
 
-// probeGuest boots the guest once to choose its accelerator; "" when it works.
-// A stack without an accelerator lacks a feature; a guest that does not boot
-// is a missing precondition.
-func (r *runner) probeGuest(ctx context.Context, g *Guest) (string, SkipKind) {
+// decideGuest decides the "guest" need: no guest OS given is not provided;
+// a stack that cannot run guests at all (no hvm, no accelerator) passes its
+// reason on; otherwise the guest is booted once to choose its accelerator.
+func (r *runner) decideGuest(ctx context.Context, g *Guest, missing string) {
+	caps := r.caps
+	switch {
+	case !caps.Has("guest"):
+	case caps.BreakAs("guest", "hvm", "no guest can be booted"):
+	case missing != "":
+		caps.Lack("guest", missing, NotProvided)
+	default:
+		if n := r.probeGuest(ctx, g); n != nil {
+			caps.Missing["guest"] = *n
+		}
+	}
+	if n, missing := caps.Missing["guest"]; missing {
+		fmt.Fprintf(r.cfg.Progress, "guest: none (%s): %s\n", n.State, n.Reason)
+	}
+}
+
+// probeGuest boots the guest once to choose its accelerator; nil when it works.
+func (r *runner) probeGuest(ctx context.Context, g *Guest) *Need {
 	t := r.newTracker()
 	r.track(t, true)
 	defer r.track(t, false)
 	fmt.Fprintf(r.cfg.Progress, "guest: probing %s (accel %s)\n", g.Describe(), orDefault(r.cfg.Guest.Accel, "auto"))
-	why, kind := ProbeGuest(ctx, r.conn, r.events, r.caps, g, r.cfg.Guest, t, r.prefix, r.owner,
+	n := ProbeGuest(ctx, r.conn, r.events, r.caps, g, r.cfg.Guest, t, r.prefix, r.owner,
 		func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
-	if err := t.Cleanup(); err != nil && why == "" {
-		why, kind = "removing the probe guest failed: "+DescribeError(err), SkipPrecondition
+	if err := t.Cleanup(); err != nil && n == nil {
+		n = &Need{State: Broken, StatedBy: "GUEST-001", Reason: "removing the probe guest failed: " + DescribeError(err)}
 	}
-	if why != "" {
-		return why, kind
+	if n != nil {
+		return n
 	}
 	r.caps.Guest = g
 	note := ""
@@ -418,7 +458,7 @@ func (r *runner) probeGuest(ctx context.Context, g *Guest) (string, SkipKind) {
 		note = " (" + g.AccelNote + ")"
 	}
 	fmt.Fprintf(r.cfg.Progress, "guest: boots with %s, agent ready in %.1f s%s\n", g.Accel, g.ProbeBoot.Seconds(), note)
-	return "", ""
+	return nil
 }
 
 func orDefault(s, def string) string {
@@ -428,38 +468,79 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// plan decides before the run: scenarios whose needs the stack lacks get a
-// skip with the reason now, and the expression that selects the rest (for godog).
+// plan decides before the run what the probe already decided: a requirement
+// that states a broken capability fails with the cause; a scenario that needs
+// a capability the stack lacks is not applicable, one whose capability is
+// broken is blocked, one whose input the run lacks is not run. It returns the
+// expression that selects the rest (for godog).
 func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagExpr) {
 	caps := r.caps
 	runExpr := sel
-	for _, need := range sortedKeys(caps.Missing) {
-		not, _ := ParseTagExpr("not @needs:" + need)
+	exclude := func(tag string) {
+		not, _ := ParseTagExpr("not " + tag)
 		runExpr = runExpr.And(not)
+	}
+	for _, need := range sortedKeys(caps.Missing) {
+		exclude("@needs:" + need)
+		if n := caps.Missing[need]; n.State == Broken && n.StatedBy != "" {
+			exclude("@req:" + n.StatedBy)
+		}
 	}
 	var order []*plannedPickle
 	for _, p := range pickles {
 		pp := &plannedPickle{p: p, run: runExpr.Match(p.Tags)}
 		if !pp.run {
-			var why []string
-			kind := SkipUnsupported
-			for _, n := range p.Req.Needs {
-				if ok, reason := caps.Has(n); !ok {
-					why = append(why, fmt.Sprintf("needs %s: %s", n, reason))
-					if slices.Contains(caps.Precondition, n) {
-						kind = SkipPrecondition
-					}
-				}
-			}
-			pp.outcome = r.baseOutcome(p)
-			pp.outcome.Status = reports.Skipped
-			pp.outcome.SkipKind = string(kind)
-			pp.outcome.Reason = strings.Join(why, "; ")
+			pp.outcome = r.decide(p)
 		}
 		r.byID[p.ID] = pp
 		order = append(order, pp)
 	}
 	return order, runExpr
+}
+
+// decide is the outcome of a scenario the probe decided.
+func (r *runner) decide(p *Pickle) *reports.Outcome {
+	caps := r.caps
+	o := r.baseOutcome(p)
+	for _, need := range sortedKeys(caps.Missing) {
+		if n := caps.Missing[need]; n.State == Broken && n.StatedBy == p.Req.ID {
+			o.Status, o.FailedStep = reports.Failed, "(the probe, before the run)"
+			o.Reason = fmt.Sprintf("%s is broken: %s", need, n.Reason)
+			return o
+		}
+	}
+	var absent, blocked, notRun []string
+	for _, need := range p.Req.Needs {
+		n, missing := caps.Missing[need]
+		if !missing {
+			continue
+		}
+		switch n.State {
+		case Absent:
+			absent = append(absent, need)
+		case Broken:
+			blocked = append(blocked, need)
+		default:
+			notRun = append(notRun, need)
+		}
+	}
+	// The stack not offering a feature outranks a broken one (the scenario
+	// would not apply anyway), and both outrank a missing input.
+	switch {
+	case len(absent) > 0:
+		o.Status, o.Capability = reports.NotApplicable, absent[0]
+		o.Reason = "needs " + absent[0] + ": " + caps.Missing[absent[0]].Reason
+	case len(blocked) > 0:
+		n := caps.Missing[blocked[0]]
+		o.Status, o.Capability, o.BlockedBy = reports.Blocked, blocked[0], n.StatedBy
+		o.Reason = fmt.Sprintf("%s is broken (%s failed): %s", blocked[0], n.StatedBy, n.Reason)
+	case len(notRun) > 0:
+		o.Status, o.Capability = reports.NotRun, notRun[0]
+		o.Reason = "needs " + notRun[0] + ": " + caps.Missing[notRun[0]].Reason
+	default:
+		o.Status, o.SuiteError, o.Reason = reports.Failed, true, "the plan left this scenario out for no reason (internal error)"
+	}
+	return o
 }
 
 // report assembles the run's report, in plan order. A selected scenario with
@@ -503,7 +584,7 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		if pp.outcome == nil {
 			o := r.baseOutcome(pp.p)
 			if rep.Interrupted {
-				o.Status, o.SkipKind, o.Reason = reports.Skipped, string(SkipInterrupted), "the run was interrupted before this scenario ran"
+				o.Status, o.Capability, o.Reason = reports.NotRun, "interrupted", "the run was interrupted before this scenario ran"
 			} else {
 				o.Status, o.SuiteError, o.Reason = reports.Failed, true, "godog did not run this selected scenario (internal error)"
 			}
@@ -555,42 +636,30 @@ func (r *runner) abort(err error) error {
 	return err
 }
 
-func checkWritable(path string) error {
+// CheckReportPath refuses a report path the run could not write, or one with
+// a comma (godog's format list separator), before anything runs.
+func CheckReportPath(flag, path string) error {
 	if path == "" {
 		return nil
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("report path %s: %v", path, errText(err))
-		}
+	if strings.Contains(path, ",") {
+		return fmt.Errorf("%s %s: a report path may not contain a comma", flag, path)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("report path %s is not writable: %v", path, errText(err))
+	if err := safeio.CheckWritable(path); err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
 	}
-	return f.Close()
+	return nil
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
+// baseOutcome is a scenario's outcome before it is decided: its steps all
+// "not run" until they run.
 func (r *runner) baseOutcome(p *Pickle) *reports.Outcome {
-	return &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
+	o := &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
 		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line}
+	for i, text := range p.Steps {
+		o.Steps = append(o.Steps, reports.StepResult{Keyword: p.Keywords[i], Text: text, Status: "not run"})
+	}
+	return o
 }
 
 func (r *runner) printProgress(o reports.Outcome) {
@@ -605,9 +674,11 @@ func (r *runner) runGodog(ctx context.Context, suite *Suite, filter string, init
 	for _, f := range suite.Features {
 		contents = append(contents, godog.Feature{Name: f.URI, Contents: f.Content})
 	}
-	format := "progress"
+	// godog's formatters write to Output; the path never reaches its format
+	// list, and the file is written whole at the end.
+	format, out := "progress", io.Writer(io.Discard)
 	if r.cfg.CucumberPath != "" {
-		format += ",cucumber:" + r.cfg.CucumberPath
+		format, out = "cucumber", &r.cucumber
 	}
 	ts := godog.TestSuite{
 		Name: "ovacts",
@@ -617,7 +688,7 @@ func (r *runner) runGodog(ctx context.Context, suite *Suite, filter string, init
 		},
 		Options: &godog.Options{
 			Format:          format,
-			Output:          io.Discard,
+			Output:          out,
 			Strict:          true,
 			NoColors:        true,
 			Tags:            filter,
@@ -694,7 +765,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 			r.track(s.PeerTracker, true)
 		}
 		if ctx.Err() != nil {
-			s.skip = &SkipError{Kind: SkipInterrupted, Reason: "the run was interrupted before this scenario started"}
+			s.skip = &SkipError{Status: reports.NotRun, Capability: "interrupted", Reason: "the run was interrupted before this scenario started"}
 			return WithScenario(ctx, s), s.skip
 		}
 		// The scenario's context ends on a lost connection and on its own
@@ -711,17 +782,36 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		}
 		return WithScenario(sctx, s), nil
 	})
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		if s := ScenarioFrom(ctx); s != nil {
+			s.stepStart = r.cfg.Clock()
+		}
+		return ctx, nil
+	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		s := ScenarioFrom(ctx)
 		if s == nil {
 			return ctx, nil
 		}
+		kw := keyword(st.Type)
+		if i := len(s.steps); s.Pickle != nil && i < len(s.Pickle.Keywords) {
+			kw = s.Pickle.Keywords[i] // as written: "And ", "But "...
+		}
+		res := reports.StepResult{Keyword: kw, Text: st.Text, Status: status.String()}
+		if !s.stepStart.IsZero() {
+			res.Duration = r.cfg.Clock().Sub(s.stepStart)
+			s.stepStart = time.Time{}
+		}
+		if err != nil && status != godog.StepPassed {
+			res.Error = DescribeError(err)
+		}
+		s.steps = append(s.steps, res)
 		var skip *SkipError
 		switch {
 		case status == godog.StepSkipped && errors.As(err, &skip) && s.skip == nil:
 			s.skip = skip
 		case status == godog.StepSkipped && err != nil && s.skip == nil && s.failStep == "":
-			s.skip = &SkipError{Kind: SkipPrecondition, Reason: err.Error()}
+			s.skip = &SkipError{Status: reports.NotRun, Reason: err.Error()}
 		case (status == godog.StepFailed || status == godog.StepUndefined || status == godog.StepPending ||
 			status == godog.StepAmbiguous) && s.failStep == "":
 			s.failStep = keyword(st.Type) + st.Text
@@ -745,6 +835,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		pp := r.byID[p.Id]
 		o := r.baseOutcome(pp.p)
 		o.Duration = r.cfg.Clock().Sub(s.started)
+		o.Steps = s.steps
 		lost := r.loss.Reason()
 		switch {
 		case s.failStep != "" || (scErr != nil && !errors.Is(scErr, godog.ErrSkip)):
@@ -760,7 +851,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 				o.SuiteError = true
 			}
 		case s.skip != nil:
-			o.Status, o.SkipKind, o.Reason = reports.Skipped, string(s.skip.Kind), s.skip.Reason
+			o.Status, o.Capability, o.Reason = s.skip.Status, s.skip.Capability, s.skip.Reason
 		default:
 			o.Status = reports.Passed
 		}
@@ -798,7 +889,7 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 			if o.Status == reports.Failed {
 				o.Reason += "\n" + msg
 			} else {
-				o.Status, o.SuiteError, o.Reason, o.SkipKind = reports.Failed, suiteErr, msg, ""
+				o.Status, o.SuiteError, o.Reason, o.Capability = reports.Failed, suiteErr, msg, ""
 			}
 		}
 		r.mu.Lock()

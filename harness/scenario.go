@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
 
@@ -36,6 +37,8 @@ type Scenario struct {
 	release     func() // ends the scenario's context
 
 	// written by the hooks only
+	stepStart  time.Time
+	steps      []reports.StepResult
 	skip       *SkipError
 	failStep   string
 	failErr    error

@@ -15,10 +15,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/ovacts/ovacts/internal/safeio"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -35,8 +37,12 @@ const (
 	BundleSig      = "manifest.sig"
 )
 
-// maxBundleFile bounds every bundle file read back (untrusted input).
-const maxBundleFile = 64 << 20
+// MaxInputBytes bounds every file ovacts reads back (untrusted input): a
+// report, a bundle's files, a product description, a waiver list.
+const MaxInputBytes = 64 << 20
+
+// maxKeyFile bounds a PEM key file.
+const maxKeyFile = 64 << 10
 
 // Product says what was certified.
 type Product struct {
@@ -138,27 +144,18 @@ func ReadManifest(r io.Reader) (*Manifest, error) {
 }
 
 func readBounded(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxBundleFile+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxBundleFile {
-		return nil, fmt.Errorf("larger than %d MiB", maxBundleFile>>20)
+	if len(data) > MaxInputBytes {
+		return nil, fmt.Errorf("larger than %d MiB", MaxInputBytes>>20)
 	}
 	return data, nil
 }
 
-func fileSum(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
-}
-
 // SealBundle writes manifest.json over every other file in dir and, with a
-// key, manifest.sig.
+// key, manifest.sig. Only regular files may be in a bundle.
 func SealBundle(dir string, key ed25519.PrivateKey) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -169,10 +166,7 @@ func SealBundle(dir string, key ed25519.PrivateKey) error {
 		if e.Name() == BundleManifest || e.Name() == BundleSig {
 			continue
 		}
-		if !e.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", e.Name())
-		}
-		if m.Files[e.Name()], err = fileSum(filepath.Join(dir, e.Name())); err != nil {
+		if m.Files[e.Name()], err = safeio.SumRegular(filepath.Join(dir, e.Name()), MaxInputBytes); err != nil {
 			return err
 		}
 	}
@@ -181,17 +175,28 @@ func SealBundle(dir string, key ed25519.PrivateKey) error {
 		return err
 	}
 	data = append(data, '\n')
-	if err := os.WriteFile(filepath.Join(dir, BundleManifest), data, 0o644); err != nil {
+	if err := writeNew(filepath.Join(dir, BundleManifest), data, 0o644); err != nil {
 		return err
 	}
 	if key == nil {
 		return nil
 	}
 	sig := ed25519.Sign(key, data)
-	return os.WriteFile(filepath.Join(dir, BundleSig), []byte(hex.EncodeToString(sig)+"\n"), 0o644)
+	return writeNew(filepath.Join(dir, BundleSig), []byte(hex.EncodeToString(sig)+"\n"), 0o644)
 }
 
-// GenerateKeys writes an ed25519 key pair as PEM: PKCS #8 private, PKIX public.
+// writeNew writes a file that must not exist yet (nor a link in its place).
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := safeio.CreateExclusive(path, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Close())
+}
+
+// GenerateKeys writes an ed25519 key pair as PEM: PKCS #8 private (0600),
+// PKIX public. Neither file may exist yet, not even as a dangling link.
 func GenerateKeys(privPath, pubPath string) error {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -205,10 +210,14 @@ func GenerateKeys(privPath, pubPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(privPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
+	if err := writeNew(privPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), 0o600); err != nil {
 		return err
 	}
-	return os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644)
+	if err := writeNew(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644); err != nil {
+		os.Remove(privPath)
+		return err
+	}
+	return nil
 }
 
 // ReadPrivateKey reads an ed25519 private key written by GenerateKeys.
@@ -246,7 +255,7 @@ func ReadPublicKey(path string) (ed25519.PublicKey, error) {
 }
 
 func readPEM(path, typ string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadRegular(path, maxKeyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -269,78 +278,153 @@ type VerifyInput struct {
 	Dir           string
 	PublicKey     ed25519.PublicKey // nil: the signature cannot be checked, which fails
 	KnownVersions []string
-	// Required gives, per suite version and profile, the requirement IDs the
-	// profile holds in that version's catalogue.
-	Required func(version, profile string) ([]string, error)
+	// Profile gives, per suite version, what a profile demands in that
+	// version's catalogue.
+	Profile func(version, profile string) (Profile, error)
+	Level   string // the level judged (--fail-on): MUST by default
 }
 
-var summaryLine = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped(?:, ([0-9]+) waived)?`)
+var summaryLine = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) blocked, ([0-9]+) not applicable, ([0-9]+) not run(?:, ([0-9]+) waived)?(?:, ([0-9]+) suite errors)?`)
 
-// VerifyBundle checks a bundle and returns every finding, passed or not.
+// Bundle is what CheckBundle read of a bundle.
+type Bundle struct {
+	Findings []Finding
+	Product  *Product
+	Stack    map[string]string
+	Results  *Results
+	// Intact: the manifest, the hashes, the signature, the product, the stack,
+	// the suite version and the report all check out, and agree.
+	Intact bool
+}
+
+// bundleFiles are the files every bundle has besides its manifest and signature.
+var bundleFiles = []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog, BundleStack}
+
+// verifier gathers a bundle's findings, reading each file once, bounded and
+// only as a regular file of the bundle (a link, a FIFO or a device is refused).
+type verifier struct {
+	in       VerifyInput
+	findings []Finding
+	manData  []byte
+	manErr   error
+	product  *Product
+	stack    map[string]string
+	stackOK  bool
+	results  *Results
+}
+
+func (v *verifier) add(check string, err error, okMsg string) bool {
+	if err != nil {
+		v.findings = append(v.findings, Finding{Check: check, Msg: err.Error()})
+		return false
+	}
+	v.findings = append(v.findings, Finding{Check: check, OK: true, Msg: okMsg})
+	return true
+}
+
+func (v *verifier) read(name string) ([]byte, error) {
+	return safeio.ReadRegular(filepath.Join(v.in.Dir, name), MaxInputBytes)
+}
+
+// CheckBundle checks that a bundle is intact and what it claims to be:
+// manifest and hashes, signature, product, stack, suite version, report, and
+// that the report, the log and the stack agree. It judges nothing.
+func CheckBundle(in VerifyInput) Bundle {
+	v := &verifier{in: in, stack: map[string]string{}}
+	v.checkManifest()
+	v.checkSignature()
+	v.checkProduct()
+	v.checkStack()
+	v.checkResults()
+	b := Bundle{Findings: v.findings, Product: v.product, Stack: v.stack, Results: v.results, Intact: true}
+	for _, f := range v.findings {
+		b.Intact = b.Intact && f.OK
+	}
+	return b
+}
+
+// VerifyBundle checks a bundle (CheckBundle) and judges the profile it claims
+// (Judge), and returns every finding, passed or not.
 func VerifyBundle(in VerifyInput) []Finding {
-	var fs []Finding
-	add := func(check string, err error, okMsg string) bool {
-		if err != nil {
-			fs = append(fs, Finding{Check: check, Msg: err.Error()})
-			return false
-		}
-		fs = append(fs, Finding{Check: check, OK: true, Msg: okMsg})
-		return true
+	b := CheckBundle(in)
+	fs := b.Findings
+	if b.Results == nil || b.Stack["profile"] == "" {
+		return fs
 	}
-	path := func(name string) string { return filepath.Join(in.Dir, name) }
-	open := func(name string) (*os.File, error) { return os.Open(path(name)) }
+	level := in.Level
+	if level == "" {
+		level = "MUST"
+	}
+	p, err := in.Profile(b.Stack["suite.version"], b.Stack["profile"])
+	if err != nil {
+		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
+	}
+	verdict := Judge(p, b.Results, level)
+	f := Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()}
+	if tags := b.Stack["tags"]; tags != "" {
+		f.OK, f.Msg = false, fmt.Sprintf("the run selected tags %q: a selection certifies no profile; %s", tags, verdict)
+	}
+	return append(fs, f)
+}
 
-	// 1. The manifest covers exactly the bundle's files, byte for byte.
-	manData, manErr := os.ReadFile(path(BundleManifest))
+// checkManifest: the manifest covers exactly the bundle's files, byte for byte.
+func (v *verifier) checkManifest() {
 	var man *Manifest
-	if manErr == nil {
-		man, manErr = ReadManifest(bytes.NewReader(manData))
+	v.manData, v.manErr = v.read(BundleManifest)
+	if v.manErr == nil {
+		man, v.manErr = ReadManifest(bytes.NewReader(v.manData))
 	}
-	if add("manifest", manErr, "parses") {
-		entries, err := os.ReadDir(in.Dir)
-		var problems []string
+	if !v.add("manifest", v.manErr, "parses") {
+		return
+	}
+	entries, err := os.ReadDir(v.in.Dir)
+	var problems []string
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	present := map[string]bool{}
+	for _, e := range entries {
+		if e.Name() == BundleManifest || e.Name() == BundleSig {
+			continue
+		}
+		present[e.Name()] = true
+		want, listed := man.Files[e.Name()]
+		if !listed {
+			problems = append(problems, e.Name()+" is not in the manifest")
+			continue
+		}
+		got, err := safeio.SumRegular(filepath.Join(v.in.Dir, e.Name()), MaxInputBytes)
 		if err != nil {
 			problems = append(problems, err.Error())
+		} else if got != want {
+			problems = append(problems, e.Name()+" does not match its sha256 in the manifest")
 		}
-		present := map[string]bool{}
-		for _, e := range entries {
-			if e.Name() == BundleManifest || e.Name() == BundleSig {
-				continue
-			}
-			present[e.Name()] = true
-			want, listed := man.Files[e.Name()]
-			if !listed {
-				problems = append(problems, e.Name()+" is not in the manifest")
-				continue
-			}
-			if got, err := fileSum(path(e.Name())); err != nil || got != want {
-				problems = append(problems, e.Name()+" does not match its sha256 in the manifest")
-			}
-		}
-		for _, name := range []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog, BundleStack} {
-			if !present[name] {
-				problems = append(problems, name+" is missing")
-			}
-		}
-		for name := range man.Files {
-			if !present[name] {
-				problems = append(problems, name+" is in the manifest but not in the bundle")
-			}
-		}
-		sort.Strings(problems)
-		var err2 error
-		if len(problems) > 0 {
-			err2 = errors.New(strings.Join(problems, "; "))
-		}
-		add("hashes", err2, fmt.Sprintf("%d files match the manifest", len(man.Files)))
 	}
+	for _, name := range bundleFiles {
+		if !present[name] {
+			problems = append(problems, name+" is missing")
+		}
+	}
+	for name := range man.Files {
+		if !present[name] {
+			problems = append(problems, name+" is in the manifest but not in the bundle")
+		}
+	}
+	sort.Strings(problems)
+	var perr error
+	if len(problems) > 0 {
+		perr = errors.New(strings.Join(problems, "; "))
+	}
+	v.add("hashes", perr, fmt.Sprintf("%d files match the manifest", len(man.Files)))
+}
 
-	// 2. The signature over the manifest.
-	sigErr := func() error {
-		if in.PublicKey == nil {
+// checkSignature: an ed25519 signature over the manifest by the given key.
+func (v *verifier) checkSignature() {
+	err := func() error {
+		if v.in.PublicKey == nil {
 			return errors.New("not checked: give the signer's public key with --pubkey")
 		}
-		raw, err := os.ReadFile(path(BundleSig))
+		raw, err := safeio.ReadRegular(filepath.Join(v.in.Dir, BundleSig), 4096)
 		if err != nil {
 			return fmt.Errorf("no signature: %w", err)
 		}
@@ -351,138 +435,112 @@ func VerifyBundle(in VerifyInput) []Finding {
 		if !ok || err != nil || len(sig) != ed25519.SignatureSize {
 			return errors.New("the signature file is not a hex ed25519 signature and a newline")
 		}
-		if manErr != nil || !ed25519.Verify(in.PublicKey, manData, sig) {
+		if v.manErr != nil || !ed25519.Verify(v.in.PublicKey, v.manData, sig) {
 			return errors.New("the signature does not match the manifest and this key")
 		}
 		return nil
 	}()
-	add("signature", sigErr, "valid ed25519 signature over the manifest")
+	v.add("signature", err, "valid ed25519 signature over the manifest")
+}
 
-	// 3. The product.
-	var product *Product
-	err := func() error {
-		f, err := open(BundleProduct)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		product, err = ReadProduct(f)
-		return err
-	}()
-	add("product", err, func() string {
-		if product == nil {
-			return ""
-		}
-		return fmt.Sprintf("%s %s %s", product.Vendor, product.Product, product.Version)
-	}())
+func (v *verifier) checkProduct() {
+	data, err := v.read(BundleProduct)
+	if err == nil {
+		v.product, err = ReadProduct(bytes.NewReader(data))
+	}
+	msg := ""
+	if v.product != nil {
+		msg = fmt.Sprintf("%s %s %s", v.product.Vendor, v.product.Product, v.product.Version)
+	}
+	v.add("product", err, msg)
+}
 
-	// 4. The stack, the suite version and the profile.
+// checkStack: the stack, the suite version and the profile.
+func (v *verifier) checkStack() {
+	data, err := v.read(BundleStack)
+	if err == nil {
+		v.stack, err = ReadStack(data)
+	}
+	s := v.stack
+	v.stackOK = v.add("stack", err, fmt.Sprintf("%s, libvirt %s, hypervisor %s", s["driver"], s["libvirt.daemon"], s["hypervisor.version"]))
+	if !v.stackOK {
+		return
+	}
+	if IsRehearsal(s) {
+		v.add("rehearsal", nil, "run on libvirt's test driver (in-process, fake objects): a rehearsal of the suite, not a certification of a stack")
+	}
+	var verr error
+	if !slices.Contains(v.in.KnownVersions, s["suite.version"]) {
+		verr = fmt.Errorf("suite version %q is not one this verifier knows (%s)", s["suite.version"], strings.Join(v.in.KnownVersions, ", "))
+	}
+	v.add("suite version", verr, s["suite.version"])
+}
+
+// IsRehearsal says whether a run's stack was libvirt's test driver, whose
+// results rehearse the suite and certify nothing.
+func IsRehearsal(stack map[string]string) bool { return strings.EqualFold(stack["driver"], "test") }
+
+// ReadStack parses stack.json and checks it names what verify relies on.
+func ReadStack(data []byte) (map[string]string, error) {
 	stack := map[string]string{}
-	err = func() error {
-		f, err := open(BundleStack)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err := readBounded(f)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(data, &stack); err != nil {
-			return fmt.Errorf("stack.json: %w", err)
-		}
-		for _, k := range []string{"suite.version", "profile", "run.id", "libvirt.daemon", "driver"} {
-			if stack[k] == "" {
-				return fmt.Errorf("stack.json lacks %s", k)
-			}
-		}
-		return nil
-	}()
-	stackOK := add("stack", err, fmt.Sprintf("%s, libvirt %s, hypervisor %s", stack["driver"], stack["libvirt.daemon"], stack["hypervisor.version"]))
-	if stackOK {
-		known := false
-		for _, v := range in.KnownVersions {
-			known = known || v == stack["suite.version"]
-		}
-		var err error
-		if !known {
-			err = fmt.Errorf("suite version %q is not one this verifier knows (%s)", stack["suite.version"], strings.Join(in.KnownVersions, ", "))
-		}
-		add("suite version", err, stack["suite.version"])
+	if err := json.Unmarshal(data, &stack); err != nil {
+		return nil, fmt.Errorf("stack.json: %w", err)
 	}
-
-	// 5. The results: every requirement of the profile is there, none failed.
-	var res *Results
-	err = func() error {
-		f, err := open(BundleJUnit)
-		if err != nil {
-			return err
+	for _, k := range []string{"suite.version", "profile", "run.id", "libvirt.daemon", "driver"} {
+		if stack[k] == "" {
+			return nil, fmt.Errorf("stack.json lacks %s", k)
 		}
-		defer f.Close()
-		res, err = ReadJUnit(f)
-		return err
-	}()
-	if add("junit", err, "parses") && stackOK {
-		required, err := in.Required(stack["suite.version"], stack["profile"])
-		if err == nil {
-			var missing []string
-			for _, id := range required {
-				if res.Verdicts[id] == nil {
-					missing = append(missing, id)
-				}
-			}
-			if len(missing) > 0 {
-				err = fmt.Errorf("%d of the %d requirements of profile %s are missing: %s", len(missing), len(required), stack["profile"], strings.Join(missing, ", "))
-			}
-		}
-		add("complete", err, fmt.Sprintf("all %d requirements of profile %s are present", len(required), stack["profile"]))
-		var failed, waived []string
-		for _, id := range sortedIDs(res) {
-			switch res.Verdicts[id].Status {
-			case Failed:
-				failed = append(failed, id)
-			case Waived:
-				waived = append(waived, id)
-			}
-		}
-		var ferr error
-		switch {
-		case len(failed) > 0:
-			ferr = fmt.Errorf("%d requirement(s) failed: %s", len(failed), strings.Join(failed, ", "))
-		case len(waived) > 0:
-			ferr = fmt.Errorf("%d requirement(s) failed under a waiver, which does not certify: %s", len(waived), strings.Join(waived, ", "))
-		}
-		add("no failures", ferr, fmt.Sprintf("%d requirements, none failed", len(res.Verdicts)))
-
-		// 6. JUnit, log and stack tell the same story.
-		var problems []string
-		for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version"} {
-			if res.Properties[k] != stack[k] {
-				problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
-			}
-		}
-		if logData, err := os.ReadFile(path(BundleLog)); err != nil {
-			problems = append(problems, err.Error())
-		} else {
-			log := string(logData)
-			if !strings.Contains(log, " run "+stack["run.id"]+" ") {
-				problems = append(problems, "run.log is not the log of run "+stack["run.id"])
-			}
-			m := summaryLine.FindStringSubmatch(log)
-			want := res.Cases
-			if m == nil {
-				problems = append(problems, "run.log has no summary line")
-			} else if got := [5]int{atoi(m[1]), atoi(m[2]), atoi(m[3]), atoi(m[4]), atoi(m[5])}; got != want {
-				problems = append(problems, fmt.Sprintf("run.log counts %v scenarios/passed/failed/skipped/waived, junit.xml %v", got, want))
-			}
-		}
-		var aerr error
-		if len(problems) > 0 {
-			aerr = errors.New(strings.Join(problems, "; "))
-		}
-		add("agreement", aerr, "junit.xml, run.log and stack.json agree")
 	}
-	return fs
+	return stack, nil
+}
+
+// checkResults: the report parses and agrees with the log and the stack.
+func (v *verifier) checkResults() {
+	data, err := v.read(BundleJUnit)
+	if err == nil {
+		v.results, err = ReadJUnit(bytes.NewReader(data))
+	}
+	if !v.add("junit", err, fmt.Sprintf("parses: %s", v.countsOf())) || !v.stackOK {
+		return
+	}
+	v.add("agreement", v.agreement(), "junit.xml, run.log and stack.json agree")
+}
+
+func (v *verifier) countsOf() string {
+	if v.results == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d scenarios: %s", v.results.Cases.Total, v.results.Cases)
+}
+
+func (v *verifier) agreement() error {
+	res, stack := v.results, v.stack
+	var problems []string
+	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version"} {
+		if res.Properties[k] != stack[k] {
+			problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
+		}
+	}
+	if logData, err := v.read(BundleLog); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		log := string(logData)
+		if !strings.Contains(log, " run "+stack["run.id"]+" ") {
+			problems = append(problems, "run.log is not the log of run "+stack["run.id"])
+		}
+		m := summaryLine.FindStringSubmatch(log)
+		want := res.Cases
+		if m == nil {
+			problems = append(problems, "run.log has no summary line")
+		} else if got := (Counts{Total: atoi(m[1]), Passed: atoi(m[2]), Failed: atoi(m[3]), Blocked: atoi(m[4]), NotApplicable: atoi(m[5]),
+			NotRun: atoi(m[6]), Waived: atoi(m[7]), SuiteErrors: atoi(m[8])}); got != want {
+			problems = append(problems, fmt.Sprintf("run.log counts %d scenarios: %s; junit.xml %d: %s", got.Total, got, want.Total, want))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -9,31 +10,36 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ovacts/ovacts/internal/safeio"
 )
 
-// MaxJUnitBytes bounds a JUnit report read from outside: ovacts' own reports
-// of the full profile are well under a megabyte.
-const MaxJUnitBytes = 64 << 20
-
-// Verdict is one requirement's result in a report: failed if any of its
-// scenarios failed (or errored), else passed if any passed, else skipped.
+// Verdict is one requirement's result in a report, from all its scenarios:
+// the worst of them (failed, blocked, waived, not run, not applicable,
+// passed), with the first message of that kind.
 type Verdict struct {
 	ReqID  string `json:"req"`
 	Level  string `json:"level"`
 	Title  string `json:"title"`
 	Status Status `json:"status"`
 	Detail string `json:"detail,omitempty"` // the first failure's or skip's message
+	// SuiteError: the suite itself erred on a scenario of it (an undefined
+	// step, a failed cleanup): the requirement was not judged.
+	SuiteError bool `json:"suiteError,omitempty"`
+	// Capabilities are the needs its not-applicable scenarios lacked ("" for
+	// a "not supported" answer while running).
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // Results are the requirement verdicts of one report.
 type Results struct {
 	Verdicts   map[string]*Verdict
 	Properties map[string]string
-	// Cases counts the testcases as the run's summary does: scenarios, passed,
-	// failed (suite errors included), skipped, waived.
-	Cases [5]int
+	// Cases counts the testcases as the run's summary does.
+	Cases Counts
 }
 
 var caseName = regexp.MustCompile(`^([A-Z][A-Z0-9]*-[0-9]{3}) \[(MUST|SHOULD|MAY)\] (.*?)(?: #[0-9]+)?$`)
@@ -56,19 +62,41 @@ type junitIn struct {
 
 type junitNote struct {
 	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
 }
 
-var statusRank = map[Status]int{Skipped: 0, Passed: 1, Waived: 2, Failed: 3}
+// statusRank orders a requirement's scenarios: the worst one decides.
+var statusRank = map[Status]int{Passed: 0, NotApplicable: 1, NotRun: 2, Waived: 3, Blocked: 4, Failed: 5}
+
+// skipWords are the categories a <skipped> text starts with; the words of
+// earlier reports ("unsupported", "precondition", "interrupted") read as the
+// categories they were.
+var skipWords = map[string]Status{
+	"not-applicable": NotApplicable, "not-run": NotRun, "blocked": Blocked, "waived": Waived,
+	"unsupported": NotApplicable, "precondition": NotRun, "interrupted": NotRun,
+}
+
+var skipHead = regexp.MustCompile(`^([a-z-]+)(?: \(([a-z0-9-]+)\))?: `)
+
+// parseSkip reads a <skipped> text's category and capability.
+func parseSkip(text string) (Status, string) {
+	m := skipHead.FindStringSubmatch(text)
+	if m == nil {
+		return NotRun, ""
+	}
+	if st, ok := skipWords[m[1]]; ok {
+		return st, m[2]
+	}
+	return NotRun, ""
+}
 
 // ReadJUnit reads a JUnit report written by ovacts. It is untrusted input: the
 // size is bounded, and every testcase must name a requirement and a level.
 func ReadJUnit(r io.Reader) (*Results, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxJUnitBytes+1))
+	data, err := readBounded(r)
 	if err != nil {
 		return nil, err
-	}
-	if len(data) > MaxJUnitBytes {
-		return nil, fmt.Errorf("larger than %d MiB", MaxJUnitBytes>>20)
 	}
 	var doc junitIn
 	if err := xml.Unmarshal(data, &doc); err != nil {
@@ -78,17 +106,17 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 }
 
 // ReadResults reads a JUnit report of ovacts from a file, or the junit.xml of
-// a bundle directory.
+// a bundle directory. Only regular files are read (a link, a FIFO or a
+// device is refused), and only so much.
 func ReadResults(path string) (*Results, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	if st, err := os.Lstat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, BundleJUnit)
 	}
-	f, err := os.Open(path)
+	data, err := safeio.ReadRegular(path, MaxInputBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	r, err := ReadJUnit(f)
+	r, err := ReadJUnit(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -97,7 +125,6 @@ func ReadResults(path string) (*Results, error) {
 
 func resultsOf(doc *junitIn) (*Results, error) {
 	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
-	cases := 0
 	for _, s := range doc.Suites {
 		for _, p := range s.Props {
 			if _, seen := res.Properties[p.Name]; !seen {
@@ -105,44 +132,79 @@ func resultsOf(doc *junitIn) (*Results, error) {
 			}
 		}
 		for _, c := range s.Cases {
-			cases++
+			if c.Name == SetupErrorCase && c.Error != nil {
+				return nil, fmt.Errorf("the run judged nothing: %s", c.Error.Message)
+			}
 			m := caseName.FindStringSubmatch(c.Name)
 			if m == nil {
 				return nil, fmt.Errorf("testcase %q does not name an ovacts requirement (want \"AREA-NNN [LEVEL] title\")", c.Name)
 			}
-			status, detail, slot := Passed, "", 1
+			status, detail, capability, suiteErr := Passed, "", "", false
 			switch {
 			case c.Failure != nil:
-				status, detail, slot = Failed, c.Failure.Message, 2
+				status, detail = Failed, c.Failure.Message
 			case c.Error != nil:
-				status, detail, slot = Failed, c.Error.Message, 2
-			case c.Skipped != nil && strings.HasPrefix(c.Skipped.Message, WaivedPrefix):
-				status, detail, slot = Waived, c.Skipped.Message, 4
+				status, detail, suiteErr = Failed, c.Error.Message, c.Error.Type == "suite-error"
 			case c.Skipped != nil:
-				status, detail, slot = Skipped, c.Skipped.Message, 3
+				detail = strings.TrimSpace(c.Skipped.Text)
+				if detail == "" {
+					detail = c.Skipped.Message // reports before the text carried it
+				}
+				status, capability = parseSkip(detail)
 			}
-			res.Cases[0]++
-			res.Cases[slot]++
-			v := res.Verdicts[m[1]]
-			if v == nil {
-				res.Verdicts[m[1]] = &Verdict{ReqID: m[1], Level: m[2], Title: m[3], Status: status, Detail: detail}
-				continue
-			}
-			if v.Level != m[2] {
-				return nil, fmt.Errorf("requirement %s has two levels, %s and %s", m[1], v.Level, m[2])
-			}
-			if statusRank[status] > statusRank[v.Status] {
-				v.Status, v.Detail = status, detail
+			if err := res.add(m[1], m[2], m[3], status, capability, detail, suiteErr); err != nil {
+				return nil, err
 			}
 		}
 	}
-	if cases == 0 {
+	if res.Cases.Total == 0 {
 		return nil, errors.New("the report has no testcases")
 	}
 	if what, ok := res.Properties[SelfTestProperty]; ok {
 		return nil, fmt.Errorf("a self-test report (%s) is a test of ovacts, not a conformance result", what)
 	}
 	return res, nil
+}
+
+// ResultsOf aggregates a run's report as ReadJUnit aggregates its JUnit: a
+// run judges itself the way verify and the matrix judge it afterwards.
+func ResultsOf(r *Report) *Results {
+	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
+	for _, p := range r.Properties {
+		res.Properties[p.Name] = p.Value
+	}
+	for _, o := range r.Outcomes {
+		detail := ""
+		switch o.Status {
+		case Failed:
+			detail = FailureMessage(o)
+		case Passed:
+		default:
+			detail = SkipText(o)
+		}
+		res.add(o.ReqID, o.Level, Stable(o.Title), o.Status, o.Capability, detail, o.SuiteError)
+	}
+	return res
+}
+
+// add counts one scenario into its requirement's verdict.
+func (res *Results) add(id, level, title string, status Status, capability, detail string, suiteErr bool) error {
+	res.Cases.add(status, suiteErr)
+	v := res.Verdicts[id]
+	switch {
+	case v == nil:
+		v = &Verdict{ReqID: id, Level: level, Title: title, Status: status, Detail: detail}
+		res.Verdicts[id] = v
+	case v.Level != level:
+		return fmt.Errorf("requirement %s has two levels, %s and %s", id, v.Level, level)
+	case statusRank[status] > statusRank[v.Status] || (suiteErr && !v.SuiteError):
+		v.Status, v.Detail = status, detail
+	}
+	v.SuiteError = v.SuiteError || suiteErr
+	if status == NotApplicable && !slices.Contains(v.Capabilities, capability) {
+		v.Capabilities = append(v.Capabilities, capability)
+	}
+	return nil
 }
 
 // SelfTestProperty marks a report of the suite run against a fake: it is
@@ -167,15 +229,16 @@ type Changes struct {
 	Regressions  []Change `json:"regressions"`   // not failed before, failed now
 	NewlyWaived  []Change `json:"newly_waived"`  // not waived before, a waived failure now
 	Fixes        []Change `json:"fixes"`         // failed or waived before, passed now
-	NewlySkipped []Change `json:"newly_skipped"` // ran before, skipped now
-	NowRunning   []Change `json:"now_running"`   // skipped before, passed now
+	NewlyBlocked []Change `json:"newly_blocked"` // not blocked before, blocked now
+	NewlySkipped []Change `json:"newly_skipped"` // passed before, not applicable or not run now
+	NowRunning   []Change `json:"now_running"`   // not applicable, not run or blocked before, passed now
 	Added        []Change `json:"added"`         // in the new report only
 	Removed      []Change `json:"removed"`       // in the old report only
 }
 
 // Empty reports whether nothing changed.
 func (c Changes) Empty() bool {
-	return len(c.Regressions)+len(c.NewlyWaived)+len(c.Fixes)+len(c.NewlySkipped)+len(c.NowRunning)+len(c.Added)+len(c.Removed) == 0
+	return len(c.Regressions)+len(c.NewlyBlocked)+len(c.NewlyWaived)+len(c.Fixes)+len(c.NewlySkipped)+len(c.NowRunning)+len(c.Added)+len(c.Removed) == 0
 }
 
 // Diff compares two reports requirement by requirement.
@@ -191,13 +254,15 @@ func Diff(old, new *Results) Changes {
 		case o.Status == n.Status:
 		case n.Status == Failed:
 			c.Regressions = append(c.Regressions, change(o, n, n.Detail))
+		case n.Status == Blocked:
+			c.NewlyBlocked = append(c.NewlyBlocked, change(o, n, n.Detail))
 		case n.Status == Waived:
 			c.NewlyWaived = append(c.NewlyWaived, change(o, n, n.Detail))
 		case (o.Status == Failed || o.Status == Waived) && n.Status == Passed:
 			c.Fixes = append(c.Fixes, change(o, n, ""))
-		case n.Status == Skipped:
+		case n.Status == NotApplicable || n.Status == NotRun:
 			c.NewlySkipped = append(c.NewlySkipped, change(o, n, n.Detail))
-		default: // skipped -> passed
+		default: // not passing before, passed now
 			c.NowRunning = append(c.NowRunning, change(o, n, ""))
 		}
 	}
@@ -259,9 +324,10 @@ func WriteChanges(w io.Writer, c Changes) error {
 		}
 	}
 	section("regressions", c.Regressions)
+	section("newly blocked", c.NewlyBlocked)
 	section("newly waived", c.NewlyWaived)
 	section("fixes", c.Fixes)
-	section("newly skipped", c.NewlySkipped)
+	section("newly not applicable or not run", c.NewlySkipped)
 	section("now running", c.NowRunning)
 	section("added requirements", c.Added)
 	section("removed requirements", c.Removed)
@@ -271,7 +337,7 @@ func WriteChanges(w io.Writer, c Changes) error {
 
 // WriteChangesJSON prints the changes as JSON (empty lists, not null).
 func WriteChangesJSON(w io.Writer, c Changes) error {
-	for _, l := range []*[]Change{&c.Regressions, &c.NewlyWaived, &c.Fixes, &c.NewlySkipped, &c.NowRunning, &c.Added, &c.Removed} {
+	for _, l := range []*[]Change{&c.Regressions, &c.NewlyBlocked, &c.NewlyWaived, &c.Fixes, &c.NewlySkipped, &c.NowRunning, &c.Added, &c.Removed} {
 		if *l == nil {
 			*l = []Change{}
 		}

@@ -24,7 +24,7 @@ func TestReadJUnitRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Status{"DOM-001": Passed, "DOM-014": Failed, "CONN-013": Skipped, "VND-001": Failed}
+	want := map[string]Status{"DOM-001": Passed, "DOM-014": Failed, "CONN-013": NotApplicable, "KVM-009": Blocked, "MIG-001": NotRun, "ERR-008": Waived, "VND-001": Failed}
 	if len(res.Verdicts) != len(want) {
 		t.Fatalf("verdicts %v", res.Verdicts)
 	}
@@ -39,6 +39,42 @@ func TestReadJUnitRoundTrip(t *testing.T) {
 	}
 	if res.Properties["run.id"] != "abcd1234" {
 		t.Errorf("properties %v", res.Properties)
+	}
+	if v := res.Verdicts["CONN-013"]; len(v.Capabilities) != 1 || v.Capabilities[0] != "domcaps" {
+		t.Errorf("CONN-013 capabilities %v", v.Capabilities)
+	}
+	if !res.Verdicts["VND-001"].SuiteError {
+		t.Error("the suite error is not one")
+	}
+	// The run's own judgement of its report is the same as the JUnit's.
+	if got, want := ResultsOf(sample()), res; got.Cases != want.Cases || len(got.Verdicts) != len(want.Verdicts) {
+		t.Errorf("ResultsOf %+v, ReadJUnit %+v", got.Cases, want.Cases)
+	} else {
+		for id, v := range want.Verdicts {
+			g := got.Verdicts[id]
+			if g.Status != v.Status || g.SuiteError != v.SuiteError || strings.Join(g.Capabilities, ",") != strings.Join(v.Capabilities, ",") {
+				t.Errorf("%s: ResultsOf %+v, ReadJUnit %+v", id, g, v)
+			}
+		}
+	}
+}
+
+// Reports of earlier suite versions keep their meaning: their skip words
+// read as the categories they were.
+func TestReadJUnitOldSkipWords(t *testing.T) {
+	doc := `<testsuites><testsuite>
+<testcase name="A-001 [MUST] a"><skipped message="unsupported: needs domcaps: no"/></testcase>
+<testcase name="A-002 [MUST] b"><skipped message="precondition: needs peer: none"/></testcase>
+<testcase name="A-003 [MUST] c"><skipped>blocked (kvm): kvm is broken</skipped></testcase>
+</testsuite></testsuites>`
+	res, err := ReadJUnit(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]Status{"A-001": NotApplicable, "A-002": NotRun, "A-003": Blocked} {
+		if got := res.Verdicts[id].Status; got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
+		}
 	}
 }
 
@@ -56,7 +92,7 @@ func TestReadJUnitRefuses(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	big := strings.NewReader(strings.Repeat(" ", MaxJUnitBytes+1))
+	big := strings.NewReader(strings.Repeat(" ", MaxInputBytes+1))
 	if _, err := ReadJUnit(big); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("oversized report: %v", err)
 	}
@@ -65,10 +101,11 @@ func TestReadJUnitRefuses(t *testing.T) {
 func TestDiff(t *testing.T) {
 	old := sample()
 	next := sample()
-	next.Outcomes[0].Status, next.Outcomes[0].Reason = Failed, "VIR_ERR_NO_DOMAIN: gone"         // DOM-001 passed -> failed
-	next.Outcomes[1].Status = Passed                                                             // DOM-014 failed -> passed
-	next.Outcomes[3].Status, next.Outcomes[3].SkipKind, next.Outcomes[3].Reason = Passed, "", "" // CONN-013 skipped -> passed
-	next.Outcomes[4].ReqID = "VND-002"                                                           // VND-001 removed, VND-002 added
+	next.Outcomes[0].Status, next.Outcomes[0].Reason = Failed, "VIR_ERR_NO_DOMAIN: gone"           // DOM-001 passed -> failed
+	next.Outcomes[1].Status = Passed                                                               // DOM-014 failed -> passed
+	next.Outcomes[3].Status, next.Outcomes[3].Capability, next.Outcomes[3].Reason = Passed, "", "" // CONN-013 not applicable -> passed
+	next.Outcomes[5].Status = Blocked                                                              // MIG-001 not run -> blocked
+	next.Outcomes[7].ReqID = "VND-002"                                                             // VND-001 removed, VND-002 added
 	a, err := ReadJUnit(bytes.NewReader(junitOf(t, old)))
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +129,7 @@ func TestDiff(t *testing.T) {
 		"regressions": {ids(c.Regressions), "DOM-001"},
 		"fixes":       {ids(c.Fixes), "DOM-014"},
 		"now running": {ids(c.NowRunning), "CONN-013"},
+		"blocked":     {ids(c.NewlyBlocked), "MIG-001"},
 		"skipped":     {ids(c.NewlySkipped), ""},
 		"added":       {ids(c.Added), "VND-002"},
 		"removed":     {ids(c.Removed), "VND-001"},
@@ -102,7 +140,7 @@ func TestDiff(t *testing.T) {
 	}
 	// And backwards: the regression is a fix, a run requirement is newly skipped.
 	back := Diff(b, a)
-	if ids(back.Fixes) != "DOM-001" || ids(back.Regressions) != "DOM-014" || ids(back.NewlySkipped) != "CONN-013" {
+	if ids(back.Fixes) != "DOM-001" || ids(back.Regressions) != "DOM-014" || ids(back.NewlySkipped) != "CONN-013,MIG-001" {
 		t.Errorf("backwards: %+v", back)
 	}
 
@@ -126,7 +164,7 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	var round map[string][]Change
-	if err := json.Unmarshal(js.Bytes(), &round); err != nil || round["regressions"] == nil || len(round) != 7 {
+	if err := json.Unmarshal(js.Bytes(), &round); err != nil || round["regressions"] == nil || len(round) != 8 {
 		t.Errorf("JSON of no changes: %s %v", js.String(), err)
 	}
 }
@@ -148,7 +186,7 @@ func FuzzReadJUnit(f *testing.F) {
 			t.Fatalf("a report differs from itself: %+v", c)
 		}
 		for id, v := range res.Verdicts {
-			if id != v.ReqID || (v.Status != Passed && v.Status != Failed && v.Status != Skipped) {
+			if _, known := statusRank[v.Status]; id != v.ReqID || !known {
 				t.Fatalf("verdict %+v under %s", v, id)
 			}
 		}

@@ -2,13 +2,13 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -18,18 +18,24 @@ import (
 
 // MatrixColumn is one bundle.
 type MatrixColumn struct {
-	Label    string            `json:"label"`    // vendor, product and version
-	Stack    string            `json:"stack"`    // driver, versions, accelerator
-	Source   string            `json:"source"`   // the bundle's path
-	Profile  string            `json:"profile"`  // the profile it ran
-	Verdicts map[string]string `json:"verdicts"` // profile -> "conformant" or why not
+	Label   string `json:"label"`   // vendor, product and version
+	Stack   string `json:"stack"`   // driver, versions, accelerator
+	Source  string `json:"source"`  // the bundle's path
+	Profile string `json:"profile"` // the profile it claims (the one it ran)
+	// Verified: the bundle checked out (hashes, signature by Signer, product,
+	// stack, report); an unverified column never reads conformant.
+	Verified bool   `json:"verified"`
+	Signer   string `json:"signer,omitempty"` // the signing key's fingerprint
+	// Verdicts holds the verdict of the profile it claims, and of no other:
+	// a core-only bundle says nothing about full.
+	Verdicts map[string]string `json:"verdicts"`
 	results  *Results
 	order    [4]string
 }
 
 // MatrixCell is one requirement in one column.
 type MatrixCell struct {
-	Status string `json:"status"` // passed, failed, skipped, waived, or "" (not run)
+	Status string `json:"status"` // an outcome, or "" (not in that report)
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -48,39 +54,26 @@ type Matrix struct {
 	Rows    []MatrixRow     `json:"rows"`
 }
 
-// ReadColumn reads a bundle directory (or a JUnit file) as a column.
+// ReadColumn reads a bare JUnit report as a column: nothing vouches for
+// it, so it is unverified.
 func ReadColumn(path string) (*MatrixColumn, error) {
-	dir := ""
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		dir = path
-	}
 	res, err := ReadResults(path)
 	if err != nil {
 		return nil, err
 	}
-	c := &MatrixColumn{Source: path, results: res, Profile: res.Properties["profile"], Verdicts: map[string]string{}}
-	stack := res.Properties
-	if dir != "" {
-		if f, err := os.Open(filepath.Join(dir, BundleProduct)); err == nil {
-			p, perr := ReadProduct(f)
-			f.Close()
-			if perr != nil {
-				return nil, fmt.Errorf("%s: %w", dir, perr)
-			}
-			c.Label = fmt.Sprintf("%s %s %s", p.Vendor, p.Product, p.Version)
-			c.order = [4]string{p.Vendor, p.Product, p.Version, path}
-		}
-		if data, err := os.ReadFile(filepath.Join(dir, BundleStack)); err == nil {
-			s := map[string]string{}
-			if err := json.Unmarshal(data, &s); err != nil {
-				return nil, fmt.Errorf("%s: stack.json: %w", dir, err)
-			}
-			stack = s
-		}
-	}
-	if c.Label == "" {
+	return NewColumn(path, nil, res.Properties, res, false, ""), nil
+}
+
+// NewColumn is a column of results, labelled from the product (when there is
+// one) and described from the stack's properties.
+func NewColumn(source string, p *Product, stack map[string]string, res *Results, verified bool, signer string) *MatrixColumn {
+	c := &MatrixColumn{Source: source, results: res, Profile: stack["profile"], Verified: verified, Signer: signer, Verdicts: map[string]string{}}
+	if p != nil {
+		c.Label = fmt.Sprintf("%s %s %s", p.Vendor, p.Product, p.Version)
+		c.order = [4]string{p.Vendor, p.Product, p.Version, source}
+	} else {
 		c.Label = fmt.Sprintf("%s %s", stack["driver"], stack["hostname"])
-		c.order = [4]string{"~", c.Label, "", path}
+		c.order = [4]string{"~", c.Label, "", source}
 	}
 	parts := []string{stack["driver"], "libvirt " + stack["libvirt.daemon"], "hypervisor " + stack["hypervisor.version"]}
 	if t := stack["domain.type"]; t != "" {
@@ -89,14 +82,17 @@ func ReadColumn(path string) (*MatrixColumn, error) {
 	if a := stack["guest.accel"]; a != "" {
 		parts = append(parts, "guests "+a)
 	}
+	if IsRehearsal(stack) {
+		parts = append(parts, "a rehearsal on libvirt's test driver")
+	}
 	c.Stack = strings.Join(parts, ", ")
-	return c, nil
+	return c
 }
 
 // BuildMatrix lays the columns out (ordered by vendor, product, version) and
-// judges each against the given profiles: required(profile) lists their
-// requirement IDs.
-func BuildMatrix(cols []*MatrixColumn, profiles []string, required func(profile string) []string) *Matrix {
+// gives each the verdict (Judge, at level) of the profile it claims; an
+// unverified column gets "unverified" and no verdict.
+func BuildMatrix(cols []*MatrixColumn, profile func(name string) (Profile, error), level string) *Matrix {
 	sort.SliceStable(cols, func(i, j int) bool {
 		a, b := cols[i].order, cols[j].order
 		for k := range a {
@@ -131,32 +127,20 @@ func BuildMatrix(cols []*MatrixColumn, profiles []string, required func(profile 
 		m.Rows = append(m.Rows, *rows[id])
 	}
 	for _, c := range cols {
-		for _, p := range profiles {
-			var failed, missing, waived int
-			for _, id := range required(p) {
-				switch v := c.results.Verdicts[id]; {
-				case v == nil:
-					missing++
-				case v.Status == Failed:
-					failed++
-				case v.Status == Waived:
-					waived++
-				}
+		if c.Profile == "" {
+			continue
+		}
+		switch p, err := profile(c.Profile); {
+		case !c.Verified:
+			c.Verdicts[c.Profile] = "unverified"
+		case err != nil:
+			c.Verdicts[c.Profile] = "not judged: " + err.Error()
+		default:
+			v := Judge(p, c.results, level)
+			c.Verdicts[c.Profile] = string(v.Kind)
+			if why := v.Why(); len(why) > 0 {
+				c.Verdicts[c.Profile] += ": " + strings.Join(why, "; ")
 			}
-			if failed+missing+waived == 0 {
-				c.Verdicts[p] = "conformant"
-				continue
-			}
-			var why []string
-			for _, x := range []struct {
-				n    int
-				word string
-			}{{failed, "failed"}, {waived, "waived"}, {missing, "not run"}} {
-				if x.n > 0 {
-					why = append(why, fmt.Sprintf("%d %s", x.n, x.word))
-				}
-			}
-			c.Verdicts[p] = "not conformant: " + strings.Join(why, ", ")
 		}
 	}
 	return m
@@ -169,7 +153,7 @@ func WriteMatrixJSON(w io.Writer, m *Matrix) error {
 	return enc.Encode(m)
 }
 
-var cellWord = map[string]string{"passed": "pass", "failed": "FAIL", "skipped": "skip", "waived": "waived", "": "-"}
+var cellWord = map[string]string{"passed": "pass", "failed": "FAIL", "blocked": "BLOCKED", "not-applicable": "n/a", "not-run": "not run", "waived": "waived", "": "-"}
 
 // WriteMatrixMarkdown writes matrix.md, for pasting into documentation.
 func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
@@ -211,9 +195,22 @@ func profileNames(m *Matrix) []string {
 //go:embed matrix.html.tmpl
 var matrixHTML string
 
+// The page's CSP allows its one inline script by the sha256 of the script
+// as rendered (html/template drops its comments), and nothing else inline:
+// 'unsafe-inline' would let an injected script run too.
+const scriptHashMark = "sha256-SCRIPT-HASH"
+
+func withScriptHash(page []byte) []byte {
+	_, rest, _ := bytes.Cut(page, []byte("<script>"))
+	body, _, _ := bytes.Cut(rest, []byte("</script>"))
+	sum := sha256.Sum256(body)
+	return bytes.Replace(page, []byte(scriptHashMark), []byte("sha256-"+base64.StdEncoding.EncodeToString(sum[:])), 1)
+}
+
 var matrixTemplate = template.Must(template.New("matrix").Funcs(template.FuncMap{
-	"word":     func(s string) string { return cellWord[s] },
-	"profiles": profileNames,
+	"scriptHash": func() string { return "'" + scriptHashMark + "'" },
+	"word":       func(s string) string { return cellWord[s] },
+	"profiles":   profileNames,
 	"areas": func(m *Matrix) []string {
 		seen := map[string]bool{}
 		var out []string
@@ -236,6 +233,6 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	if err := matrixTemplate.Execute(&b, m); err != nil {
 		return err
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(withScriptHash(b.Bytes()))
 	return err
 }

@@ -2,8 +2,11 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,34 +31,57 @@ func writeBundle(t testing.TB, dir string, r *Report, p *Product) {
 	os.WriteFile(filepath.Join(dir, BundleStack), data, 0o644)
 }
 
+// sampleProfile demands DOM-001, DOM-014 and MIG-001 at MUST and VND-001 at MAY.
+func sampleProfile(name string) (Profile, error) {
+	return Profile{Name: name, Required: map[string]string{"DOM-001": "MUST", "DOM-014": "MUST", "MIG-001": "MUST", "VND-001": "MAY"}}, nil
+}
+
+func resultsOfReport(t testing.TB, r *Report) *Results {
+	res, err := ReadJUnit(bytes.NewReader(junitOf(t, r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func sampleMatrix(t *testing.T) *Matrix {
-	dir := t.TempDir()
 	a, b := sample(), sample()
 	b.Outcomes[1].Status, b.Outcomes[1].Reason = Passed, "" // DOM-014 passes in b
-	b.Outcomes = b.Outcomes[:4]                             // VND-001 not run in b
+	b.Outcomes = b.Outcomes[:4]                             // KVM-009 ... VND-001 not in b
 	b.Properties = append(b.Properties, Property{"guest.accel", "tcg"})
-	writeBundle(t, filepath.Join(dir, "z"), a, &Product{Vendor: "Zeta", Product: "Virt", Version: "1"})
-	writeBundle(t, filepath.Join(dir, "a"), b, &Product{Vendor: "Acme", Product: "Virt <Pro>", Version: "2"})
-	var cols []*MatrixColumn
-	for _, d := range []string{"z", "a"} {
-		c, err := ReadColumn(filepath.Join(dir, d))
-		if err != nil {
-			t.Fatal(err)
+	stack := func(r *Report) map[string]string {
+		m := map[string]string{}
+		for _, p := range r.Properties {
+			m[p.Name] = p.Value
 		}
-		c.Source = d // stable in the goldens
-		cols = append(cols, c)
+		return m
 	}
-	return BuildMatrix(cols, []string{"core"}, func(string) []string { return []string{"DOM-001", "DOM-014", "VND-001"} })
+	cols := []*MatrixColumn{
+		NewColumn("z", &Product{Vendor: "Zeta", Product: "Virt", Version: "1"}, stack(a), resultsOfReport(t, a), true, "ed25519:0011223344556677"),
+		NewColumn("a", &Product{Vendor: "Acme", Product: "Virt <Pro>", Version: "2"}, stack(b), resultsOfReport(t, b), true, "ed25519:8899aabbccddeeff"),
+		NewColumn("u", &Product{Vendor: "Umbra", Product: "Virt", Version: "3"}, stack(b), resultsOfReport(t, b), false, ""),
+	}
+	return BuildMatrix(cols, sampleProfile, "MUST")
 }
 
 func TestMatrixGoldens(t *testing.T) {
 	m := sampleMatrix(t)
 	// Columns are ordered by vendor, product, version; rows by requirement.
-	if m.Columns[0].Label != "Acme Virt <Pro> 2" || len(m.Rows) != 4 || m.Rows[0].ID != "CONN-013" {
+	if m.Columns[0].Label != "Acme Virt <Pro> 2" || len(m.Rows) != 7 || m.Rows[0].ID != "CONN-013" {
 		t.Fatalf("layout: %q, %d rows", m.Columns[0].Label, len(m.Rows))
 	}
-	if m.Columns[0].Verdicts["core"] != "not conformant: 1 not run" || m.Columns[1].Verdicts["core"] != "not conformant: 2 failed" {
-		t.Fatalf("verdicts %v %v", m.Columns[0].Verdicts, m.Columns[1].Verdicts)
+	// Each column is judged for the profile it claims, by Judge; unverified
+	// is never conformant.
+	for i, want := range []string{"incomplete: 1 missing from the report: MIG-001", "unverified",
+		"not conformant: 1 failed: DOM-014; 1 not judged: the suite erred: VND-001; 1 not run (an input of the run was missing): MIG-001"} {
+		if got := m.Columns[i].Verdicts["core"]; got != want {
+			t.Errorf("column %d: %q, want %q", i, got, want)
+		}
+	}
+	for _, c := range m.Columns {
+		if len(c.Verdicts) != 1 {
+			t.Errorf("%s: verdicts for profiles it does not claim: %v", c.Label, c.Verdicts)
+		}
 	}
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		"matrix.golden.html": func(b *bytes.Buffer) error { return WriteMatrixHTML(b, m) },
@@ -72,7 +98,7 @@ func TestMatrixGoldens(t *testing.T) {
 	WriteMatrixHTML(&b, m)
 	html := b.String()
 	// Self-contained: no fetch of anything, and every reason is on the page, escaped.
-	for _, bad := range []string{"http://", "https://", "src=", "<link", "@import", "Virt <Pro>"} {
+	for _, bad := range []string{`src=`, `href="http`, `url(`, "<link", "@import", "Virt <Pro>"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("the page contains %q", bad)
 		}
@@ -86,7 +112,7 @@ func TestReadColumnWithoutBundle(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "junit.xml")
 	os.WriteFile(p, junitOf(t, sample()), 0o644)
 	c, err := ReadColumn(p)
-	if err != nil || c.Label != "QEMU " || !strings.HasPrefix(c.Stack, "QEMU, libvirt") {
+	if err != nil || c.Label != "QEMU host.example" || !strings.HasPrefix(c.Stack, "QEMU, libvirt") || c.Verified {
 		t.Fatalf("%+v %v", c, err)
 	}
 	if _, err := ReadColumn(filepath.Join(t.TempDir(), "none")); err == nil {
@@ -99,7 +125,7 @@ func BenchmarkMatrix200x300(b *testing.B) {
 	paths := benchBundles(b)
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
-		m := BuildMatrix(readColumns(b, paths), []string{"full"}, func(string) []string { return nil })
+		m := BuildMatrix(readColumns(b, paths), sampleProfile, "MUST")
 		for _, w := range []func(*bytes.Buffer) error{
 			func(buf *bytes.Buffer) error { return WriteMatrixHTML(buf, m) },
 			func(buf *bytes.Buffer) error { return WriteMatrixMarkdown(buf, m) },
@@ -121,7 +147,7 @@ func BenchmarkMatrixBuild200x300(b *testing.B) {
 		for _, c := range cols {
 			c.Verdicts = map[string]string{}
 		}
-		BuildMatrix(cols, []string{"full"}, func(string) []string { return nil })
+		BuildMatrix(cols, sampleProfile, "MUST")
 	}
 }
 
@@ -132,6 +158,7 @@ func readColumns(b *testing.B, paths []string) []*MatrixColumn {
 		if err != nil {
 			b.Fatal(err)
 		}
+		c.Verified = true // as if checked: the benchmark measures the judging too
 		cols = append(cols, c)
 	}
 	return cols
@@ -148,7 +175,7 @@ func benchBundles(b *testing.B) []string {
 			case 0:
 				o.Status, o.Reason = Failed, "VIR_ERR_OPERATION_INVALID: a reason"
 			case 1:
-				o.Status, o.SkipKind, o.Reason = Skipped, "unsupported", "needs kvm"
+				o.Status, o.Capability, o.Reason = NotApplicable, "kvm", "needs kvm"
 			}
 			r.Outcomes = append(r.Outcomes, o)
 		}
@@ -157,4 +184,25 @@ func benchBundles(b *testing.B) []string {
 		paths = append(paths, p)
 	}
 	return paths
+}
+
+// The page's CSP allows its own inline script by hash, and nothing inline
+// besides: an injected script (a title with markup, say) would not run.
+func TestMatrixCSPHashesItsScript(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMatrixHTML(&b, &Matrix{}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	head, _, _ := strings.Cut(page, "<style>")
+	head = html.UnescapeString(head)
+	if strings.Contains(head, "script-src 'unsafe-inline'") {
+		t.Fatal("the CSP allows any inline script")
+	}
+	_, rest, _ := strings.Cut(page, "<script>")
+	body, _, _ := strings.Cut(rest, "</script>")
+	sum := sha256.Sum256([]byte(body))
+	if want := "script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(head, want) {
+		t.Fatalf("the CSP does not carry the script's hash %s", want)
+	}
 }

@@ -1,5 +1,6 @@
-// Package reports holds the outcome model of a run and its writers: ovacts' own
-// JUnit (godog's miscounts skips) and the terminal summary.
+// Package reports holds the outcome model of a run, the one function that
+// judges a profile (verdict.go), and the writers and readers of what a run
+// leaves: JUnit, the terminal summary, bundles, diffs and the matrix.
 package reports
 
 import (
@@ -10,32 +11,63 @@ import (
 	"time"
 )
 
-// Status is how a scenario ended.
+// Status is how a scenario ended: one of five outcomes, or a failure a
+// waiver covers.
 type Status string
 
 const (
-	Passed  Status = "passed"
-	Failed  Status = "failed"
-	Skipped Status = "skipped"
+	// Passed: every step of the scenario held.
+	Passed Status = "passed"
+	// Failed: a step did not hold (or the suite itself erred: SuiteError).
+	Failed Status = "failed"
+	// NotApplicable: the stack declares it lacks what the scenario needs
+	// (libvirt's "not supported" answer, a capability it does not advertise);
+	// the reason quotes the evidence.
+	NotApplicable Status = "not-applicable"
+	// NotRun: the run's own setup did not provide an input (no --peer-uri, no
+	// engine, a remote stack for a host check, an interrupt); the reason names it.
+	NotRun Status = "not-run"
+	// Blocked: a capability the stack claims is broken; the requirement that
+	// states it failed (BlockedBy) and this scenario could not be judged.
+	Blocked Status = "blocked"
+	// Waived: a failure that an unexpired waiver covers. Never a pass.
+	Waived Status = "waived"
 )
+
+// Statuses lists the outcomes in report order.
+var Statuses = []Status{Passed, Failed, Blocked, NotApplicable, NotRun, Waived}
 
 // Outcome is the result of one executable scenario.
 type Outcome struct {
-	ReqID      string        `json:"req"`
-	Level      string        `json:"level"`
-	Area       string        `json:"area"`
-	Title      string        `json:"title"`
-	Feature    string        `json:"feature"`
-	FeatureURI string        `json:"uri"`
-	Line       int           `json:"line"`
-	Status     Status        `json:"status"`
-	SkipKind   string        `json:"skipKind,omitempty"`
-	Reason     string        `json:"reason,omitempty"` // why skipped, or what failed
+	ReqID      string `json:"req"`
+	Level      string `json:"level"`
+	Area       string `json:"area"`
+	Title      string `json:"title"`
+	Feature    string `json:"feature"`
+	FeatureURI string `json:"uri"`
+	Line       int    `json:"line"`
+	Status     Status `json:"status"`
+	// Capability is the need that decided a scenario not applicable, not run
+	// or blocked ("" when a call answered "not supported" while it ran).
+	Capability string        `json:"capability,omitempty"`
+	BlockedBy  string        `json:"blockedBy,omitempty"` // the requirement that states the broken capability
+	Reason     string        `json:"reason,omitempty"`    // why it did not pass, with the evidence
 	FailedStep string        `json:"failedStep,omitempty"`
 	ErrorCode  string        `json:"errorCode,omitempty"`  // VIR_ERR_* where libvirt answered
 	SuiteError bool          `json:"suiteError,omitempty"` // undefined/pending/ambiguous step, or a cleanup failure
 	Waiver     string        `json:"waiver,omitempty"`     // the waiver of a waived failure
 	Duration   time.Duration `json:"durationNs"`
+	Steps      []StepResult  `json:"steps,omitempty"`
+}
+
+// StepResult is one step of a scenario as it ran.
+type StepResult struct {
+	Keyword  string        `json:"keyword"`
+	Text     string        `json:"text"`
+	Status   string        `json:"status"` // passed, failed, skipped, undefined...
+	Duration time.Duration `json:"durationNs"`
+	Error    string        `json:"error,omitempty"`
+	Where    string        `json:"where,omitempty"` // the step definition's file:line
 }
 
 // Property is one name/value fact about the run, kept in order.
@@ -66,35 +98,42 @@ func (r *Report) Property(name string) string {
 
 // Counts tallies outcomes.
 type Counts struct {
-	Total, Passed, Failed, Skipped, Waived, SuiteErrors int
+	Total, Passed, Failed, Blocked, NotApplicable, NotRun, Waived, SuiteErrors int
+}
+
+func (c *Counts) add(s Status, suiteError bool) {
+	c.Total++
+	switch {
+	case s == Failed && suiteError:
+		c.SuiteErrors++
+	case s == Failed:
+		c.Failed++
+	case s == Blocked:
+		c.Blocked++
+	case s == NotApplicable:
+		c.NotApplicable++
+	case s == NotRun:
+		c.NotRun++
+	case s == Waived:
+		c.Waived++
+	default:
+		c.Passed++
+	}
 }
 
 // Tally counts outcomes, optionally only those matching keep.
 func Tally(outs []Outcome, keep func(Outcome) bool) Counts {
 	var c Counts
 	for _, o := range outs {
-		if keep != nil && !keep(o) {
-			continue
-		}
-		c.Total++
-		switch {
-		case o.Status == Failed && o.SuiteError:
-			c.SuiteErrors++
-		case o.Status == Failed:
-			c.Failed++
-		case o.Status == Skipped:
-			c.Skipped++
-		case o.Status == Waived:
-			c.Waived++
-		default:
-			c.Passed++
+		if keep == nil || keep(o) {
+			c.add(o.Status, o.SuiteError)
 		}
 	}
 	return c
 }
 
 func (c Counts) String() string {
-	s := fmt.Sprintf("%d passed, %d failed, %d skipped", c.Passed, c.Failed, c.Skipped)
+	s := fmt.Sprintf("%d passed, %d failed, %d blocked, %d not applicable, %d not run", c.Passed, c.Failed, c.Blocked, c.NotApplicable, c.NotRun)
 	if c.Waived > 0 {
 		s += fmt.Sprintf(", %d waived", c.Waived)
 	}
@@ -104,16 +143,27 @@ func (c Counts) String() string {
 	return s
 }
 
+var progressWord = map[Status]string{Passed: "PASS", Failed: "FAIL", Blocked: "BLOCK", NotApplicable: "N/A", NotRun: "NOTRUN", Waived: "WAIVE"}
+
+// Category is how a non-passing outcome reads in a report: its status and,
+// where one decided it, the capability ("not-applicable (nwfilter)").
+func Category(o Outcome) string {
+	if o.Capability == "" {
+		return string(o.Status)
+	}
+	return fmt.Sprintf("%s (%s)", o.Status, o.Capability)
+}
+
 // ProgressLine is the one-line live report of a finished scenario.
 func ProgressLine(o Outcome) string {
-	word := map[Status]string{Passed: "PASS", Failed: "FAIL", Skipped: "SKIP", Waived: "WAIVE"}[o.Status]
+	word := progressWord[o.Status]
 	if o.SuiteError {
 		word = "ERROR"
 	}
-	line := fmt.Sprintf("%-5s %-9s %-6s %s (%s)", word, o.ReqID, o.Level, o.Title, o.Duration.Round(time.Millisecond))
+	line := fmt.Sprintf("%-6s %-9s %-6s %s (%s)", word, o.ReqID, o.Level, o.Title, o.Duration.Round(time.Millisecond))
 	switch o.Status {
-	case Skipped:
-		line += fmt.Sprintf("\n      skipped, %s: %s", o.SkipKind, o.Reason)
+	case NotApplicable, NotRun, Blocked:
+		line += fmt.Sprintf("\n      %s: %s", Category(o), o.Reason)
 	case Waived:
 		line += "\n      waived: " + o.Waiver + "\n      failed: " + firstLine(o.Reason)
 	case Failed:
@@ -125,10 +175,43 @@ func ProgressLine(o Outcome) string {
 	return line
 }
 
-// WriteSummary prints totals per level and per area.
+// RootCauses groups the blocked scenarios by the broken capability that
+// blocked them: one line each, so 30 blocked scenarios read as one cause.
+func RootCauses(outs []Outcome) []string {
+	type cause struct {
+		cap, by, reason string
+		n               int
+	}
+	var order []string
+	causes := map[string]*cause{}
+	for _, o := range outs {
+		if o.Status != Blocked {
+			continue
+		}
+		k := o.Capability + "\x00" + o.BlockedBy
+		c := causes[k]
+		if c == nil {
+			c = &cause{cap: o.Capability, by: o.BlockedBy, reason: o.Reason}
+			causes[k] = c
+			order = append(order, k)
+		}
+		c.n++
+	}
+	var lines []string
+	for _, k := range order {
+		c := causes[k]
+		lines = append(lines, fmt.Sprintf("%s: %d scenario(s) blocked", firstLine(c.reason), c.n))
+	}
+	return lines
+}
+
+// WriteSummary prints the root causes, then totals per level and per area.
 func WriteSummary(w io.Writer, r *Report) {
 	all := Tally(r.Outcomes, nil)
 	fmt.Fprintf(w, "\n%d scenarios: %s in %s\n", all.Total, all, r.Duration.Round(time.Millisecond))
+	for _, line := range RootCauses(r.Outcomes) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
 	for _, lvl := range []string{"MUST", "SHOULD", "MAY"} {
 		c := Tally(r.Outcomes, func(o Outcome) bool { return o.Level == lvl })
 		if c.Total > 0 {
@@ -151,4 +234,11 @@ func WriteSummary(w io.Writer, r *Report) {
 	if r.Interrupted {
 		fmt.Fprintln(w, "  the run was INTERRUPTED: the report is partial")
 	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

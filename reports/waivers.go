@@ -12,10 +12,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Waived is a failure a waiver covers: reported as such, never as a pass, and
-// no reason for the run to fail.
-const Waived Status = "waived"
-
 // Waiver is one known failure: which requirement, why, where it is tracked,
 // and until when it may be waived.
 type Waiver struct {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ovacts/ovacts/fixtures"
 	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -147,6 +148,52 @@ func registerConnection(r *Registry) {
 		}
 		return fmt.Errorf("no hvm guest with a domain type among %d guests", len(caps.Guests))
 	})
+	r.Step(`^the capabilities offer hvm guests of the host architecture$`, func(ctx context.Context) error {
+		caps, err := W(ctx).capabilities()
+		if err != nil {
+			return err
+		}
+		host := ""
+		if caps.Host.CPU != nil {
+			host = caps.Host.CPU.Arch
+		}
+		var others []string
+		for _, g := range caps.Guests {
+			if g.OSType != "hvm" || len(g.Arch.Domains) == 0 {
+				continue
+			}
+			if g.Arch.Name == host {
+				return nil
+			}
+			others = append(others, g.Arch.Name)
+		}
+		return fmt.Errorf("no hvm guest of the host's architecture %q; the capabilities offer hvm guests of %v", host, others)
+	})
+	r.Step(`^every domain type the capabilities offer for the host architecture starts a minimal domain$`, func(ctx context.Context) error {
+		w := W(ctx)
+		if len(w.Caps.DomainTypes) == 0 {
+			return fmt.Errorf("the capabilities offer no domain type for %s", w.Caps.GuestArch)
+		}
+		for _, typ := range w.Caps.DomainTypes {
+			logical := "type-" + typ
+			v := w.domainVars(logical)
+			v.Type = typ
+			x, err := fixtures.Domain("minimal", v)
+			if err != nil {
+				return err
+			}
+			if err := w.createTransient(logical, x); err != nil {
+				return fmt.Errorf("the stack offers domain type %s for %s, but a minimal %s domain does not start: %w", typ, w.Caps.GuestArch, typ, err)
+			}
+			if st, reason, err := w.waitState(ctx, logical, libvirt.DOMAIN_RUNNING); err != nil || st != libvirt.DOMAIN_RUNNING {
+				return fmt.Errorf("a %s domain started but is %s (%v)", typ, describeState(st, reason), err)
+			}
+			if err := w.withDomain(logical, func(d *libvirt.Domain) error { return d.Destroy() }); err != nil {
+				return fmt.Errorf("destroying the %s domain: %w", typ, err)
+			}
+		}
+		return nil
+	})
 	r.Step(`^every guest in the capabilities names an OS type, an architecture and a domain type$`, func(ctx context.Context) error {
 		caps, err := W(ctx).capabilities()
 		if err != nil {
@@ -248,7 +295,7 @@ func registerConnection(r *Registry) {
 			return err
 		}
 		if u.Host != "" {
-			return harness.Skip(harness.SkipNotApplicable, "the URI names a remote host; security depends on the transport")
+			return harness.NotApplicable("the URI names a remote host; security depends on the transport")
 		}
 		sec, err := w.Conn.IsSecure()
 		if err != nil {

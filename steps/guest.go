@@ -44,7 +44,7 @@ func (w *world) guest(logical string) (*guestState, error) {
 // theGuest is the probed guest; the plan runs guest scenarios only with one.
 func (w *world) theGuest() (*harness.Guest, error) {
 	if w.Caps.Guest == nil {
-		return nil, harness.Skip(harness.SkipPrecondition, "no guest OS was probed for this run")
+		return nil, harness.NotRun("no guest OS was probed for this run")
 	}
 	return w.Caps.Guest, nil
 }
@@ -224,6 +224,19 @@ func seconds(s string) time.Duration {
 }
 
 func registerGuest(r *Registry) {
+	r.Step(`^the probe booted the guest OS with KVM$`, func(ctx context.Context) error {
+		g, err := W(ctx).theGuest()
+		if err != nil {
+			return err
+		}
+		switch {
+		case g.Accel == "kvm":
+			return nil
+		case g.ForcedAccel:
+			return harness.NotRun("--guest-accel %s: the probe did not try KVM", g.Accel)
+		}
+		return fmt.Errorf("the stack runs kvm domains, but the guest OS did not boot with KVM (%s): the guest scenarios ran with %s", g.AccelNote, g.Accel)
+	})
 	r.Step(`^a running guest "([^"]*)"( with a data disk)?(?: and a NIC on network "([^"]*)")?$`, func(ctx context.Context, logical, withDisk, network string) error {
 		w := W(ctx)
 		disk := ""

@@ -7,13 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"github.com/ovacts/ovacts/fixtures"
+	"github.com/ovacts/ovacts/harness"
+	"golang.org/x/sys/unix"
 	"libvirt.org/go/libvirt"
 )
 
@@ -30,14 +34,16 @@ func cgroupControllers() (map[string]bool, error) {
 		for _, c := range strings.Fields(string(b)) {
 			out[c] = true
 		}
-		// v2 folds cpuacct into cpu and does devices with BPF.
+		// v2 folds cpuacct into cpu and blkio into io, and has no devices
+		// controller: libvirt restricts devices with BPF programs instead,
+		// when the kernel lets it query them (as libvirt checks).
 		if out["cpu"] {
 			out["cpuacct"] = true
 		}
-		out["devices"] = true
 		if out["io"] {
 			out["blkio"] = true
 		}
+		out["devices"] = cgroupV2DevicesAvailable("/sys/fs/cgroup") == nil
 		return out, nil
 	}
 	enabled := map[string]bool{}
@@ -76,59 +82,95 @@ func cgroupControllers() (map[string]bool, error) {
 	return out, nil
 }
 
-// qemuIdentity starts a kvm domain (the scenario's) and reads the uid and gid
-// libvirt runs its QEMU as from the domain's DAC label.
-func (w *world) qemuIdentity(dom string) (uid, gid int, err error) {
-	doc, _, err := w.domainXML(dom, 0)
+// cgroupV2DevicesAvailable asks the kernel what libvirt asks before it
+// controls devices on cgroup v2 (virCgroupV2DevicesAvailable): the BPF
+// programs of type cgroup-device attached to the cgroup root.
+func cgroupV2DevicesAvailable(root string) error {
+	f, err := os.Open(root)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	for _, sl := range doc.SecLabel {
-		if sl.Model == "dac" && sl.Label != "" {
-			// "+64055:+107"
-			u, g, ok := strings.Cut(strings.ReplaceAll(sl.Label, "+", ""), ":")
-			if ok {
-				uid, err1 := strconv.Atoi(u)
-				gid, err2 := strconv.Atoi(g)
-				if err := errors.Join(err1, err2); err == nil {
-					return uid, gid, nil
-				}
-			}
-		}
+	defer f.Close()
+	const bpfProgQuery, bpfCgroupDevice = 16, 6
+	var attr struct {
+		TargetFD, AttachType, QueryFlags, AttachFlags uint32
+		ProgIDs                                       uint64
+		ProgCnt                                       uint32
+		_                                             [100]byte
 	}
-	return 0, 0, fmt.Errorf("domain %q has no DAC label to tell which user runs QEMU", dom)
+	attr.TargetFD, attr.AttachType = uint32(f.Fd()), bpfCgroupDevice
+	if _, _, e := unix.Syscall(unix.SYS_BPF, bpfProgQuery, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr)); e != 0 {
+		return fmt.Errorf("the kernel does not let libvirt query cgroup device programs (bpf BPF_PROG_QUERY): %w", e)
+	}
+	return nil
 }
 
-// canOpen reports whether uid/gid (with uid's supplementary groups) may read and write path.
-func canOpen(path string, uid, gid int) (bool, string, error) {
-	st, err := os.Stat(path)
+// qemuProcess is the identity the QEMU of a running domain runs as: its uid,
+// gid and supplementary groups, read from the process itself.
+type qemuProcess struct {
+	pid    int
+	uid    uint32
+	gid    uint32
+	groups []uint32
+}
+
+// qemuOf finds the QEMU process of a running domain (libvirt's pid file) and
+// reads its credentials.
+func (w *world) qemuOf(dom string) (*qemuProcess, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/run/libvirt/qemu/%s.pid", w.Name(dom)))
 	if err != nil {
-		return false, "", err
+		return nil, fmt.Errorf("the QEMU of domain %q: %w", dom, err)
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return false, "", errors.New("no owner information")
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("the QEMU pid file of domain %q: %w", dom, err)
 	}
-	mode := st.Mode().Perm()
-	groups := map[int]bool{gid: true}
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		if ids, err := u.GroupIds(); err == nil {
-			for _, id := range ids {
-				if n, err := strconv.Atoi(id); err == nil {
-					groups[n] = true
-				}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	p := &qemuProcess{pid: pid}
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		f := strings.Fields(v)
+		switch {
+		case k == "Uid" && len(f) > 0:
+			n, _ := strconv.ParseUint(f[0], 10, 32)
+			p.uid = uint32(n)
+		case k == "Gid" && len(f) > 0:
+			n, _ := strconv.ParseUint(f[0], 10, 32)
+			p.gid = uint32(n)
+		case k == "Groups":
+			for _, g := range f {
+				n, _ := strconv.ParseUint(g, 10, 32)
+				p.groups = append(p.groups, uint32(n))
 			}
 		}
 	}
-	desc := fmt.Sprintf("%s is %d:%d %s; QEMU runs as %d:%d", path, sys.Uid, sys.Gid, mode, uid, gid)
-	switch {
-	case uid == 0 || (int(sys.Uid) == uid && mode&0o600 == 0o600):
-		return true, desc, nil
-	case groups[int(sys.Gid)] && mode&0o060 == 0o060:
-		return true, desc, nil
-	default:
-		return mode&0o006 == 0o006, desc, nil
+	return p, nil
+}
+
+// openAs opens path for reading and writing as the given identity, in a
+// child process: what the kernel says, not what the mode bits suggest.
+func openAs(ctx context.Context, path string, uid, gid uint32, groups []uint32) error {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", `exec 3<>"$1"`, "sh", path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, Groups: groups}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s as uid %d gid %d groups %v: %s", path, uid, gid, groups, strings.TrimSpace(string(out)))
 	}
+	return nil
+}
+
+// openDevice opens a device node for reading and writing, as libvirt does
+// before it hands the descriptor to QEMU: a node with no driver behind it
+// (a module not loaded) answers ENODEV.
+func openDevice(dev string) error {
+	f, err := os.OpenFile(dev, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func registerKVM(r *Registry) {
@@ -149,6 +191,24 @@ func registerKVM(r *Registry) {
 		}
 		if st.Mode()&os.ModeCharDevice == 0 {
 			return fmt.Errorf("%s is not a character device", dev)
+		}
+		if err := openDevice(dev); err != nil {
+			return fmt.Errorf("%s exists but cannot be opened: %w", dev, err)
+		}
+		return nil
+	})
+	r.Step(`^a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm$`, func(ctx context.Context) error {
+		w := W(ctx)
+		if w.Caps.Driver != "QEMU" {
+			return harness.NotApplicable("the stack's driver is %s, not QEMU", w.Caps.Driver)
+		}
+		st, err := os.Stat("/dev/kvm")
+		if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+			return harness.NotApplicable("this host has no /dev/kvm (%v): nothing for libvirt to offer", err)
+		}
+		if !slices.Contains(w.Caps.DomainTypes, "kvm") {
+			return fmt.Errorf("this host has /dev/kvm, but the stack offers no kvm domain type for %s (offers %s): libvirt's QEMU cannot use KVM",
+				w.Caps.GuestArch, strings.Join(w.Caps.DomainTypes, ", "))
 		}
 		return nil
 	})
@@ -181,16 +241,12 @@ func registerKVM(r *Registry) {
 	})
 	r.Step(`^the QEMU of domain "([^"]*)" can open /dev/kvm$`, func(ctx context.Context, dom string) error {
 		w := W(ctx)
-		uid, gid, err := w.qemuIdentity(dom)
+		q, err := w.qemuOf(dom)
 		if err != nil {
 			return err
 		}
-		ok, desc, err := canOpen("/dev/kvm", uid, gid)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("the QEMU user cannot open /dev/kvm: %s", desc)
+		if err := openAs(ctx, "/dev/kvm", q.uid, q.gid, q.groups); err != nil {
+			return fmt.Errorf("the QEMU user (pid %d) cannot open /dev/kvm: %w", q.pid, err)
 		}
 		return nil
 	})

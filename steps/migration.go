@@ -28,7 +28,7 @@ type migration struct {
 
 func (w *world) peer() (*libvirt.Connect, error) {
 	if w.Peer == nil {
-		return nil, harness.Skip(harness.SkipPrecondition, "no peer stack for this run (--peer-uri)")
+		return nil, harness.NotRun("no peer stack for this run (--peer-uri)")
 	}
 	return w.Peer, nil
 }

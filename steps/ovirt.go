@@ -38,7 +38,7 @@ func registerOVirt(r *Registry) {
 		if !w.Caps.KVMUsable {
 			why := w.Caps.KVMNote
 			if why == "" {
-				why = w.Caps.Missing["kvm"]
+				why = w.Caps.Missing["kvm"].Reason
 			}
 			return fmt.Errorf("no usable KVM (%s): the engine would mark this host non-operational, KVM_NOT_RUNNING", why)
 		}

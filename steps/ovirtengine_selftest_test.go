@@ -385,8 +385,8 @@ func TestOVirtEngineWithoutEngineOrChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range rep.Outcomes {
-		if o.Status != reports.Skipped || o.SkipKind != string(harness.SkipPrecondition) || !strings.Contains(o.Reason, "no engine supplied (--ovirt-url)") {
-			t.Errorf("%s: %s %s %q", o.ReqID, o.Status, o.SkipKind, o.Reason)
+		if o.Status != reports.NotRun || o.Capability != "ovirt-engine" || !strings.Contains(o.Reason, "no engine supplied (--ovirt-url)") {
+			t.Errorf("%s: %s %s %q", o.ReqID, o.Status, o.Capability, o.Reason)
 		}
 	}
 	rep, err = stubRun(t, wellBehaved, func(c *harness.Config) { c.OVirt.AllowChanges = false })
@@ -395,7 +395,7 @@ func TestOVirtEngineWithoutEngineOrChanges(t *testing.T) {
 	}
 	for _, o := range rep.Outcomes {
 		changes := o.ReqID == "OVIRT-010" || o.ReqID == "OVIRT-011"
-		if changes && (o.Status != reports.Skipped || !strings.Contains(o.Reason, "--ovirt-allow-changes")) {
+		if changes && (o.Status != reports.NotRun || !strings.Contains(o.Reason, "--ovirt-allow-changes")) {
 			t.Errorf("%s in a read-only run: %s %q", o.ReqID, o.Status, o.Reason)
 		}
 		if !changes && o.Status != reports.Passed {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
 
@@ -172,8 +173,11 @@ func unsupported(err error) bool {
 	return ok && lv.Code == libvirt.ERR_INVALID_ARG && strings.HasPrefix(lv.Message, "unsupported flags")
 }
 
-// classify turns libvirt's ERR_NO_SUPPORT into the level's verdict: a skip with
-// the reason for SHOULD and MAY, a failure that says what is missing for MUST.
+// classify turns libvirt's "not supported" answers into not applicable, with
+// the answer as the evidence, at every level: the stack declares it lacks the
+// feature. Whether a profile may do without it is the verdict's to say
+// (reports.Judge): a MUST not applicable for no optional capability leaves the
+// profile incomplete, never conformant.
 func classify(w *world, ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -183,10 +187,7 @@ func classify(w *world, ctx context.Context, err error) error {
 		return err
 	}
 	if unsupported(err) {
-		if w.Req.Level == harness.MUST {
-			return fmt.Errorf("the stack does not support what this MUST requirement needs: %w", err)
-		}
-		return harness.Skip(harness.SkipUnsupported, "the stack does not support it (%s requirement): %s", w.Req.Level, harness.DescribeError(err))
+		return harness.NotApplicable("the stack answers that it does not support it: %s", harness.DescribeError(err))
 	}
 	if ctx.Err() != nil && !errors.Is(err, godog.ErrSkip) {
 		// The step's deadline, the scenario's, a lost connection, or an interrupt.
@@ -204,7 +205,7 @@ func classify(w *world, ctx context.Context, err error) error {
 func ended(ctx context.Context) error {
 	cause := context.Cause(ctx)
 	if errors.Is(cause, context.Canceled) {
-		return harness.Skip(harness.SkipInterrupted, "the run was interrupted")
+		return &harness.SkipError{Status: reports.NotRun, Capability: "interrupted", Reason: "the run was interrupted"}
 	}
 	return cause
 }

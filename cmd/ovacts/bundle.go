@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/spf13/cobra"
 )
@@ -30,12 +36,11 @@ func startBundle(dir, productFile string, flags reports.Product, signKey string,
 		if flags != (reports.Product{}) {
 			return nil, errors.New("give the product either as --product FILE or as flags, not both")
 		}
-		f, err := os.Open(productFile)
+		data, err := safeio.ReadRegular(productFile, reports.MaxInputBytes)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--product %w", err)
 		}
-		p, err := reports.ReadProduct(f)
-		f.Close()
+		p, err := reports.ReadProduct(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", productFile, err)
 		}
@@ -51,23 +56,39 @@ func startBundle(dir, productFile string, flags reports.Product, signKey string,
 		}
 		b.key = k
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("--bundle %s: the directory is not empty", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("--bundle: %w", err)
-	}
 	if cfg.JUnitPath != "" || cfg.CucumberPath != "" {
 		return nil, errors.New("--bundle writes junit.xml and cucumber.json itself: drop --junit and --cucumber")
 	}
+	// A bundle directory is the run's own: made now, never an existing one
+	// (which someone else could have prepared, or could still write into).
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+		return nil, fmt.Errorf("--bundle %s: %w", dir, err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("--bundle %s exists: give a new directory, the run makes it", dir)
+		}
+		return nil, fmt.Errorf("--bundle %s: %s", dir, safeio.Reason(err))
+	}
 	cfg.JUnitPath = filepath.Join(dir, reports.BundleJUnit)
 	cfg.CucumberPath = filepath.Join(dir, reports.BundleCucumber)
-	log, err := os.Create(filepath.Join(dir, reports.BundleLog))
+	log, err := safeio.CreateExclusive(filepath.Join(dir, reports.BundleLog), 0o644)
 	if err != nil {
+		os.Remove(dir)
 		return nil, err
 	}
 	b.log = log
 	return b, nil
+}
+
+// discard removes the bundle of a run that never started: the files this
+// run wrote into the directory it made, then the directory (only if empty).
+func (b *bundleRun) discard() {
+	b.log.Close()
+	for _, name := range []string{reports.BundleLog, reports.BundleJUnit, reports.BundleCucumber} {
+		os.Remove(filepath.Join(b.dir, name))
+	}
+	os.Remove(b.dir)
 }
 
 // finish writes product.yaml and stack.json, then seals (and signs) the bundle.
@@ -75,23 +96,17 @@ func (b *bundleRun) finish(rep *reports.Report) error {
 	if err := b.log.Close(); err != nil {
 		return err
 	}
-	pf, err := os.Create(filepath.Join(b.dir, reports.BundleProduct))
-	if err != nil {
-		return err
-	}
-	if err := reports.WriteProduct(pf, &b.product); err != nil {
-		pf.Close()
-		return err
-	}
-	if err := pf.Close(); err != nil {
-		return err
-	}
-	sf, err := os.Create(filepath.Join(b.dir, reports.BundleStack))
-	if err != nil {
-		return err
-	}
-	if err := errors.Join(reports.WriteStack(sf, rep), sf.Close()); err != nil {
-		return err
+	for name, write := range map[string]func(io.Writer) error{
+		reports.BundleProduct: func(w io.Writer) error { return reports.WriteProduct(w, &b.product) },
+		reports.BundleStack:   func(w io.Writer) error { return reports.WriteStack(w, rep) },
+	} {
+		f, err := safeio.CreateExclusive(filepath.Join(b.dir, name), 0o644)
+		if err != nil {
+			return err
+		}
+		if err := errors.Join(write(f), f.Close()); err != nil {
+			return err
+		}
 	}
 	return reports.SealBundle(b.dir, b.key)
 }
@@ -105,12 +120,12 @@ func newKeygenCmd(stdout io.Writer) *cobra.Command {
 		RunE: func(*cobra.Command, []string) error {
 			priv, pub := out+".key", out+".pub"
 			for _, p := range []string{priv, pub} {
-				if _, err := os.Stat(p); err == nil {
+				if _, err := os.Lstat(p); err == nil {
 					return usage("%s exists: not overwriting a key", p)
 				}
 			}
 			if err := reports.GenerateKeys(priv, pub); err != nil {
-				return usage("%s", oneLine(err.Error()))
+				return usage("keygen: %s", oneLine(err.Error()))
 			}
 			fmt.Fprintf(stdout, "private key: %s (keep it)\npublic key:  %s (give it to verifiers)\n", priv, pub)
 			return nil
@@ -121,16 +136,24 @@ func newKeygenCmd(stdout io.Writer) *cobra.Command {
 }
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
-	var pubPath string
+	var pubPath, failOn string
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
-		Short: "Check a certification bundle: hashes, signature, completeness of the profile, no failures, consistency",
-		Args:  cobra.ExactArgs(1),
+		Short: "Check a certification bundle (hashes, signature, product, stack, consistency) and judge the profile it claims",
+		Long: `Check a certification bundle and judge the profile it claims, as run judged it:
+conformant when every requirement at --fail-on level or stricter passed, or is
+not applicable for a capability the profile treats as optional. Exit 0 only
+when every check holds and the profile is conformant.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if st, err := os.Stat(args[0]); err != nil || !st.IsDir() {
+			if st, err := os.Lstat(args[0]); err != nil || !st.IsDir() {
 				return usage("%s is not a bundle directory", args[0])
 			}
-			in := reports.VerifyInput{Dir: args[0], KnownVersions: []string{version}, Required: requiredByProfile}
+			level, err := parseLevel(failOn)
+			if err != nil {
+				return err
+			}
+			in := reports.VerifyInput{Dir: args[0], KnownVersions: []string{version}, Profile: profileOf, Level: string(level)}
 			if pubPath != "" {
 				k, err := reports.ReadPublicKey(pubPath)
 				if err != nil {
@@ -138,8 +161,9 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 				}
 				in.PublicKey = k
 			}
-			failed := 0
+			failed, rehearsal := 0, false
 			for _, f := range reports.VerifyBundle(in) {
+				rehearsal = rehearsal || f.Check == "rehearsal"
 				mark := "ok  "
 				if !f.OK {
 					mark = "FAIL"
@@ -150,84 +174,180 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 			if failed > 0 {
 				return &exitError{code: 1, msg: fmt.Sprintf("%s: %d check(s) failed", args[0], failed)}
 			}
+			if rehearsal {
+				fmt.Fprintf(stdout, "%s: verified, as a rehearsal on libvirt's test driver: it certifies no stack\n", args[0])
+				return nil
+			}
 			fmt.Fprintf(stdout, "%s: verified\n", args[0])
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&pubPath, "pubkey", "", "the signer's ed25519 public key (ovacts keygen)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "must", "lowest requirement level the verdict counts: must, should or may (as in run)")
 	return cmd
 }
 
-// requiredByProfile lists the requirement IDs of a profile in this binary's
-// catalogue (the only suite version it knows).
-func requiredByProfile(suiteVersion, profile string) ([]string, error) {
+// parseLevel reads --fail-on.
+func parseLevel(s string) (harness.Level, error) {
+	lvl, ok := map[string]harness.Level{"must": harness.MUST, "should": harness.SHOULD, "may": harness.MAY}[strings.ToLower(s)]
+	if !ok {
+		return "", usage("--fail-on must be must, should or may, got %q", s)
+	}
+	return lvl, nil
+}
+
+// profileOf is what a profile demands in this binary's catalogue (the only
+// suite version it knows).
+func profileOf(suiteVersion, profile string) (reports.Profile, error) {
 	if suiteVersion != version {
-		return nil, fmt.Errorf("no catalogue of suite version %s here", suiteVersion)
+		return reports.Profile{}, fmt.Errorf("no catalogue of suite version %s here", suiteVersion)
 	}
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
-		return nil, err
+		return reports.Profile{}, err
 	}
-	sel, err := harness.Selection(profile, "")
-	if err != nil {
-		return nil, err
+	return suite.Profile(profile)
+}
+
+// keyFingerprint names a public key: the start of its sha256.
+func keyFingerprint(k ed25519.PublicKey) string {
+	sum := sha256.Sum256(k)
+	return "ed25519:" + hex.EncodeToString(sum[:8])
+}
+
+// vendorKeyFile is the key of a vendor in a --keys directory: its name in
+// lower case, runs of other characters as one dash, ".pub".
+func vendorKeyFile(dir, vendor string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(vendor) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
 	}
-	reqs, _ := suite.Select(sel)
-	var ids []string
-	for _, r := range reqs {
-		ids = append(ids, r.ID)
-	}
-	return ids, nil
+	return filepath.Join(dir, strings.TrimSuffix(b.String(), "-")+".pub")
 }
 
 func newMatrixCmd(stdout io.Writer) *cobra.Command {
-	var out string
-	var profiles []string
+	var out, keysDir, failOn string
+	var pubkeys []string
+	var allowUnverified bool
 	cmd := &cobra.Command{
 		Use:   "matrix BUNDLE... -o DIR",
-		Short: "Publish a compatibility matrix (matrix.html, matrix.md, matrix.json) from bundles or JUnit reports",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Publish a compatibility matrix (matrix.html, matrix.md, matrix.json) from verified bundles",
+		Long: `Publish a compatibility matrix from bundles. Every bundle is checked first
+(hashes, signature, product, stack, report) with the keys given: --pubkey files,
+or --keys DIR holding one <vendor>.pub per vendor (lower case, dashes). A bundle
+that does not check out is refused (exit 2), or, with --allow-unverified, shown
+as "unverified" and never as conformant; so is a bare JUnit report. Each column
+is judged only for the profile its bundle claims.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if out == "" {
 				return usage("give the output directory with -o DIR")
 			}
-			for _, p := range profiles {
-				if _, err := harness.Selection(p, ""); err != nil {
-					return usage("--profiles: %s", err)
+			level, err := parseLevel(failOn)
+			if err != nil {
+				return err
+			}
+			var keys []ed25519.PublicKey
+			for _, p := range pubkeys {
+				k, err := reports.ReadPublicKey(p)
+				if err != nil {
+					return usage("--pubkey: %s", oneLine(err.Error()))
+				}
+				keys = append(keys, k)
+			}
+			if keysDir != "" {
+				if st, err := os.Stat(keysDir); err != nil || !st.IsDir() {
+					return usage("--keys %s is not a directory", keysDir)
 				}
 			}
 			var cols []*reports.MatrixColumn
 			for _, a := range args {
-				c, err := reports.ReadColumn(a)
+				c, why, err := matrixColumn(a, keys, keysDir)
 				if err != nil {
 					return usage("%s", oneLine(err.Error()))
 				}
+				if !c.Verified && !allowUnverified {
+					return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(why))
+				}
 				cols = append(cols, c)
 			}
-			m := reports.BuildMatrix(cols, profiles, func(p string) []string {
-				ids, _ := requiredByProfile(version, p)
-				return ids
-			})
+			m := reports.BuildMatrix(cols, func(p string) (reports.Profile, error) { return profileOf(version, p) }, string(level))
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return usage("-o: %s", err)
 			}
 			for name, write := range map[string]func(io.Writer, *reports.Matrix) error{
 				"matrix.html": reports.WriteMatrixHTML, "matrix.md": reports.WriteMatrixMarkdown, "matrix.json": reports.WriteMatrixJSON,
 			} {
-				f, err := os.Create(filepath.Join(out, name))
-				if err != nil {
-					return usage("%s", err)
-				}
-				werr := write(f, m)
-				if err := errors.Join(werr, f.Close()); err != nil {
+				if err := safeio.WriteAtomic(filepath.Join(out, name), 0o644, func(w io.Writer) error { return write(w, m) }); err != nil {
 					return &exitError{code: 1, msg: oneLine(err.Error())}
 				}
 			}
 			fmt.Fprintf(stdout, "matrix of %d requirements x %d columns: %s/matrix.html, matrix.md, matrix.json\n", len(m.Rows), len(m.Columns), out)
+			for _, c := range m.Columns {
+				for p, v := range c.Verdicts {
+					fmt.Fprintf(stdout, "  %s: profile %s: %s\n", c.Label, p, v)
+				}
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory")
-	cmd.Flags().StringSliceVar(&profiles, "profiles", []string{"core", "full"}, "profiles to give each column a verdict for")
+	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "a signer's ed25519 public key (repeatable): bundles signed by it verify")
+	cmd.Flags().StringVar(&keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies with its vendor's key")
+	cmd.Flags().BoolVar(&allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
+	cmd.Flags().StringVar(&failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
 	return cmd
+}
+
+// matrixColumn reads one argument of matrix: a bundle, checked with each
+// candidate key until one verifies it, or a bare JUnit report (unverified).
+// An unverified column comes with why.
+func matrixColumn(path string, keys []ed25519.PublicKey, keysDir string) (*reports.MatrixColumn, string, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if !st.IsDir() {
+		c, err := reports.ReadColumn(path)
+		return c, "a bare JUnit report: nothing vouches for it", err
+	}
+	in := reports.VerifyInput{Dir: path, KnownVersions: []string{version}}
+	candidates := keys
+	if keysDir != "" {
+		b := reports.CheckBundle(in)
+		if b.Product != nil {
+			if k, err := reports.ReadPublicKey(vendorKeyFile(keysDir, b.Product.Vendor)); err == nil {
+				candidates = append([]ed25519.PublicKey{k}, candidates...)
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		candidates = []ed25519.PublicKey{nil}
+	}
+	var last reports.Bundle
+	for _, k := range candidates {
+		in.PublicKey = k
+		last = reports.CheckBundle(in)
+		if last.Intact {
+			return reports.NewColumn(path, last.Product, last.Stack, last.Results, true, keyFingerprint(k)), "", nil
+		}
+	}
+	why := ""
+	for _, f := range last.Findings {
+		if !f.OK {
+			why = f.Check + ": " + f.Msg
+			break
+		}
+	}
+	if last.Results == nil {
+		return nil, "", fmt.Errorf("%s: %s", path, why)
+	}
+	return reports.NewColumn(path, last.Product, last.Stack, last.Results, false, ""), why, nil
 }

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/ovacts/ovacts/steps"
 	"github.com/spf13/cobra"
@@ -96,11 +98,33 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run the selected scenarios against the stack at --uri and report each one as
 passed, failed or skipped with a reason.
 
-Exit codes: 0 every selected requirement at --fail-on level or stricter passed
-or was skipped with a reason; 1 conformance failures (or a suite error);
-2 usage or setup error; 130/143 interrupted by SIGINT/SIGTERM.`,
+Exit codes: 0 the profile is conformant at --fail-on level (every requirement
+at that level or stricter passed, or is not applicable for a capability the
+profile treats as optional); 1 not conformant (a requirement failed, even under
+a waiver, or is blocked by a broken capability); 3 incomplete (one was not run,
+not judged, or not applicable for a reason the profile does not allow);
+2 usage or setup error; 130/143 interrupted by SIGINT/SIGTERM. With --tags, the
+selection is judged instead of a profile: 1 when a selected requirement at
+--fail-on or stricter failed or is blocked.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (rerr error) {
+			// The report path holds a report of this run from now on: an
+			// errored placeholder until the run finishes, the setup failure if
+			// it never starts; never an earlier run's report.
+			if cfg.JUnitPath != "" {
+				if err := harness.CheckReportPath("--junit", cfg.JUnitPath); err != nil {
+					return usage("%s", oneLine(err.Error()))
+				}
+				if err := writeSetupReport(cfg.JUnitPath, "the run has not finished: it was started and did not write its report (killed?)"); err != nil {
+					return usage("--junit: %s", oneLine(err.Error()))
+				}
+				defer func() {
+					var ee *exitError
+					if errors.As(rerr, &ee) && ee.code == 2 {
+						writeSetupReport(cfg.JUnitPath, "the run did not start: "+ee.msg)
+					}
+				}()
+			}
 			lvl, ok := map[string]harness.Level{"must": harness.MUST, "should": harness.SHOULD, "may": harness.MAY}[strings.ToLower(failOn)]
 			if !ok {
 				return usage("--fail-on must be must, should or may, got %q", failOn)
@@ -120,6 +144,13 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 					return usage("%s", oneLine(err.Error()))
 				}
 				defer b.log.Close()
+				defer func() {
+					// A bundle of a run that never started is no bundle.
+					var ee *exitError
+					if errors.As(rerr, &ee) && ee.code == 2 {
+						b.discard()
+					}
+				}()
 				stdout = io.MultiWriter(stdout, b.log)
 				cfg.Progress = stdout
 			} else if productFile != "" || signKey != "" {
@@ -136,6 +167,11 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 				return usage("%s", oneLine(err.Error()))
 			}
 			reports.WriteSummary(stdout, rep)
+			verdict, verr := harness.Verdict(rep, cfg, features.FS, cfg.FailOn)
+			if verr != nil {
+				return usage("judging the run: %s", oneLine(verr.Error()))
+			}
+			reports.WriteVerdict(stdout, verdict)
 			if reason := rep.Property("connection.lost"); reason != "" {
 				fmt.Fprintf(stdout, "The connection to the stack was lost (%s). Its objects stay until the stack is back;\nthen the next run's sweep, or ovacts cleanup --uri ..., removes them.\n", reason)
 			}
@@ -161,8 +197,8 @@ or was skipped with a reason; 1 conformance failures (or a suite error);
 				}
 				return &exitError{code: code, msg: "interrupted: partial report written, objects of this run removed"}
 			}
-			if code := harness.ExitCode(rep, cfg.FailOn); code != 0 {
-				return &exitError{code: code, msg: fmt.Sprintf("conformance failures at level %s or stricter (see above)", cfg.FailOn)}
+			if code := harness.ExitCode(verdict); code != 0 {
+				return &exitError{code: code, msg: verdict.Subject() + ": " + string(verdict.Kind) + " (see above)"}
 			}
 			return nil
 		},
@@ -252,11 +288,16 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return usage("%s", err)
 			}
-			sel, err := harness.Selection(profile, tags)
+			var sel *harness.TagExpr
+			if profile == "" { // every requirement of the suite
+				sel, err = harness.ParseTagExpr(tags)
+			} else {
+				sel, err = harness.Selection(profile, tags)
+			}
 			if err != nil {
 				return usage("%s", err)
 			}
-			if unknown := suite.UnknownTags(sel); len(unknown) > 0 {
+			if unknown := suite.UnknownTags(harness.UserTags(tags)); len(unknown) > 0 {
 				return usage("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
 			}
 			reqs, pickles := suite.Select(sel)
@@ -273,7 +314,7 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 					Requirements []*harness.Requirement `json:"requirements"`
 				}{"ovacts", version, profile, tags, len(pickles), reqs})
 			case "markdown":
-				writeMarkdown(stdout, reqs)
+				writeMarkdown(stdout, suite, reqs)
 				return nil
 			case "text":
 				for _, r := range reqs {
@@ -290,7 +331,7 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&profile, "profile", "full", "scenario profile: "+strings.Join(harness.ProfileNames(), ", "))
+	f.StringVar(&profile, "profile", "", "list a profile's requirements only: "+strings.Join(harness.ProfileNames(), ", ")+" (default: every requirement)")
 	f.StringVar(&tags, "tags", "", "tag expression")
 	f.StringArrayVar(&dirs, "features", nil, "extra feature file or directory (repeatable)")
 	f.StringVar(&format, "format", "text", "text, json or markdown")
@@ -305,7 +346,18 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 }
 
 // writeMarkdown renders the catalogue generated into docs/requirements.md.
-func writeMarkdown(w io.Writer, reqs []*harness.Requirement) {
+func writeMarkdown(w io.Writer, suite *harness.Suite, reqs []*harness.Requirement) {
+	// Each requirement's profiles, from the profile table itself.
+	inProfiles := map[string][]string{}
+	for _, name := range harness.ProfileNames() {
+		p, err := suite.Profile(name)
+		if err != nil {
+			continue
+		}
+		for id := range p.Required {
+			inProfiles[id] = append(inProfiles[id], name)
+		}
+	}
 	fmt.Fprintln(w, "# ovacts requirement catalogue")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Generated from the feature files by `make docs` (`ovacts list --format markdown`). Do not edit by hand.")
@@ -326,12 +378,7 @@ func writeMarkdown(w io.Writer, reqs []*harness.Requirement) {
 	for _, a := range areas {
 		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | Requirement | Needs | Profiles | Source |\n|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
 		for _, r := range byArea[a] {
-			profiles := "full"
-			for _, t := range r.Tags {
-				if t == "@core" {
-					profiles = "core, full"
-				}
-			}
+			profiles := strings.Join(inProfiles[r.ID], ", ")
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "\\|"),
 				strings.Join(r.Needs, ", "), profiles, r.URI, r.Line, r.URI, r.Line)
 		}
@@ -446,13 +493,18 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
+// writeSetupReport replaces the JUnit report at path with one errored
+// testcase saying msg.
+func writeSetupReport(path, msg string) error {
+	return safeio.WriteAtomic(path, 0o644, func(w io.Writer) error { return reports.WriteSetupError(w, msg, time.Now()) })
+}
+
 func readWaivers(path string) ([]reports.Waiver, error) {
-	f, err := os.Open(path)
+	data, err := safeio.ReadRegular(path, reports.MaxInputBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	ws, err := reports.ReadWaivers(f)
+	ws, err := reports.ReadWaivers(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -73,3 +73,11 @@ Feature: Connection and host
   @req:CONN-017 @must @core
   Scenario: A second connection sees the same host and closes cleanly
     Then a second connection to the same URI sees the same host and closes with no references left
+
+  @req:CONN-018 @must @core @needs:hvm
+  Scenario: Every domain type offered for the host's architecture starts a domain
+    Then every domain type the capabilities offer for the host architecture starts a minimal domain
+
+  @req:CONN-019 @must @core @needs:hvm
+  Scenario: The capabilities offer hvm guests of the host's own architecture
+    Then the capabilities offer hvm guests of the host architecture

@@ -135,3 +135,7 @@ Feature: A guest operating system on the stack
     When I open the console of guest "g"
     And guest "g" writes "ovacts-console-check" to its serial port
     Then the console of guest "g" shows "ovacts-console-check" within 10 seconds
+
+  @req:GUEST-018 @should @needs:kvm
+  Scenario: The guest OS boots with the KVM the stack offers
+    Then the probe booted the guest OS with KVM

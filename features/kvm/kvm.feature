@@ -11,9 +11,9 @@ Feature: KVM host
   Scenario: The host CPU reports hardware virtualization
     Then the host CPU reports hardware virtualization
 
-  @req:KVM-002 @must @needs:host @needs:kvm
+  @req:KVM-002 @must @needs:host @needs:persistent
   Scenario: /dev/kvm exists and the QEMU user can open it
-    Given a running kvm domain "vm"
+    Given a domain "vm" that is running
     Then the host has the device /dev/kvm
     And the QEMU of domain "vm" can open /dev/kvm
 
@@ -55,3 +55,7 @@ Feature: KVM host
     Given a running kvm domain "vm"
     Then domain "vm" is running
     And QEMU reports KVM acceleration enabled for domain "vm"
+
+  @req:KVM-010 @must @needs:host
+  Scenario: A QEMU stack on a host with /dev/kvm offers the kvm domain type
+    Then a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm

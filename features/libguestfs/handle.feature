@@ -24,7 +24,7 @@ Feature: libguestfs handles and disk images
     Then the libguestfs backend is libvirt on the stack under test
     And the handle keeps the probed backend settings
 
-  @req:GFS-003 @must
+  @req:GFS-003 @must @needs:guestfs-appliance
   Scenario: A handle launches its appliance and shuts it down
     Given a libguestfs handle
     And libguestfs creates a raw disk "scratch.img" of 32 MiB
@@ -49,7 +49,7 @@ Feature: libguestfs handles and disk images
     Then qemu-img reports disk "top.qcow2" as qcow2 with a virtual size of 100 MiB
     And qemu-img reports disk "top.qcow2" backed by "base.img" in format raw
 
-  @req:GFS-006 @must
+  @req:GFS-006 @must @needs:guestfs-appliance
   Scenario: A file written to a new ext4 filesystem reads back unchanged
     Given a libguestfs handle
     And libguestfs creates a qcow2 disk "data.qcow2" of 64 MiB
@@ -60,7 +60,7 @@ Feature: libguestfs handles and disk images
     Then reading "/payload.bin" back through libguestfs gives the same data
     And the appliance's sha256 checksum of "/payload.bin" is the data's
 
-  @req:GFS-007 @must
+  @req:GFS-007 @must @needs:guestfs-appliance
   Scenario: A drive added read-only keeps its image unchanged, and a read-only mount refuses writes
     Given an ext4 disk "ro.img" holding "/etc/hostname", made on the host with mkfs.ext4
     And I note the sha256 of disk "ro.img"

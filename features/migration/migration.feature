@@ -84,13 +84,6 @@ Feature: Migration to a second stack
     When I migrate domain "g" live to the peer
     Then guest "g" holds marker "before-migration" in memory on the peer
 
-  @req:MIG-011 @must
-  Scenario: Migrating a domain to its own host is refused
-    Given a domain "vm" that is running
-    When I try to migrate domain "vm" live to the stack itself
-    Then the call is refused with a typed libvirt error saying "same host"
-    And domain "vm" is running
-
   @req:MIG-012 @should
   Scenario: A live migration of a local disk without copying it is refused as unsafe
     Given a running domain "vm" with a qcow2 disk

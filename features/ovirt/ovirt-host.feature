@@ -5,7 +5,7 @@ Feature: oVirt host readiness
   of the stack under libvirt, not an oVirt certification: the engine and VDSM are
   not part of the run. Select it with --profile ovirt-host.
 
-  @req:OVH-001 @must @needs:domcaps
+  @req:OVH-001 @must
   Scenario: KVM is present and runs domains
     Then the stack runs KVM domains, or the engine would mark the host KVM_NOT_RUNNING
 
