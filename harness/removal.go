@@ -43,7 +43,7 @@ func handle(conn *libvirt.Connect, r Resource, decide func(found) bool) (f found
 	case KindNetwork:
 		f, err = handleNetwork(conn, r, decide)
 	case KindPool:
-		f, err = handlePool(conn, r, decide)
+		f, err = handlePool(conn, r, decide, nil)
 	case KindVolume, KindFile:
 		f, err = handleVolume(conn, r, decide)
 	case KindSecret:
@@ -220,14 +220,18 @@ func poolPath(p *libvirt.StoragePool) (string, error) {
 }
 
 // handlePool removes a pool of the run: only when its directory is exactly
-// the one the run made for it, and only once nothing the run did not list is
-// left in it (the run's volumes and files are removed before their pool). A
-// pool undefined by its scenario may have left its directory: it is removed
-// (rmdir: only when empty).
-func handlePool(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {
+// the one the run made for it, and only once nothing the run did not record
+// is left in it (the run's volumes and files are removed before their pool;
+// recorded holds the paths a dead run's ledger lists for it, removed here if
+// they are still there). A pool undefined by its scenario may have left its
+// directory: it is removed (rmdir: only when empty).
+func handlePool(conn *libvirt.Connect, r Resource, decide func(found) bool, recorded map[string]bool) (found, error) {
 	p, err := conn.LookupStoragePoolByName(r.Name)
 	if IsNotFound(err) && r.Path != "" {
-		return found{}, removePoolDir(conn, r)
+		if !decide(found{present: true, ours: true}) {
+			return found{}, nil
+		}
+		return found{}, removePoolDir(conn, r, recorded)
 	}
 	if err != nil {
 		return found{}, err
@@ -248,10 +252,10 @@ func handlePool(conn *libvirt.Connect, r Resource, decide func(found) bool) (fou
 	if !f.ours || !decide(f) {
 		return f, nil
 	}
-	return f, emptyAndRemovePool(p, r)
+	return f, emptyAndRemovePool(p, r, recorded)
 }
 
-func emptyAndRemovePool(p *libvirt.StoragePool, r Resource) error {
+func emptyAndRemovePool(p *libvirt.StoragePool, r Resource, recorded map[string]bool) error {
 	active, err := p.IsActive()
 	if err != nil {
 		return err
@@ -266,7 +270,11 @@ func emptyAndRemovePool(p *libvirt.StoragePool, r Resource) error {
 		if vols, err := p.ListAllStorageVolumes(0); err == nil && listable {
 			var left []string
 			for i := range vols {
-				if n, err := vols[i].GetName(); err == nil {
+				if path, err := vols[i].GetPath(); err == nil && recorded[filepath.Clean(path)] {
+					if err := vols[i].Delete(0); err != nil && !IsNotFound(err) {
+						errs = append(errs, fmt.Errorf("deleting %s: %w", path, err))
+					}
+				} else if n, err := vols[i].GetName(); err == nil {
 					left = append(left, n)
 				}
 				vols[i].Free()
@@ -301,14 +309,14 @@ func emptyAndRemovePool(p *libvirt.StoragePool, r Resource) error {
 // removePoolDir removes the directory of a pool that is no longer defined:
 // the stack's host may not be this one, so through a pool defined again just
 // long enough, whose delete is an rmdir (only an empty directory goes).
-func removePoolDir(conn *libvirt.Connect, r Resource) error {
+func removePoolDir(conn *libvirt.Connect, r Resource, recorded map[string]bool) error {
 	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
 		XMLEscape(r.Name), XMLEscape(r.Path)), 0)
 	if err != nil {
 		return err
 	}
 	defer p.Free()
-	return emptyAndRemovePool(p, r)
+	return emptyAndRemovePool(p, r, recorded)
 }
 
 func handleVolume(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {

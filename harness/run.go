@@ -26,6 +26,7 @@ type Config struct {
 	Tags         string
 	FeatureDirs  []string
 	JUnitPath    string
+	JUnitFormat  reports.JUnitFormat // "" = reports.JUnitDefault
 	CucumberPath string
 	Concurrency  int
 	StepTimeout  time.Duration
@@ -324,7 +325,11 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return rep, fmt.Errorf("after the run: %w", err)
 	}
 	if cfg.JUnitPath != "" {
-		if err := safeio.WriteAtomic(cfg.JUnitPath, 0o644, func(w io.Writer) error { return reports.WriteJUnit(w, rep) }); err != nil {
+		format := cfg.JUnitFormat
+		if format == "" {
+			format = reports.JUnitDefault
+		}
+		if err := safeio.WriteAtomic(cfg.JUnitPath, 0o644, func(w io.Writer) error { return reports.WriteJUnitFormat(w, rep, format) }); err != nil {
 			return rep, setupErr("writing JUnit: %v", err)
 		}
 	}

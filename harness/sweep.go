@@ -95,10 +95,17 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			continue
 		}
 		var protect string
-		f, err := handle(conn, e.Resource, func(f found) bool {
+		decide := func(f found) bool {
 			protect = ownerObjection(f.owner, l.run)
 			return protect == "" && !opt.DryRun
-		})
+		}
+		var f found
+		var err error
+		if e.Kind == KindPool {
+			f, err = handlePool(conn, e.Resource, decide, l.recordedIn(e.Name))
+		} else {
+			f, err = handle(conn, e.Resource, decide)
+		}
 		switch {
 		case err != nil:
 			res.Errors = append(res.Errors, fmt.Errorf("%s of dead run %s: %w", e.Resource, l.run, err))
@@ -121,6 +128,17 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			}
 		}
 	}
+}
+
+// recordedIn lists the paths the ledger records in a pool.
+func (l *deadLedger) recordedIn(pool string) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range l.entries {
+		if (e.Kind == KindVolume || e.Kind == KindFile) && e.Parent == pool && e.Path != "" {
+			out[filepath.Clean(e.Path)] = true
+		}
+	}
+	return out
 }
 
 // ownerObjection is why an object's own record forbids removing it as run's.

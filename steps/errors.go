@@ -4,12 +4,57 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 )
 
-const absentUUID = "0badc0de-0000-4000-8000-0000000a11ce" // never generated: version 4 with a fixed pattern
+// absentUUID is a fresh random UUID that no object of the stack has: the
+// stack's own list is asked first, so a stack that happens to hold it cannot
+// make a correct run fail.
+func absentUUID(list func() ([]string, error)) (string, error) {
+	have, err := list()
+	if err != nil {
+		return "", err
+	}
+	for {
+		u := harness.NewUUID()
+		if !slices.Contains(have, u) {
+			return u, nil
+		}
+	}
+}
+
+func (w *world) domainUUIDs() ([]string, error) {
+	doms, err := w.Conn.ListAllDomains(0)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range doms {
+		if u, err := doms[i].GetUUIDString(); err == nil {
+			out = append(out, u)
+		}
+		doms[i].Free()
+	}
+	return out, nil
+}
+
+func (w *world) secretUUIDs() ([]string, error) {
+	ss, err := w.Conn.ListAllSecrets(0)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range ss {
+		if u, err := ss[i].GetUUIDString(); err == nil {
+			out = append(out, u)
+		}
+		ss[i].Free()
+	}
+	return out, nil
+}
 
 // Error semantics: missing objects, typed errors, bad URIs, stale handles.
 func registerErrors(r *Registry) {
@@ -21,7 +66,11 @@ func registerErrors(r *Registry) {
 		case "name":
 			d, err = w.Conn.LookupDomainByName(w.Name("absent"))
 		case "UUID":
-			d, err = w.Conn.LookupDomainByUUIDString(absentUUID)
+			u, lerr := absentUUID(w.domainUUIDs)
+			if lerr != nil {
+				return fmt.Errorf("listing the domains' UUIDs: %w", lerr)
+			}
+			d, err = w.Conn.LookupDomainByUUIDString(u)
 		case "ID":
 			d, err = w.Conn.LookupDomainById(^uint32(0) >> 1) // 2^31-1: no driver hands out such an ID
 		}
@@ -45,8 +94,12 @@ func registerErrors(r *Registry) {
 				p.Free()
 			}
 		case "secret":
+			u, lerr := absentUUID(w.secretUUIDs)
+			if lerr != nil {
+				return lerr // not supported: the secrets need decides; anything else is a failure
+			}
 			var s *libvirt.Secret
-			if s, err = w.Conn.LookupSecretByUUIDString(absentUUID); s != nil {
+			if s, err = w.Conn.LookupSecretByUUIDString(u); s != nil {
 				s.Free()
 			}
 		case "network filter":

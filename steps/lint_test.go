@@ -86,7 +86,7 @@ func stepWorld(level harness.Level) (context.Context, *world) {
 // profile may do without it is the verdict's to say).
 func TestWrapperVerdictOnUnsupported(t *testing.T) {
 	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
-	fn, err := wrap(func(ctx context.Context) error { return noSupport })
+	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
 		}
 		<-ctx.Done()
 		return ctx.Err()
-	})
+	}, stepWait{Arg: -1})
 	call := fn.(func(context.Context, string) error)
 	ctx, _ := stepWorld(harness.MUST)
 	err := call(ctx, "x")
@@ -141,5 +141,32 @@ func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
 	var skip *harness.SkipError
 	if !errors.As(err, &skip) || skip.Status != reports.NotRun || skip.Capability != "interrupted" {
 		t.Fatalf("want an interrupted skip, got %v", err)
+	}
+}
+
+// A step that says how long it waits gets that long, even past --step-timeout
+// (OVIRT-011 waits up to 300 s for a VM to come up).
+func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
+	for pattern, want := range map[string]stepWait{
+		`^VM "([^"]*)" reaches status "([^"]*)" within (\d+) seconds$`:          {Arg: 3},
+		`^no (domain|device) event of "([^"]*)" arrives within (\d+) seconds?$`: {Arg: 3},
+		`^guest "([^"]*)" has booted again within the boot limit$`:              {Arg: -1, BootLimit: true},
+		`^the connection is alive$`:                                             {Arg: -1},
+		`^a (?:quick )?thing "([^"]*)" within (\d+) seconds$`:                   {Arg: 2},
+	} {
+		if got := waitOf(pattern); got != want {
+			t.Errorf("%s: %+v, want %+v", pattern, got, want)
+		}
+	}
+	fn, _ := wrap(func(ctx context.Context, secs string) error {
+		dl, _ := ctx.Deadline()
+		if left := time.Until(dl); left < 100*time.Second {
+			return fmt.Errorf("only %s to wait 120 s", left)
+		}
+		return nil
+	}, waitOf(`^x within (\d+) seconds$`))
+	ctx, _ := stepWorld(harness.MUST) // a 50 ms step timeout
+	if err := fn.(func(context.Context, string) error)(ctx, "120"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net"
+	"os/exec"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ovacts/ovacts/harness"
@@ -276,11 +279,78 @@ func registerNetwork(r *Registry) {
 		}
 		return fmt.Errorf("the %s XML of network %q has no DHCP host %s", which, name, mac)
 	})
-	r.Step(`^network "([^"]*)" answers a DHCP lease query$`, func(ctx context.Context, name string) error {
-		return W(ctx).withNetwork(name, func(n *libvirt.Network) error {
-			_, err := n.GetDHCPLeases()
+	r.Step(`^network "([^"]*)" answers a DHCP lease query with the lease of guest "([^"]*)" within (\d+) seconds$`, func(ctx context.Context, name, guest, secs string) error {
+		w := W(ctx)
+		mac, err := w.nicOn(guest, name)
+		if err != nil {
 			return err
+		}
+		_, subnet, err := net.ParseCIDR(w.subnet(name) + ".0/24")
+		if err != nil {
+			return err
+		}
+		deadline := time.Now().Add(seconds(secs))
+		for {
+			var seen []string
+			err := w.withNetwork(name, func(n *libvirt.Network) error {
+				leases, err := n.GetDHCPLeases()
+				if err != nil {
+					return err
+				}
+				for _, l := range leases {
+					seen = append(seen, l.Mac+" "+l.IPaddr)
+					if strings.EqualFold(l.Mac, mac) {
+						if ip := net.ParseIP(l.IPaddr); ip == nil || !subnet.Contains(ip) || l.Type != libvirt.IP_ADDR_TYPE_IPV4 {
+							return fmt.Errorf("the lease of %s is %s, outside the network's %s", mac, l.IPaddr, subnet)
+						}
+						return nil
+					}
+				}
+				return errNoLease
+			})
+			if !errors.Is(err, errNoLease) {
+				return err
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("no lease for the guest's MAC %s within %s s; the network answers %v", mac, secs, seen)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	})
+	r.Step(`^network "([^"]*)" keeps its own UUID$`, func(ctx context.Context, name string) error {
+		w := W(ctx)
+		return w.withNetwork(name, func(n *libvirt.Network) error {
+			u, err := n.GetUUIDString()
+			if err != nil {
+				return err
+			}
+			if want := w.uuidFor("network " + name); u != want {
+				return fmt.Errorf("network %q has UUID %s, not its own %s: the second definition replaced it", name, u, want)
+			}
+			return nil
 		})
+	})
+	r.Step(`^the host masquerades the traffic leaving network "([^"]*)"$`, func(ctx context.Context, name string) error {
+		w := W(ctx)
+		if ok, why := w.hostFirewallReadable(); !ok {
+			return why
+		}
+		cidr := w.subnet(name) + ".0/24"
+		rules, err := natRules(ctx)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(rules, "\n") {
+			l := strings.ToLower(line)
+			if strings.Contains(l, cidr) && strings.Contains(l, "masquerade") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no masquerade rule for %s in the host's NAT rules (iptables-save -t nat, nft list ruleset)", cidr)
 	})
 	r.Step(`^a port created on network "([^"]*)" is listed until it is deleted$`, func(ctx context.Context, name string) error {
 		w := W(ctx)
@@ -326,4 +396,53 @@ func registerNetwork(r *Registry) {
 			return nil
 		})
 	})
+}
+
+var errNoLease = errors.New("no lease yet")
+
+// nicOn is the MAC of a domain's NIC on a logical network.
+func (w *world) nicOn(dom, network string) (string, error) {
+	doc, _, err := w.domainXML(dom, 0)
+	if err != nil {
+		return "", err
+	}
+	if doc.Devices != nil {
+		for _, i := range doc.Devices.Interfaces {
+			if i.Source != nil && i.Source.Network != nil && i.Source.Network.Network == w.Name(network) && i.MAC != nil {
+				return strings.ToLower(i.MAC.Address), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("domain %q has no NIC on network %q", dom, network)
+}
+
+// hostFirewallReadable says whether the stack's firewall is this host's:
+// the test driver has none (not applicable); a remote stack's is elsewhere.
+func (w *world) hostFirewallReadable() (bool, error) {
+	if n, missing := w.Caps.Missing["host"]; missing {
+		if n.State == harness.Absent {
+			return false, harness.NotApplicable("the stack has no host firewall to NAT with: %s", n.Reason)
+		}
+		return false, harness.NotRun("the stack's firewall cannot be read from here: %s", n.Reason)
+	}
+	return true, nil
+}
+
+// natRules is the host's NAT table, from whichever firewall libvirt drives:
+// iptables (libvirt up to 10) or nftables (libvirt 10.4 and later).
+func natRules(ctx context.Context) (string, error) {
+	var out strings.Builder
+	var errs []error
+	for _, cmd := range [][]string{{"iptables-save", "-t", "nat"}, {"nft", "list", "ruleset"}} {
+		b, err := exec.CommandContext(ctx, cmd[0], cmd[1:]...).Output()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", cmd[0], err))
+			continue
+		}
+		out.Write(b)
+	}
+	if out.Len() == 0 {
+		return "", fmt.Errorf("the host's NAT rules cannot be read: %w", errors.Join(errs...))
+	}
+	return out.String(), nil
 }

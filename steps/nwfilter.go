@@ -142,8 +142,11 @@ func registerNWFilter(r *Registry) {
 		}
 		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
 		if err == nil {
-			_, name, _ := harness.BindingInfo(b)
+			_, name, berr := harness.BindingInfo(b)
 			b.Free()
+			if berr != nil {
+				return fmt.Errorf("reading the binding still on %s: %w", dev, berr)
+			}
 			if strings.HasPrefix(name, w.Prefix()) {
 				return fmt.Errorf("the binding of %s to %s is still there", dev, name)
 			}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/harness"
@@ -73,7 +74,7 @@ func (r *Registry) Step(pattern string, fn any) {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	w, err := wrap(fn)
+	w, err := wrap(fn, waitOf(pattern))
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
@@ -117,9 +118,56 @@ var (
 	errType = reflect.TypeOf((*error)(nil)).Elem()
 )
 
+// stepWait is how long a step says it waits: "within N seconds" (the
+// capture group Arg holds N) or "within the boot limit". Its deadline is then
+// that wait and some slack, when longer than --step-timeout: a step never
+// waits for less than it says.
+type stepWait struct {
+	Arg       int // index of the seconds among the handler's arguments; -1 for none
+	BootLimit bool
+}
+
+var withinSeconds = regexp.MustCompile(`within \(\\d\+\) seconds`)
+
+// waitOf reads a pattern's stated wait.
+func waitOf(pattern string) stepWait {
+	w := stepWait{Arg: -1, BootLimit: strings.Contains(pattern, "within the boot limit")}
+	if loc := withinSeconds.FindStringIndex(pattern); loc != nil {
+		// The number's group is the one opened at loc: count the capturing
+		// groups opened before it.
+		before := pattern[:loc[0]]
+		w.Arg = strings.Count(before, "(") - strings.Count(before, "(?") - strings.Count(before, "\\(") + 1
+	}
+	return w
+}
+
+// waitSlack is added to a stated wait: the time around the wait itself.
+const waitSlack = 15 * time.Second
+
+// deadline is a step's time limit: --step-timeout, or its stated wait and
+// some slack when that is longer.
+func (sw stepWait) deadline(w *world, in []reflect.Value) time.Duration {
+	limit, stated := w.StepTimeout(), time.Duration(0)
+	if sw.Arg > 0 && sw.Arg < len(in) {
+		switch a := in[sw.Arg].Interface().(type) {
+		case string:
+			stated = seconds(a)
+		case int:
+			stated = time.Duration(a) * time.Second
+		}
+	}
+	if sw.BootLimit && w.Caps.Guest != nil {
+		stated = w.Caps.Guest.BootLimit
+	}
+	if stated > 0 && stated+waitSlack > limit {
+		limit = stated + waitSlack
+	}
+	return limit
+}
+
 // wrap gives every handler the same treatment: the step deadline, a stop on
 // interrupt, and the verdict on libvirt's "not supported" answer.
-func wrap(fn any) (any, error) {
+func wrap(fn any, wait stepWait) (any, error) {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	if t.Kind() != reflect.Func || t.NumIn() < 1 || t.In(0) != ctxType || t.NumOut() != 1 || t.Out(0) != errType {
@@ -144,12 +192,13 @@ func wrap(fn any) (any, error) {
 		if ctx.Err() != nil {
 			return errResult(ended(ctx))
 		}
-		sctx, cancel := context.WithTimeout(ctx, w.StepTimeout())
+		limit := wait.deadline(w, in)
+		sctx, cancel := context.WithTimeout(ctx, limit)
 		defer cancel()
 		in[0] = reflect.ValueOf(sctx)
 		res := v.Call(in)
 		err, _ := res[0].Interface().(error)
-		return errResult(classify(w, sctx, err))
+		return errResult(classify(limit, sctx, err))
 	}).Interface(), nil
 }
 
@@ -178,7 +227,7 @@ func unsupported(err error) bool {
 // feature. Whether a profile may do without it is the verdict's to say
 // (reports.Judge): a MUST not applicable for no optional capability leaves the
 // profile incomplete, never conformant.
-func classify(w *world, ctx context.Context, err error) error {
+func classify(limit time.Duration, ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -192,7 +241,7 @@ func classify(w *world, ctx context.Context, err error) error {
 	if ctx.Err() != nil && !errors.Is(err, godog.ErrSkip) {
 		// The step's deadline, the scenario's, a lost connection, or an interrupt.
 		if cause := context.Cause(ctx); cause == context.DeadlineExceeded {
-			return fmt.Errorf("step timed out after %s: %w", w.StepTimeout(), err)
+			return fmt.Errorf("step timed out after %s: %w", limit, err)
 		} else if !errors.Is(cause, context.Canceled) {
 			return fmt.Errorf("%w (while: %v)", cause, err)
 		}

@@ -183,12 +183,54 @@ func registerSnapshot(r *Registry) {
 		}
 		return w.try(err)
 	})
-	r.Step(`^the revert either left domain "([^"]*)" (running|shut off) or was refused with VIR_ERR_CONFIG_UNSUPPORTED$`, func(ctx context.Context, dom, state string) error {
+	r.Step(`^the revert either made "([^"]*)" the current snapshot of the shut-off domain "([^"]*)" or was refused with VIR_ERR_CONFIG_UNSUPPORTED$`, func(ctx context.Context, snap, dom string) error {
 		w := W(ctx)
 		if w.lastErr != nil {
 			return w.expectCode("VIR_ERR_CONFIG_UNSUPPORTED")
 		}
-		return checkState(ctx, dom, state, "")
+		// A disk-only snapshot holds no memory: reverting the running domain to
+		// it leaves it shut off, at that snapshot. A revert that did nothing
+		// leaves it running.
+		if err := checkState(ctx, dom, "shut off", ""); err != nil {
+			return fmt.Errorf("the revert succeeded but: %w", err)
+		}
+		return w.withDomain(dom, func(d *libvirt.Domain) error {
+			cur, err := d.SnapshotCurrent(0)
+			if err != nil {
+				return fmt.Errorf("no current snapshot after the revert: %w", err)
+			}
+			defer cur.Free()
+			if n, err := cur.GetName(); err != nil || n != snap {
+				return fmt.Errorf("the current snapshot is %q (%v), want %q", n, err, snap)
+			}
+			return nil
+		})
+	})
+	r.Step(`^domain "([^"]*)" now writes to the overlay of snapshot "([^"]*)", backed by its former disk$`, func(ctx context.Context, dom, snap string) error {
+		w := W(ctx)
+		doc, _, err := w.domainXML(dom, 0)
+		if err != nil {
+			return err
+		}
+		overlay := w.poolDir("store") + "/" + w.Name(dom+"-"+snap+".qcow2")
+		former, err := w.volumePath(dom+"-disk", "store")
+		if err != nil {
+			return err
+		}
+		if doc.Devices == nil || len(doc.Devices.Disks) == 0 || doc.Devices.Disks[0].Source == nil || doc.Devices.Disks[0].Source.File == nil {
+			return errors.New("the live XML has no file disk")
+		}
+		disk := doc.Devices.Disks[0]
+		if got := disk.Source.File.File; got != overlay {
+			return fmt.Errorf("the live disk is %s, not the snapshot's overlay %s", got, overlay)
+		}
+		if disk.BackingStore == nil || disk.BackingStore.Source == nil || disk.BackingStore.Source.File == nil {
+			return fmt.Errorf("the overlay %s has no backing store in the live XML", overlay)
+		}
+		if got := disk.BackingStore.Source.File.File; got != former {
+			return fmt.Errorf("the overlay is backed by %s, not by the former disk %s", got, former)
+		}
+		return nil
 	})
 	r.Step(`^I delete snapshot "([^"]*)" of domain "([^"]*)"( with its children)?$`, func(ctx context.Context, snap, dom, children string) error {
 		var flags libvirt.DomainSnapshotDeleteFlags

@@ -99,14 +99,32 @@ func registerStats(r *Registry) {
 			return nil
 		})
 	})
-	r.Step(`^the memory statistics of domain "([^"]*)" report at least one value$`, func(ctx context.Context, dom string) error {
+	r.Step(`^the memory statistics of domain "([^"]*)" report its current memory as the balloon's actual size$`, func(ctx context.Context, dom string) error {
 		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+			info, err := d.GetInfo()
+			if err != nil {
+				return err
+			}
 			s, err := d.MemoryStats(uint32(libvirt.DOMAIN_MEMORY_STAT_NR), 0)
 			if err != nil {
 				return err
 			}
 			if len(s) == 0 {
 				return errors.New("no memory statistics")
+			}
+			got := map[int32]uint64{}
+			for _, st := range s {
+				got[st.Tag] = st.Val
+			}
+			actual, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_ACTUAL_BALLOON)]
+			if !ok {
+				return fmt.Errorf("the memory statistics have no actual balloon size (tags %v)", got)
+			}
+			if actual != info.Memory {
+				return fmt.Errorf("the balloon's actual size is %d KiB, the domain's current memory %d KiB", actual, info.Memory)
+			}
+			if rss, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_RSS)]; ok && rss == 0 {
+				return errors.New("a running domain's resident set size is reported as 0")
 			}
 			return nil
 		})

@@ -444,6 +444,21 @@ func registerStorage(r *Registry) {
 		}
 		return nil
 	})
+	r.Step(`^the first (\d+) KiB of volume "([^"]*)" in pool "([^"]*)" are the data uploaded to volume "([^"]*)"$`, func(ctx context.Context, kib int, vol, pool, src string) error {
+		w := W(ctx)
+		want, ok := w.payloads[pool+"/"+src]
+		if !ok || w.payloadSize != kib*1024 {
+			return fmt.Errorf("%d KiB were not uploaded to %q in this scenario", kib, src)
+		}
+		data, err := w.download(vol, pool, uint64(kib)*1024)
+		if err != nil {
+			return err
+		}
+		if len(data) != kib*1024 || sha256.Sum256(data) != want {
+			return fmt.Errorf("the first %d KiB of %q (%d bytes read) are not the data uploaded to %q", kib, vol, len(data), src)
+		}
+		return nil
+	})
 	r.Step(`^I wipe volume "([^"]*)" in pool "([^"]*)"$`, func(ctx context.Context, vol, pool string) error {
 		return W(ctx).withVolume(vol, pool, func(v *libvirt.StorageVol) error { return v.Wipe(0) })
 	})

@@ -196,7 +196,7 @@ func TestListIsADryRunOfTheSelection(t *testing.T) {
 
 type junitDoc struct {
 	Tests    int `xml:"tests,attr"`
-	Skipped  int `xml:"skipped,attr"`
+	Skipped  int // counted from the testcases (testsuites has no skipped count in junit-4)
 	Errors   int `xml:"errors,attr"`
 	Failures int `xml:"failures,attr"`
 	Suites   []struct {
@@ -208,7 +208,9 @@ type junitDoc struct {
 			Name    string    `xml:"name,attr"`
 			Failure *struct{} `xml:"failure"`
 			Error   *struct{} `xml:"error"`
-			Skipped *struct{} `xml:"skipped"`
+			Skipped *struct {
+				Text string `xml:",chardata"`
+			} `xml:"skipped"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
@@ -222,6 +224,13 @@ func readJUnit(t *testing.T, path string) junitDoc {
 	var d junitDoc
 	if err := xml.Unmarshal(b, &d); err != nil {
 		t.Fatal(err)
+	}
+	for _, s := range d.Suites {
+		for _, c := range s.Cases {
+			if c.Skipped != nil {
+				d.Skipped++
+			}
+		}
 	}
 	return d
 }

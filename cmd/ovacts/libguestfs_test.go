@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/xml"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +47,7 @@ type gfsCase struct {
 		Message string `xml:"message,attr"`
 	} `xml:"failure"`
 	Skipped *struct {
-		Message string `xml:"message,attr"`
+		Text string `xml:",chardata"`
 	} `xml:"skipped"`
 }
 
@@ -132,8 +133,9 @@ func TestRealStackLibguestfs(t *testing.T) {
 }
 
 // A build without the binding (what a machine without golang-guestfs-dev
-// builds) still runs, and reports every scenario that needs libguestfs as a
-// precondition skip that says so; the OVA scenarios need only the tools.
+// builds) still runs, and reports every scenario that needs libguestfs as not
+// run, saying why; the OVA scenarios need only the tools. The profile is then
+// incomplete (exit 3), never conformant.
 func TestRealStackWithoutLibguestfsBinding(t *testing.T) {
 	plain := filepath.Join(t.TempDir(), "ovacts")
 	cmd := exec.Command("go", "build", "-o", plain, ".")
@@ -145,8 +147,9 @@ func TestRealStackWithoutLibguestfsBinding(t *testing.T) {
 	run := exec.Command(plain, "run", "--uri", realURI, "--profile", "libguestfs", "--junit", junit)
 	run.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
 	out, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("want exit 3 (incomplete): %v\n%s", err, out)
 	}
 	if strings.Contains(string(out), "probing the appliance") {
 		t.Error("a build without the binding probed the appliance")
@@ -155,8 +158,8 @@ func TestRealStackWithoutLibguestfsBinding(t *testing.T) {
 	for _, c := range readGfsJUnit(t, junit).cases() {
 		switch {
 		case c.Skipped != nil:
-			if !strings.Contains(c.Skipped.Message, "built without libguestfs") {
-				t.Errorf("%s: skipped, but not saying why: %q", c.Name, c.Skipped.Message)
+			if !strings.HasPrefix(c.Skipped.Text, "not-run (guestfs): ") || !strings.Contains(c.Skipped.Text, "built without libguestfs") {
+				t.Errorf("%s: not run, but not saying why: %q", c.Name, c.Skipped.Text)
 			}
 			skipped = append(skipped, c.Name)
 		case c.Failure == nil:
@@ -181,7 +184,8 @@ func TestRealStackWithoutLibguestfsBinding(t *testing.T) {
 
 // An appliance domain left by a run that died (the libvirt backend names it
 // guestfs-<random>, not with the run prefix) is swept when its disks lie in a
-// dead run's pool directory; one whose disks lie elsewhere is not ours and stays.
+// pool directory the dead run's ledger lists, with the run's disk; one whose
+// disks lie elsewhere is not ours and stays.
 func TestRealStackSweepsALeftApplianceDomain(t *testing.T) {
 	conn := openReal(t)
 	tag := harness.NewRunID()
@@ -207,22 +211,40 @@ func TestRealStackSweepsALeftApplianceDomain(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.Free()
-		t.Cleanup(func() { harness.Remove(conn, harness.Resource{Kind: harness.KindDomain, Name: name}) })
+		t.Cleanup(func() {
+			if d, err := conn.LookupDomainByName(name); err == nil {
+				d.Destroy()
+				d.Free()
+			}
+		})
 	}
+	state := t.TempDir()
 	ours, theirs := "guestfs-ovactsleak"+tag, "guestfs-foreign"+tag
-	start(ours, filepath.Join(harness.ImageDir, "ovacts-deadbee2-s1-gfs-"+tag))
+	var dir string
+	deadRun(t, state, conn, func(tr *harness.Tracker, prefix string) {
+		pool := prefix + "s1-gfs"
+		dir = filepath.Join(harness.ImageDir, pool)
+		// What the killed run recorded before it died: its pool (gone since)
+		// and the disk libguestfs wrote in it.
+		tr.Add(harness.Resource{Kind: harness.KindPool, Name: pool, UUID: harness.NewUUID(), Path: dir})
+		tr.Add(harness.Resource{Kind: harness.KindFile, Path: filepath.Join(dir, "disk.img"), Parent: pool})
+	})
+	start(ours, dir)
 	start(theirs, filepath.Join(harness.ImageDir, "foreign-gfs-"+tag))
 
-	r := ovacts(t, "cleanup", "--uri", realURI)
+	r := ovactsIn(t, state, "cleanup", "--uri", realURI)
 	if r.code != 0 {
 		t.Fatalf("cleanup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, ours) || strings.Contains(r.stdout, theirs) {
+	if !strings.Contains(r.stdout, "removed guestfs-appliance "+ours) || strings.Contains(r.stdout, theirs) {
 		t.Errorf("cleanup output:\n%s", r.stdout)
 	}
 	if d, err := conn.LookupDomainByName(ours); err == nil {
 		d.Free()
 		t.Errorf("the dead run's appliance %s is still there", ours)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the dead run's pool directory %s is still there: %v", dir, err)
 	}
 	d, err := conn.LookupDomainByName(theirs)
 	if err != nil {

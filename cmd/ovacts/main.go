@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -125,11 +126,14 @@ selection is judged instead of a profile: 1 when a selected requirement at
 					}
 				}()
 			}
-			lvl, ok := map[string]harness.Level{"must": harness.MUST, "should": harness.SHOULD, "may": harness.MAY}[strings.ToLower(failOn)]
-			if !ok {
-				return usage("--fail-on must be must, should or may, got %q", failOn)
+			lvl, err := parseLevel(failOn)
+			if err != nil {
+				return err
 			}
 			cfg.FailOn = lvl
+			if !slices.Contains(reports.JUnitFormats, cfg.JUnitFormat) {
+				return usage("--junit-format must be junit, gitlab or ant, got %q", cfg.JUnitFormat)
+			}
 			if waiverFile != "" {
 				ws, err := readWaivers(waiverFile)
 				if err != nil {
@@ -209,7 +213,8 @@ selection is judged instead of a profile: 1 when a selected requirement at
 	f.StringVar(&cfg.Tags, "tags", "", `tag expression, e.g. "@req:DOM-001 or (@must and not @needs:kvm)"`)
 	f.StringArrayVar(&cfg.FeatureDirs, "features", nil, "extra feature file or directory, added to the built-in features (repeatable)")
 	f.StringVar(&cfg.JUnitPath, "junit", "", "write the JUnit report to this file")
-	f.StringVar(&cfg.CucumberPath, "cucumber", "", "write godog's Cucumber JSON to this file")
+	f.StringVar((*string)(&cfg.JUnitFormat), "junit-format", string(reports.JUnitDefault), "JUnit dialect: junit (valid against Jenkins' junit-10.xsd and junit-4.xsd), gitlab (adds file and line) or ant (Ant's JUnit.xsd)")
+	f.StringVar(&cfg.CucumberPath, "cucumber", "", "write the Cucumber JSON to this file")
 	f.IntVar(&cfg.Concurrency, "concurrency", 1, "scenarios run at once")
 	f.DurationVar(&cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
 	f.DurationVar(&cfg.ScenarioTimeout, "scenario-timeout", 10*time.Minute, "longest a scenario may take (0: no bound beyond the steps')")

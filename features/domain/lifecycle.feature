@@ -104,7 +104,7 @@ Feature: Domain lifecycle
     Given a domain "vm" defined from fixture "minimal"
     When I note the UUID of domain "vm"
     And I try to define domain "vm" again with a different UUID
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a duplicate
     And domain "vm" has the noted UUID
 
   @req:DOM-012 @should
@@ -125,7 +125,7 @@ Feature: Domain lifecycle
   Scenario Outline: Trying to <action> a domain that is <state> is refused and changes nothing
     Given a domain "vm" that is <state>
     When I try to <action> domain "vm"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as an invalid state
     And domain "vm" is <state>
 
     Examples:

@@ -39,7 +39,7 @@ Feature: Error semantics
   @req:ERR-006 @must @core
   Scenario Outline: The invalid URI <uri> is refused with a typed error and harms nothing
     When I try to connect to "<uri>"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as an invalid URI
     And the error is typed with a code, an error level and a message
     And the run's connection still answers
 

@@ -7,5 +7,5 @@ Feature: Migration to the stack itself
   Scenario: Migrating a domain to its own host is refused
     Given a domain "vm" that is running
     When I try to migrate domain "vm" live to the stack itself
-    Then the call is refused with a typed libvirt error saying "same host"
+    Then the call is refused as a migration to the same host saying "same host"
     And domain "vm" is running

@@ -29,6 +29,7 @@ Feature: Virtual networks
     When I start network "n"
     Then network "n" is active
     And the XML of network "n" forwards in mode "nat"
+    And the host masquerades the traffic leaving network "n"
 
   @req:NET-004 @must @core
   Scenario: A transient network disappears when it stops
@@ -55,7 +56,8 @@ Feature: Virtual networks
   Scenario: A second network with the same name and another UUID is refused
     Given I define an isolated network "n"
     When I try to define an isolated network "n" again with a different UUID
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a duplicate
+    And network "n" keeps its own UUID
 
   @req:NET-008 @must @core
   Scenario: The network XML keeps the addresses and DHCP range that were set
@@ -69,10 +71,11 @@ Feature: Virtual networks
     Then the live XML of network "n" has a DHCP host entry for MAC "52:54:00:0a:c7:10"
     And the persistent XML of network "n" has a DHCP host entry for MAC "52:54:00:0a:c7:10"
 
-  @req:NET-010 @should
+  @req:NET-010 @should @needs:guest
   Scenario: An active network answers DHCP lease queries
     Given an active NAT network "n"
-    Then network "n" answers a DHCP lease query
+    And a running guest "g" and a NIC on network "n"
+    Then network "n" answers a DHCP lease query with the lease of guest "g" within 30 seconds
 
   @req:NET-011 @should
   Scenario: Network lifecycle events arrive in order

@@ -31,7 +31,7 @@ Feature: Network filters
     And an active isolated network "n"
     And a running domain "vm" with a NIC on network "n" filtered by "f"
     When I try to undefine network filter "f"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as in use
     And network filter "f" still exists
 
   @req:FLT-005 @should
@@ -39,5 +39,5 @@ Feature: Network filters
     Given an active isolated network "n"
     And a shut off domain "vm" with a NIC on network "n" filtered by "missing"
     When I try to start domain "vm"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a missing object
     And domain "vm" is shut off

@@ -27,7 +27,7 @@ Feature: Save, restore and managed save
   @req:SAVE-004 @should
   Scenario: Restoring from a file that does not exist is refused
     When I try to restore a domain from a file that does not exist
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a missing file
 
   @req:SAVE-005 @should
   Scenario: A managed save is resumed by the next start

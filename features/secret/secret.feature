@@ -20,7 +20,7 @@ Feature: Secrets
     Given I define a private secret "s"
     When I set the value of secret "s" to a random value
     And I try to read the value of secret "s"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as denied
 
   @req:SEC-004 @should
   Scenario: An undefined secret is gone
@@ -32,7 +32,7 @@ Feature: Secrets
   Scenario: Two secrets cannot share a usage
     Given I define a public secret "s"
     When I try to define another secret with the usage of "s"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a duplicate
 
   @req:SEC-006 @should
   Scenario: Secret events report definition, value changes and removal

@@ -36,7 +36,7 @@ Feature: Statistics and node devices
   @req:STAT-005 @should @needs:persistent
   Scenario: Memory statistics are reported
     Given a domain "vm" that is running
-    Then the memory statistics of domain "vm" report at least one value
+    Then the memory statistics of domain "vm" report its current memory as the balloon's actual size
 
   @req:STAT-006 @must @core @needs:persistent
   Scenario: vCPU information matches the definition

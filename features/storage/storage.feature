@@ -80,6 +80,7 @@ Feature: Storage pools and volumes
     When I upload 256 KiB of random data to volume "v" in pool "p"
     And I clone volume "v" in pool "p" as "c"
     Then volumes "v" and "c" in pool "p" have the same first 256 KiB
+    And the first 256 KiB of volume "c" in pool "p" are the data uploaded to volume "v"
 
   @req:STOR-010 @should
   Scenario: A qcow2 volume can be backed by another volume
@@ -124,7 +125,7 @@ Feature: Storage pools and volumes
     Given a storage pool "p"
     And a raw volume "v" of 4 MiB in pool "p"
     When I try to create a raw volume "v" of 4 MiB in pool "p"
-    Then the call is refused with a typed libvirt error
+    Then the call is refused as a duplicate
     And volume "v" in pool "p" has a capacity of 4 MiB
 
   @req:STOR-016 @should
