@@ -35,12 +35,12 @@ var refusals = map[string][]libvirt.ErrorNumber{
 		libvirt.ERR_OPERATION_INVALID, libvirt.ERR_INVALID_ARG, libvirt.ERR_INTERNAL_ERROR},
 	"invalid XML": {libvirt.ERR_XML_ERROR, libvirt.ERR_XML_DETAIL, libvirt.ERR_XML_INVALID_SCHEMA, libvirt.ERR_NO_NAME, libvirt.ERR_NO_OS,
 		libvirt.ERR_INVALID_ARG, libvirt.ERR_CONFIG_UNSUPPORTED, libvirt.ERR_INTERNAL_ERROR},
-	"an invalid state": {libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INTERNAL_ERROR},
-	"denied":           {libvirt.ERR_INVALID_SECRET, libvirt.ERR_OPERATION_DENIED, libvirt.ERR_ACCESS_DENIED, libvirt.ERR_OPERATION_INVALID},
-	"in use":           {libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_RESOURCE_BUSY},
-	"a missing object": {libvirt.ERR_NO_NWFILTER, libvirt.ERR_NO_NETWORK, libvirt.ERR_NO_STORAGE_VOL, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_OPERATION_FAILED},
-	"a missing file":   {libvirt.ERR_SYSTEM_ERROR, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INVALID_ARG, libvirt.ERR_NO_STORAGE_VOL},
-	"an invalid URI":   {libvirt.ERR_NO_CONNECT, libvirt.ERR_INVALID_ARG, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_SYSTEM_ERROR},
+	"an invalid state":             {libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INTERNAL_ERROR},
+	"denied":                       {libvirt.ERR_INVALID_SECRET, libvirt.ERR_OPERATION_DENIED, libvirt.ERR_ACCESS_DENIED, libvirt.ERR_OPERATION_INVALID},
+	"in use":                       {libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_RESOURCE_BUSY},
+	"a missing object":             {libvirt.ERR_NO_NWFILTER, libvirt.ERR_NO_NETWORK, libvirt.ERR_NO_STORAGE_VOL, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_OPERATION_FAILED},
+	"a missing file":               {libvirt.ERR_SYSTEM_ERROR, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INVALID_ARG, libvirt.ERR_NO_STORAGE_VOL},
+	"an invalid URI":               {libvirt.ERR_NO_CONNECT, libvirt.ERR_INVALID_ARG, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_SYSTEM_ERROR},
 	"a migration to the same host": {libvirt.ERR_OPERATION_INVALID, libvirt.ERR_INTERNAL_ERROR},
 }
 
