@@ -344,11 +344,8 @@ func registerNetwork(r *Registry) {
 		if err != nil {
 			return err
 		}
-		for _, line := range strings.Split(rules, "\n") {
-			l := strings.ToLower(line)
-			if strings.Contains(l, cidr) && strings.Contains(l, "masquerade") {
-				return nil
-			}
+		if masquerades(rules, cidr) {
+			return nil
 		}
 		return fmt.Errorf("no masquerade rule for %s in the host's NAT rules (iptables-save -t nat, nft list ruleset)", cidr)
 	})
@@ -445,4 +442,16 @@ func natRules(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the host's NAT rules cannot be read: %w", errors.Join(errs...))
 	}
 	return out.String(), nil
+}
+
+// masquerades says whether NAT rules (iptables-save or nft output) masquerade
+// traffic from the subnet cidr.
+func masquerades(rules, cidr string) bool {
+	for _, line := range strings.Split(rules, "\n") {
+		l := strings.ToLower(line)
+		if strings.Contains(l, cidr) && strings.Contains(l, "masquerade") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,113 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
+	"libvirt.org/go/libvirt"
+)
+
+// Each check made strict can fail: the broken answer it exists to catch fails it.
+
+func TestRefusalFamilies(t *testing.T) {
+	_, w := stepWorld(harness.MUST)
+	for _, c := range []struct {
+		family string
+		err    error
+		want   string // "" passes; "n/a" is not applicable
+	}{
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid"}, ""},
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported"}, "n/a"},
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_DOMAIN, Message: "no domain with matching name"}, "does not say a duplicate"},
+		{"an invalid state", libvirt.Error{Code: libvirt.ERR_RPC, Message: "connection lost"}, "does not say an invalid state"},
+		{"invalid XML", libvirt.Error{Code: libvirt.ERR_XML_ERROR, Message: "bad"}, ""},
+		{"denied", errors.New("untyped"), "untyped error"},
+		{"in use", nil, "the call succeeded"},
+	} {
+		w.tried, w.lastErr = true, c.err
+		err := w.expectRefusal(c.family, "")
+		var skip *harness.SkipError
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s %v: %v", c.family, c.err, err)
+		case c.want == "n/a" && (!errors.As(classify(0, context.Background(), err), &skip) || skip.Status != reports.NotApplicable):
+			t.Errorf("%s %v: %v, want not applicable", c.family, c.err, err)
+		case c.want != "" && c.want != "n/a" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s %v: %v, want %q", c.family, c.err, err, c.want)
+		}
+	}
+}
+
+// A device node with no driver behind it (a module not loaded) does not count
+// as the device: KVM-003 fails on a mknod'ed /dev/vhost-net.
+func TestDeviceNodeWithoutDriverFails(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mknod needs root")
+	}
+	node := filepath.Join(t.TempDir(), "vhost-net")
+	if err := syscall.Mknod(node, syscall.S_IFCHR|0o600, int(240<<8|0)); err != nil { // a major no driver claims
+		t.Skipf("mknod: %v", err)
+	}
+	if err := openDevice(node); err == nil {
+		t.Fatal("a node without a driver opened")
+	}
+	if err := openDevice("/dev/null"); err != nil {
+		t.Fatalf("/dev/null: %v", err)
+	}
+}
+
+// The QEMU user is judged by what the kernel lets it open, not by mode bits.
+func TestOpenAsAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("changing credentials needs root")
+	}
+	dir, err := os.MkdirTemp("", "ovacts-openas-") // t.TempDir's parent is private
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	f := filepath.Join(dir, "dev")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := openAs(context.Background(), f, 65534, 65534, nil); err == nil {
+		t.Fatal("nobody opened a root-only file")
+	}
+	os.Chmod(f, 0o666)
+	if err := openAs(context.Background(), f, 65534, 65534, nil); err != nil {
+		t.Fatalf("nobody cannot open a world-writable file: %v", err)
+	}
+}
+
+func TestMasqueradeRules(t *testing.T) {
+	ipt := "-A LIBVIRT_PRT -s 10.201.7.0/24 ! -d 10.201.7.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535\n"
+	nft := "table ip libvirt_network {\n\tchain postrouting_nat { ip saddr 10.202.1.0/24 ip daddr != 10.202.1.0/24 masquerade }\n}\n"
+	if !masquerades(ipt, "10.201.7.0/24") || !masquerades(nft, "10.202.1.0/24") {
+		t.Error("a masquerade rule was missed")
+	}
+	if masquerades(ipt, "10.201.8.0/24") || masquerades("-A LIBVIRT_FWO -s 10.201.7.0/24 -j ACCEPT", "10.201.7.0/24") {
+		t.Error("a network without a masquerade rule passed")
+	}
+}
+
+// The "absent" UUID is never one the stack holds.
+func TestAbsentUUIDAvoidsTheStacksOwn(t *testing.T) {
+	held := []string{harness.NewUUID(), harness.NewUUID()}
+	for i := 0; i < 100; i++ {
+		u, err := absentUUID(func() ([]string, error) { return held, nil })
+		if err != nil || u == held[0] || u == held[1] {
+			t.Fatalf("%s, %v", u, err)
+		}
+	}
+	if _, err := absentUUID(func() ([]string, error) { return nil, errors.New("list failed") }); err == nil {
+		t.Fatal("a failed list was ignored")
+	}
+}
