@@ -81,14 +81,19 @@ func selectedNeeds(pickles []*Pickle, names ...string) bool {
 // AccelTimeout from the appliance's start), then TCG. On failure it names the
 // need that is not met and why: "guestfs" when this binary has no binding
 // (not provided) or the host has no libguestfs tools (absent);
-// "guestfs-appliance" when the appliance does not launch (broken: GFS-003).
-func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string)) (*Guestfs, string, *Need) {
+// "guestfs-appliance" when the appliance does not launch (broken: GFS-003),
+// with the library it found all the same. launch false probes the library only.
+func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, launch bool, progress func(string)) (*Guestfs, string, *Need) {
 	version, err := GuestfsBindingVersion()
 	if err != nil {
 		return nil, "guestfs", &Need{State: NotProvided, Reason: err.Error()}
 	}
 	if _, err := exec.LookPath("guestfish"); err != nil {
 		return nil, "guestfs", &Need{State: Absent, Reason: "guestfish is not installed on the stack's host (libguestfs-tools): " + err.Error()}
+	}
+	g := &Guestfs{Version: version}
+	if !launch {
+		return g, "", nil
 	}
 	if cfg.AccelTimeout <= 0 {
 		cfg.AccelTimeout = 20 * time.Second
@@ -101,7 +106,6 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string))
 		order = []string{cfg.Accel}
 	}
 	progress(fmt.Sprintf("libguestfs: %s, probing the appliance (accel %s)", version, orDefault(cfg.Accel, "auto")))
-	g := &Guestfs{Version: version}
 	var notes []string
 	for i, accel := range order {
 		if accel == "kvm" && len(order) > 1 {
@@ -119,14 +123,15 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, progress func(string))
 			return g, "", nil
 		}
 		if ctx.Err() != nil {
-			return nil, "guestfs-appliance", &Need{State: NotProvided, Reason: "the run was interrupted while probing libguestfs"}
+			return g, "guestfs-appliance", &Need{State: NotProvided, Reason: "the run was interrupted while probing libguestfs"}
 		}
 		notes = append(notes, accel+": "+err.Error())
 		if i < len(order)-1 {
 			progress(fmt.Sprintf("libguestfs: no appliance with %s: %v; trying %s", accel, err, order[i+1]))
 		}
 	}
-	return nil, "guestfs-appliance", &Need{State: Broken, StatedBy: "GFS-003", Reason: "the libguestfs appliance does not launch: " + strings.Join(notes, "; ")}
+	// The library is there: what needs no appliance (a handle, disk_create) still runs.
+	return g, "guestfs-appliance", &Need{State: Broken, StatedBy: "GFS-003", Reason: "the libguestfs appliance does not launch: " + strings.Join(notes, "; ")}
 }
 
 // guestfsLaunchAttempt launches the appliance once through guestfish with the

@@ -187,12 +187,15 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	}
 	c.probeGuestTypes(conn)
 	c.probeOptional(conn)
-	if !c.BreakAs("kvm", "hvm", "no kvm domain can be tried") && !c.BreakAs("persistent", "hvm", "no domain can be defined") {
+	c.probeSecretStore(conn, tracker, prefix, owner)
+	if c.Has("hvm") {
 		c.probeKVM(conn, tracker, prefix, owner)
 		if err := c.probePersistent(conn, tracker, prefix, owner); err != nil {
 			return nil, err
 		}
 	}
+	c.BreakAs("kvm", "hvm", "no kvm domain can be tried")
+	c.BreakAs("persistent", "hvm", "no domain can be defined")
 	if err := tracker.Cleanup(); err != nil {
 		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
 	}
@@ -269,6 +272,31 @@ func (c *Capabilities) probeOptional(conn *libvirt.Connect) {
 		ss[i].Free()
 	}
 	judge("secrets", err, "the driver has no secrets")
+}
+
+// probeSecretStore defines and undefines a persistent secret of the run: a
+// stack that lists secrets but cannot keep one has broken secrets (SEC-001).
+func (c *Capabilities) probeSecretStore(conn *libvirt.Connect, tracker *Tracker, prefix string, owner Owner) {
+	if !c.Has("secrets") {
+		return
+	}
+	usage, uuid := prefix+"probe-secret", NewUUID()
+	x := fmt.Sprintf(`<secret ephemeral='no' private='yes'><uuid>%s</uuid><description>%s</description><usage type='ceph'><name>%s</name></usage></secret>`,
+		uuid, XMLEscape(owner.Text()), XMLEscape(usage))
+	err := tracker.Create(Resource{Kind: KindSecret, Name: usage, UUID: uuid}, func() (string, error) {
+		s, err := conn.SecretDefineXML(x, 0)
+		if err != nil {
+			return "", err
+		}
+		return "", s.Free()
+	})
+	switch {
+	case err == nil:
+	case unsupportedAnswer(err):
+		c.Lack("secrets", "the driver does not define secrets: "+DescribeError(err), Absent)
+	default:
+		c.Break("secrets", "SEC-001", "defining a secret failed: "+DescribeError(err))
+	}
 }
 
 // probeKVM decides "kvm": offered and a kvm domain starts; offered and it
@@ -409,12 +437,15 @@ func (c *Capabilities) Properties() [][2]string {
 		props = append(props, [2]string{"guest.missing", string(n.State) + ": " + n.Reason})
 	}
 	if g := c.Guestfs; g != nil {
-		props = append(props, [2]string{"guestfs.version", g.Version}, [2]string{"guestfs.accel", g.Accel},
-			[2]string{"guestfs.probe.launch.seconds", fmt.Sprintf("%.2f", g.ProbeLaunch.Seconds())})
+		props = append(props, [2]string{"guestfs.version", g.Version})
+		if g.Accel != "" {
+			props = append(props, [2]string{"guestfs.accel", g.Accel}, [2]string{"guestfs.probe.launch.seconds", fmt.Sprintf("%.2f", g.ProbeLaunch.Seconds())})
+		}
 		if g.AccelNote != "" {
 			props = append(props, [2]string{"guestfs.accel.note", g.AccelNote})
 		}
-	} else if n, missing := c.Missing["guestfs-appliance"]; missing {
+	}
+	if n, missing := c.Missing["guestfs-appliance"]; missing {
 		props = append(props, [2]string{"guestfs.missing", string(n.State) + ": " + n.Reason})
 	}
 	if e := c.OVirt; e != nil {

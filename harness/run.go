@@ -405,17 +405,24 @@ func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
 	if !selectedNeeds(pickles, "guestfs", "guestfs-appliance", "guestfs-libvirt") {
 		return
 	}
-	g, need, why := ProbeGuestfs(ctx, r.cfg.Guestfs, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	launch := selectedNeeds(pickles, "guestfs-appliance", "guestfs-libvirt")
+	g, need, why := ProbeGuestfs(ctx, r.cfg.Guestfs, launch, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	caps.Guestfs = g
 	if why != nil {
 		caps.Missing[need] = *why
 		if need == "guestfs" {
 			caps.Missing["guestfs-appliance"] = *why
 		}
-		caps.Missing["guestfs-libvirt"] = caps.Missing["guestfs-appliance"]
+		if _, lacks := caps.Missing["guestfs-libvirt"]; !lacks {
+			caps.Missing["guestfs-libvirt"] = caps.Missing["guestfs-appliance"]
+		}
 		fmt.Fprintf(r.cfg.Progress, "libguestfs: %s: %s\n", why.State, why.Reason)
 		return
 	}
-	caps.Guestfs = g
+	if !launch {
+		fmt.Fprintf(r.cfg.Progress, "libguestfs: %s (no scenario selected launches the appliance)\n", g.Version)
+		return
+	}
 	note := ""
 	if g.AccelNote != "" {
 		note = " (" + g.AccelNote + ")"

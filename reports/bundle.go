@@ -355,16 +355,16 @@ func VerifyBundle(in VerifyInput) []Finding {
 	if level == "" {
 		level = "MUST"
 	}
+	if tags := b.Stack["tags"]; tags != "" {
+		// Judged as run judged it, and never a certification.
+		return append(fs, Finding{Check: "verdict", Msg: fmt.Sprintf("the run selected tags %q, which certifies no profile; %s", tags, JudgeSelection(b.Results, level))})
+	}
 	p, err := in.Profile(b.Stack["suite.version"], b.Stack["profile"])
 	if err != nil {
 		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
 	}
 	verdict := Judge(p, b.Results, level)
-	f := Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()}
-	if tags := b.Stack["tags"]; tags != "" {
-		f.OK, f.Msg = false, fmt.Sprintf("the run selected tags %q: a selection certifies no profile; %s", tags, verdict)
-	}
-	return append(fs, f)
+	return append(fs, Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()})
 }
 
 // checkManifest: the manifest covers exactly the bundle's files, byte for byte.

@@ -15,9 +15,9 @@ import (
 // (direct backend, one blank drive) with the accelerator the probe picks,
 // through the Go binding; it reports the median (make bench-guestfs: 5).
 func BenchmarkGuestfsLaunch(b *testing.B) {
-	g, why, _ := harness.ProbeGuestfs(context.Background(), harness.GuestfsConfig{}, func(string) {})
-	if why != "" {
-		b.Fatal(why)
+	g, _, why := harness.ProbeGuestfs(context.Background(), harness.GuestfsConfig{}, true, func(string) {})
+	if why != nil {
+		b.Fatal(why.Reason)
 	}
 	var took []time.Duration
 	b.ResetTimer()

@@ -205,8 +205,10 @@ type junitDoc struct {
 			Value string `xml:"value,attr"`
 		} `xml:"properties>property"`
 		Cases []struct {
-			Name    string    `xml:"name,attr"`
-			Failure *struct{} `xml:"failure"`
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Text string `xml:",chardata"`
+			} `xml:"failure"`
 			Error   *struct{} `xml:"error"`
 			Skipped *struct {
 				Text string `xml:",chardata"`
