@@ -5,7 +5,8 @@ package features
 import "embed"
 
 // FS holds every built-in feature file, rooted at the area directories
-// ("domain/lifecycle.feature").
+// ("domain/lifecycle.feature"), and references.yaml: the references the
+// requirements' levels are cited from (@ref:<key>).
 //
-//go:embed */*.feature
+//go:embed */*.feature references.yaml
 var FS embed.FS

@@ -15,6 +15,7 @@ import (
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/ovacts/ovacts/reports"
+	"go.yaml.in/yaml/v3"
 )
 
 // Level is an RFC 2119 requirement level.
@@ -62,7 +63,14 @@ type Requirement struct {
 	Line    int      `json:"line"`
 	Tags    []string `json:"tags"`
 	Needs   []string `json:"needs,omitempty"`
+	Refs    []string `json:"refs,omitempty"` // the references its level is cited from (@ref:<key>)
 	BuiltIn bool     `json:"builtIn"`
+}
+
+// Reference is a document a requirement's level is cited from.
+type Reference struct {
+	Title string `yaml:"title" json:"title"`
+	URL   string `yaml:"url" json:"url"`
 }
 
 // Pickle is one executable scenario: a scenario, or one example row of an outline.
@@ -82,6 +90,7 @@ type Suite struct {
 	Features     []*FeatureFile
 	Requirements []*Requirement
 	Pickles      []*Pickle
+	References   map[string]Reference // the built-in table (references.yaml)
 }
 
 // LoadError points at a file and line.
@@ -116,6 +125,10 @@ func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("built-in features: %w", err)
 	}
+	refs, err := readReferences(builtin)
+	if err != nil {
+		return nil, err
+	}
 	for _, dir := range extra {
 		st, err := os.Stat(dir)
 		if err != nil {
@@ -149,7 +162,52 @@ func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
 			return nil, &LoadError{File: dir, Msg: "no .feature files found"}
 		}
 	}
-	return parseSuite(files)
+	suite, err := parseSuite(files)
+	if err != nil {
+		return nil, err
+	}
+	suite.References = refs
+	return suite, suite.checkReferences()
+}
+
+// readReferences reads the built-in references table, when there is one.
+func readReferences(builtin fs.FS) (map[string]Reference, error) {
+	b, err := fs.ReadFile(builtin, "references.yaml")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		References map[string]Reference `yaml:"references"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &LoadError{File: "features/references.yaml", Msg: err.Error()}
+	}
+	return doc.References, nil
+}
+
+// checkReferences holds the built-in requirements to their citations: each
+// names at least one reference, and every reference named is in the table.
+// A vendor's own requirements may cite nothing.
+func (s *Suite) checkReferences() error {
+	if s.References == nil {
+		return nil
+	}
+	for _, r := range s.Requirements {
+		for _, ref := range r.Refs {
+			if _, ok := s.References[ref]; !ok {
+				return &LoadError{File: r.URI, Line: r.Line, Msg: fmt.Sprintf("unknown reference @ref:%s (not in features/references.yaml)", ref)}
+			}
+		}
+		if r.BuiltIn && len(r.Refs) == 0 {
+			return &LoadError{File: r.URI, Line: r.Line, Msg: fmt.Sprintf("requirement %s cites no reference for its level (@ref:<key>)", r.ID)}
+		}
+	}
+	return nil
 }
 
 func errText(err error) string {
@@ -340,6 +398,9 @@ func requirementsOf(f *FeatureFile, doc *messages.GherkinDocument) (map[string]*
 			}
 			if l, ok := levelTags[t]; ok {
 				levels = append(levels, l)
+			}
+			if ref, ok := strings.CutPrefix(t, "@ref:"); ok && !slices.Contains(r.Refs, ref) {
+				r.Refs = append(r.Refs, ref)
 			}
 			if need, ok := strings.CutPrefix(t, "@needs:"); ok {
 				if _, known := KnownNeeds[need]; !known {

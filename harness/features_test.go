@@ -129,3 +129,22 @@ func TestSelectionAndUnknownTags(t *testing.T) {
 		t.Fatalf("UnknownTags = %v", u)
 	}
 }
+
+// A built-in requirement cites its level's reference; an unknown key is refused.
+func TestReferencesAreRequiredAndKnown(t *testing.T) {
+	refs := []byte("references:\n  doc: {title: A document, url: 'https://example.org/doc'}\n")
+	for body, want := range map[string]string{
+		"Feature: F\n  @req:A-001 @must @ref:doc\n  Scenario: S\n    Given x\n":  "",
+		"@ref:doc\nFeature: F\n  @req:A-001 @must\n  Scenario: S\n    Given x\n":  "",
+		"Feature: F\n  @req:A-001 @must\n  Scenario: S\n    Given x\n":           "cites no reference",
+		"Feature: F\n  @req:A-001 @must @ref:nope\n  Scenario: S\n    Given x\n": "unknown reference @ref:nope",
+	} {
+		s, err := LoadSuite(fstest.MapFS{"a/x.feature": {Data: []byte(body)}, "references.yaml": {Data: refs}}, nil)
+		switch {
+		case want == "" && (err != nil || s.Requirements[0].Refs[0] != "doc"):
+			t.Errorf("%q: %v", body, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -381,12 +382,25 @@ func writeMarkdown(w io.Writer, suite *harness.Suite, reqs []*harness.Requiremen
 	}
 	fmt.Fprintf(w, "\n%d requirements: %d MUST, %d SHOULD, %d MAY.\n", len(reqs), counts[harness.MUST], counts[harness.SHOULD], counts[harness.MAY])
 	for _, a := range areas {
-		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | Requirement | Needs | Profiles | Source |\n|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
+		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | Requirement | Needs | Profiles | Level cited from | Source |\n|---|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
 		for _, r := range byArea[a] {
 			profiles := strings.Join(inProfiles[r.ID], ", ")
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "\\|"),
-				strings.Join(r.Needs, ", "), profiles, r.URI, r.Line, r.URI, r.Line)
+			var refs []string
+			for _, ref := range r.Refs {
+				if rf, ok := suite.References[ref]; ok {
+					refs = append(refs, fmt.Sprintf("[%s](%s)", ref, rf.URL))
+				} else {
+					refs = append(refs, ref)
+				}
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "\\|"),
+				strings.Join(r.Needs, ", "), profiles, strings.Join(refs, ", "), r.URI, r.Line, r.URI, r.Line)
 		}
+	}
+	fmt.Fprintf(w, "\n## References\n\nA requirement's level (RFC 2119) is cited from these documents.\n\n| Key | Reference |\n|---|---|\n")
+	for _, k := range slices.Sorted(maps.Keys(suite.References)) {
+		rf := suite.References[k]
+		fmt.Fprintf(w, "| %s | [%s](%s) |\n", k, rf.Title, rf.URL)
 	}
 }
 

@@ -1,4 +1,4 @@
-@connection
+@connection @ref:libvirt.api.host @ref:libvirt.formatcaps
 Feature: Connection and host
   A management application's first contact with a stack is its connection: it
   has to open, say which driver and versions it speaks for, and describe the
@@ -54,11 +54,11 @@ Feature: Connection and host
   Scenario: Free memory never exceeds the node's memory
     Then the free memory is no more than the node memory
 
-  @req:CONN-013 @should @needs:domcaps
+  @req:CONN-013 @should @needs:domcaps @ref:libvirt.formatdomaincaps
   Scenario: Domain capabilities parse and describe the probed domain type
     Then the domain capabilities parse and match the probed domain type and architecture
 
-  @req:CONN-014 @should @needs:domcaps
+  @req:CONN-014 @should @needs:domcaps @ref:libvirt.formatdomaincaps
   Scenario: Domain capabilities report a vCPU limit
     Then the domain capabilities report a positive maximum vCPU count
 
@@ -74,7 +74,7 @@ Feature: Connection and host
   Scenario: A second connection sees the same host and closes cleanly
     Then a second connection to the same URI sees the same host and closes with no references left
 
-  @req:CONN-018 @must @core @needs:hvm
+  @req:CONN-018 @must @core @needs:hvm @ref:libvirt.drvqemu
   Scenario: Every domain type offered for the host's architecture starts a domain
     Then every domain type the capabilities offer for the host architecture starts a minimal domain
 

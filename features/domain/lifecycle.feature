@@ -1,4 +1,4 @@
-@domain
+@domain @ref:libvirt.api.domain
 @needs:persistent
 Feature: Domain lifecycle
   A persistent domain goes through define, start, suspend, resume, destroy and

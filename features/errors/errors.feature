@@ -1,4 +1,4 @@
-@errors
+@errors @ref:libvirt.api.error
 Feature: Error semantics
   A management application decides what to do from the error code, not from
   the message text: missing objects, refused connections and invalid
@@ -36,7 +36,7 @@ Feature: Error semantics
     When I try to look up a network filter that does not exist
     Then the call fails with VIR_ERR_NO_NWFILTER
 
-  @req:ERR-006 @must @core
+  @req:ERR-006 @must @core @ref:libvirt.uri
   Scenario Outline: The invalid URI <uri> is refused with a typed error and harms nothing
     When I try to connect to "<uri>"
     Then the call is refused as an invalid URI

@@ -1,4 +1,4 @@
-@events @needs:persistent
+@events @needs:persistent @ref:libvirt.api.event
 Feature: Domain events
   A management application follows a stack through events instead of polling:
   lifecycle and device events have to arrive, in order, within a bounded time,

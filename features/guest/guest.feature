@@ -1,4 +1,4 @@
-@guest @needs:guest
+@guest @needs:guest @ref:libvirt.api.domain @ref:qemu.ga
 Feature: A guest operating system on the stack
   What a stack only shows with an operating system running in the guest: ACPI
   power events, the guest agent, DHCP on a virtual network, hotplugged devices

@@ -1,4 +1,4 @@
-@hotplug @needs:persistent
+@hotplug @needs:persistent @ref:libvirt.api.domain @ref:libvirt.formatdomain
 Feature: Device hotplug
   Devices attached and detached on a running domain land exactly where the
   flags say: the live definition, the persistent one, or both. The domain has no

@@ -1,4 +1,4 @@
-@kvm
+@kvm @ref:libvirt.hostvalidate
 Feature: KVM host
   What a KVM host needs below libvirt, after virt-host-validate's checks and a
   few more: hardware virtualization, the devices QEMU opens, cgroup
@@ -42,20 +42,20 @@ Feature: KVM host
   Scenario: The host has an IOMMU for device assignment
     Then the host has IOMMU groups for device assignment
 
-  @req:KVM-007 @must @needs:kvm @needs:domcaps
+  @req:KVM-007 @must @needs:kvm @needs:domcaps @ref:libvirt.formatdomaincaps
   Scenario: Domain capabilities for kvm offer host-model and host-passthrough CPUs
     Then the domain capabilities for type kvm offer the CPU modes "host-model, host-passthrough"
 
-  @req:KVM-008 @should @needs:kvm @needs:domcaps
+  @req:KVM-008 @should @needs:kvm @needs:domcaps @ref:libvirt.formatdomaincaps
   Scenario: Every machine type claimed for kvm is usable
     Then every machine type the capabilities claim for kvm is accepted by the kvm domain capabilities
 
-  @req:KVM-009 @must @needs:kvm
+  @req:KVM-009 @must @needs:kvm @ref:libvirt.api.qemu
   Scenario: A kvm domain runs with KVM acceleration
     Given a running kvm domain "vm"
     Then domain "vm" is running
     And QEMU reports KVM acceleration enabled for domain "vm"
 
-  @req:KVM-010 @must @needs:host
+  @req:KVM-010 @must @needs:host @ref:libvirt.drvqemu
   Scenario: A QEMU stack on a host with /dev/kvm offers the kvm domain type
     Then a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm

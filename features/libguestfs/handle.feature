@@ -1,4 +1,4 @@
-@guestfs @needs:guestfs @needs:host
+@guestfs @needs:guestfs @needs:host @ref:libguestfs.api
 Feature: libguestfs handles and disk images
   libguestfs, the alliance's API for disk images, works on the stack's host:
   a handle reports its version and takes a backend, launches its appliance with

@@ -1,4 +1,4 @@
-@guestfs @needs:guestfs @needs:guestfs-appliance @needs:host
+@guestfs @needs:guestfs @needs:guestfs-appliance @needs:host @ref:libguestfs.api @ref:libguestfs.inspector
 Feature: libguestfs inspection
   libguestfs recognises the operating system on a disk image: a phony Debian
   guest that the suite writes itself (os-release, debian_version, hostname,

@@ -1,4 +1,4 @@
-@guestfs @needs:guestfs @needs:guestfs-appliance @needs:host @needs:guestfs-libvirt
+@guestfs @needs:guestfs @needs:guestfs-appliance @needs:host @needs:guestfs-libvirt @ref:libguestfs.api
 Feature: libguestfs with the libvirt stack
   libguestfs and the stack under test work together: its libvirt backend runs
   the appliance as a transient domain of the stack, add_domain reads the disks

@@ -1,4 +1,4 @@
-@guestfs @needs:guestfs-tools @needs:host
+@guestfs @needs:guestfs-tools @needs:host @ref:libguestfs.v2v
 Feature: OVA input
   virt-v2v reads an OVA (an OVF descriptor, a disk and a manifest of their
   checksums) that the suite makes itself, as a tar file and as a directory,

@@ -1,4 +1,4 @@
-@migration @needs:peer @needs:persistent
+@migration @needs:peer @needs:persistent @ref:libvirt.migration
 Feature: Migration to a second stack
   A domain moves from the stack under test to the peer stack (--peer-uri): live
   under the client's control or peer-to-peer, offline, with its disk copied, over
@@ -14,7 +14,7 @@ Feature: Migration to a second stack
     And domain "vm" on the peer has the UUID and definition it had before the migration
     And domain "vm" is shut off with reason "migrated"
 
-  @req:MIG-002 @should
+  @req:MIG-002 @must @ref:ovirt.vdsm.migration
   Scenario: A peer-to-peer live migration moves a running domain to the peer
     Given a domain "vm" that is running
     When I migrate domain "vm" live peer-to-peer to the peer

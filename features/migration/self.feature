@@ -1,4 +1,4 @@
-@migration @needs:persistent
+@migration @needs:persistent @ref:libvirt.migration
 Feature: Migration to the stack itself
   libvirt refuses to migrate a domain to the host it already runs on, and says
   why; the domain keeps running. No second stack is needed to check it.

@@ -1,4 +1,4 @@
-@network
+@network @ref:libvirt.api.network @ref:libvirt.formatnetwork
 Feature: Virtual networks
   Isolated and NAT networks: their lifecycle, the bridge they bring up on the
   host, live updates of their DHCP hosts, events and ports.

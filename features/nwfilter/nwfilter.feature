@@ -1,4 +1,4 @@
-@nwfilter @needs:nwfilter
+@nwfilter @needs:nwfilter @ref:libvirt.api.nwfilter @ref:libvirt.formatnwfilter
 Feature: Network filters
   Filters are defined, looked up and removed like any object; they can build on
   libvirt's stock filters; and libvirt binds them to the NICs of running domains.

@@ -1,4 +1,4 @@
-@ovirt-engine @needs:ovirt-engine
+@ovirt-engine @needs:ovirt-engine @ref:ovirt.engine @ref:ovirt.api
 Feature: oVirt engine API
   The REST API of a user-supplied oVirt engine (--ovirt-url, --ovirt-user,
   --ovirt-password-file, --ovirt-ca-file or --ovirt-insecure) behaves as the

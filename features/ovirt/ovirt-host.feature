@@ -1,4 +1,4 @@
-@ovirt-host
+@ovirt-host @ref:ovirt.vdsm @ref:ovirt.engine
 Feature: oVirt host readiness
   What an oVirt engine demands of a KVM host before it makes the host operational,
   derived from the VDSM v4.50.7 and ovirt-engine 4.5.7 sources. A readiness check

@@ -1,4 +1,4 @@
-@save @needs:persistent
+@save @needs:persistent @ref:libvirt.statecapture
 Feature: Save, restore and managed save
   A running domain's memory can go to a file and come back, or be kept by libvirt
   as a managed save image that the next start resumes from.

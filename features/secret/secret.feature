@@ -1,4 +1,4 @@
-@secret @needs:secrets
+@secret @needs:secrets @ref:libvirt.api.secret @ref:libvirt.formatsecret
 Feature: Secrets
   Secrets hold credentials for storage and devices. Their values go in and come
   back out through the API, except for private secrets, whose values never come

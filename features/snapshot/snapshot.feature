@@ -1,4 +1,4 @@
-@snapshot @needs:persistent
+@snapshot @needs:persistent @ref:libvirt.api.snapshot @ref:libvirt.formatsnapshot
 Feature: Snapshots and checkpoints
   Internal snapshots of stopped and running domains, disk-only external
   snapshots, the snapshot tree, revert and delete. Reverting to an external
@@ -19,7 +19,7 @@ Feature: Snapshots and checkpoints
     Then snapshot "s1" of domain "vm" recorded the domain as running
     And domain "vm" is running
 
-  @req:SNAP-003 @should
+  @req:SNAP-003 @must @ref:libvirt.statecapture @ref:ovirt.vdsm.snapshot
   Scenario: A disk-only external snapshot of a running domain is listed
     Given a running domain "vm" with a qcow2 disk
     When I take a disk-only external snapshot "ext" of domain "vm"
@@ -86,7 +86,7 @@ Feature: Snapshots and checkpoints
     And I try to revert domain "vm" to snapshot "ext"
     Then the revert either made "ext" the current snapshot of the shut-off domain "vm" or was refused with VIR_ERR_CONFIG_UNSUPPORTED
 
-  @req:SNAP-011 @may
+  @req:SNAP-011 @may @ref:libvirt.api.checkpoint
   Scenario: A checkpoint of a running domain can be created and looked up
     Given a running domain "vm" with a qcow2 disk
     When I create checkpoint "c1" of domain "vm"

@@ -1,4 +1,4 @@
-@stats
+@stats @ref:libvirt.api.domain @ref:libvirt.api.host
 Feature: Statistics and node devices
   Monitoring reads domain and node statistics; the values have to be there
   and consistent with the domain's definition and the node's size.

@@ -1,4 +1,4 @@
-@storage
+@storage @ref:libvirt.api.storage @ref:libvirt.formatstorage
 Feature: Storage pools and volumes
   Directory pools and their raw and qcow2 volumes: the lifecycle of a pool, the
   volume operations a management application relies on, data through libvirt
@@ -50,7 +50,7 @@ Feature: Storage pools and volumes
     And volume "v" in pool "p" has format "raw"
     And the volume list of pool "p" includes "v"
 
-  @req:STOR-006 @should
+  @req:STOR-006 @must @ref:libvirt.storage @ref:ovirt.vdsm.qcow2
   Scenario: A qcow2 volume has the capacity and format asked for, and starts thin
     Given a storage pool "p"
     When I create a qcow2 volume "v" of 8 MiB in pool "p"
@@ -82,7 +82,7 @@ Feature: Storage pools and volumes
     Then volumes "v" and "c" in pool "p" have the same first 256 KiB
     And the first 256 KiB of volume "c" in pool "p" are the data uploaded to volume "v"
 
-  @req:STOR-010 @should
+  @req:STOR-010 @must @ref:libvirt.storage @ref:ovirt.vdsm.qcow2
   Scenario: A qcow2 volume can be backed by another volume
     Given a storage pool "p"
     And a raw volume "base" of 4 MiB in pool "p"

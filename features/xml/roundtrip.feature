@@ -1,4 +1,4 @@
-@xml
+@xml @ref:libvirt.formatdomain
 @needs:persistent
 Feature: Domain XML round trip
   What a user writes into a domain definition comes back when they read it:
