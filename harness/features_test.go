@@ -135,7 +135,7 @@ func TestReferencesAreRequiredAndKnown(t *testing.T) {
 	refs := []byte("references:\n  doc: {title: A document, url: 'https://example.org/doc'}\n")
 	for body, want := range map[string]string{
 		"Feature: F\n  @req:A-001 @must @ref:doc\n  Scenario: S\n    Given x\n":  "",
-		"@ref:doc\nFeature: F\n  @req:A-001 @must\n  Scenario: S\n    Given x\n":  "",
+		"@ref:doc\nFeature: F\n  @req:A-001 @must\n  Scenario: S\n    Given x\n": "",
 		"Feature: F\n  @req:A-001 @must\n  Scenario: S\n    Given x\n":           "cites no reference",
 		"Feature: F\n  @req:A-001 @must @ref:nope\n  Scenario: S\n    Given x\n": "unknown reference @ref:nope",
 	} {
