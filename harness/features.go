@@ -82,6 +82,7 @@ type Pickle struct {
 	Tags     []string
 	Steps    []string
 	Keywords []string // each step's keyword as written ("Given ", "When ", "And "...)
+	Lines    []int    // each step's line
 	Req      *Requirement
 }
 
@@ -281,7 +282,8 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 			key := p.Name
 			for _, st := range pk.Steps {
 				p.Steps = append(p.Steps, st.Text)
-				p.Keywords = append(p.Keywords, stepKeywords[st.AstNodeIds[0]])
+				p.Keywords = append(p.Keywords, stepKeywords[st.AstNodeIds[0]].keyword)
+				p.Lines = append(p.Lines, stepKeywords[st.AstNodeIds[0]].line)
 				key += "\x00" + st.Text
 				if st.Argument != nil && st.Argument.DocString != nil {
 					key += "\x00" + st.Argument.DocString.Content
@@ -308,12 +310,17 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 	return s, nil
 }
 
-// keywordsOf maps every step of a document to its keyword as written.
-func keywordsOf(doc *messages.GherkinDocument) map[string]string {
-	out := map[string]string{}
+type stepSource struct {
+	keyword string
+	line    int
+}
+
+// keywordsOf maps every step of a document to its keyword as written and its line.
+func keywordsOf(doc *messages.GherkinDocument) map[string]stepSource {
+	out := map[string]stepSource{}
 	steps := func(ss []*messages.Step) {
 		for _, st := range ss {
-			out[st.Id] = st.Keyword
+			out[st.Id] = stepSource{st.Keyword, int(st.Location.Line)}
 		}
 	}
 	for _, c := range doc.Feature.Children {

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +48,9 @@ type Config struct {
 	PeerURI string
 	// Waivers turn the failures they cover into waived outcomes (--waivers).
 	Waivers []reports.Waiver
+	// StepLocation names the step definition a step's text matches (its
+	// file:line), for the Cucumber JSON; nil leaves it out.
+	StepLocation func(text string) string
 }
 
 // SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.
@@ -91,7 +93,6 @@ type runner struct {
 	ledger    *Ledger // what the run creates, recorded before each create
 	stack     string  // the stack's key in the ledger
 	peerStack string
-	cucumber  bytes.Buffer // godog's Cucumber JSON, written whole at the end
 }
 
 func (r *runner) newTracker() *Tracker     { return NewTracker(r.conn, r.ledger, r.stack) }
@@ -334,11 +335,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		}
 	}
 	if cfg.CucumberPath != "" {
-		data := r.cucumber.Bytes()
-		if len(data) == 0 {
-			data = []byte("[]\n") // no scenario ran through godog
-		}
-		if err := safeio.WriteFileAtomic(cfg.CucumberPath, data, 0o644); err != nil {
+		if err := safeio.WriteAtomic(cfg.CucumberPath, 0o644, func(w io.Writer) error { return reports.WriteCucumber(w, rep) }); err != nil {
 			return rep, setupErr("writing the Cucumber JSON: %v", err)
 		}
 	}
@@ -668,10 +665,18 @@ func CheckReportPath(flag, path string) error {
 func (r *runner) baseOutcome(p *Pickle) *reports.Outcome {
 	o := &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
 		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line}
+	o.Tags = p.Tags
 	for i, text := range p.Steps {
-		o.Steps = append(o.Steps, reports.StepResult{Keyword: p.Keywords[i], Text: text, Status: "not run"})
+		o.Steps = append(o.Steps, reports.StepResult{Keyword: p.Keywords[i], Text: text, Status: "not run", Line: p.Lines[i], Where: r.locate(text)})
 	}
 	return o
+}
+
+func (r *runner) locate(text string) string {
+	if r.cfg.StepLocation == nil {
+		return ""
+	}
+	return r.cfg.StepLocation(text)
 }
 
 func (r *runner) printProgress(o reports.Outcome) {
@@ -686,12 +691,9 @@ func (r *runner) runGodog(ctx context.Context, suite *Suite, filter string, init
 	for _, f := range suite.Features {
 		contents = append(contents, godog.Feature{Name: f.URI, Contents: f.Content})
 	}
-	// godog's formatters write to Output; the path never reaches its format
-	// list, and the file is written whole at the end.
-	format, out := "progress", io.Writer(io.Discard)
-	if r.cfg.CucumberPath != "" {
-		format, out = "cucumber", &r.cucumber
-	}
+	// godog's own formatters are not used: ovacts writes its reports (JUnit,
+	// Cucumber JSON) from its outcomes, the decided ones too.
+	format, out := "progress", io.Discard
 	ts := godog.TestSuite{
 		Name: "ovacts",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -805,11 +807,10 @@ func (r *runner) hooks(sc *godog.ScenarioContext) {
 		if s == nil {
 			return ctx, nil
 		}
-		kw := keyword(st.Type)
+		res := reports.StepResult{Keyword: keyword(st.Type), Text: st.Text, Status: status.String(), Where: r.locate(st.Text)}
 		if i := len(s.steps); s.Pickle != nil && i < len(s.Pickle.Keywords) {
-			kw = s.Pickle.Keywords[i] // as written: "And ", "But "...
+			res.Keyword, res.Line = s.Pickle.Keywords[i], s.Pickle.Lines[i] // as written: "And ", "But "...
 		}
-		res := reports.StepResult{Keyword: kw, Text: st.Text, Status: status.String()}
 		if !s.stepStart.IsZero() {
 			res.Duration = r.cfg.Clock().Sub(s.stepStart)
 			s.stepStart = time.Time{}

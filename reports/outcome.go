@@ -57,6 +57,7 @@ type Outcome struct {
 	SuiteError bool          `json:"suiteError,omitempty"` // undefined/pending/ambiguous step, or a cleanup failure
 	Waiver     string        `json:"waiver,omitempty"`     // the waiver of a waived failure
 	Duration   time.Duration `json:"durationNs"`
+	Tags       []string      `json:"tags,omitempty"`
 	Steps      []StepResult  `json:"steps,omitempty"`
 }
 
@@ -67,6 +68,7 @@ type StepResult struct {
 	Status   string        `json:"status"` // passed, failed, skipped, undefined...
 	Duration time.Duration `json:"durationNs"`
 	Error    string        `json:"error,omitempty"`
+	Line     int           `json:"line,omitempty"`  // in the feature file
 	Where    string        `json:"where,omitempty"` // the step definition's file:line
 }
 

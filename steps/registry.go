@@ -93,6 +93,18 @@ var build = sync.OnceValues(func() ([]*Def, error) {
 // Definitions returns every step definition, or the registration errors.
 func Definitions() ([]*Def, error) { return build() }
 
+// Locate names the step definition a step's text matches, as its source file
+// and line ("steps/domain.go:17"): the Cucumber JSON's match.location.
+func Locate(text string) string {
+	defs, _ := Definitions()
+	for _, d := range defs {
+		if d.Re.MatchString(text) {
+			return "steps/" + d.Where
+		}
+	}
+	return ""
+}
+
 // Initialize binds the steps to a godog scenario. It is the StepsInit of the run.
 func Initialize(sc *godog.ScenarioContext) {
 	defs, err := Definitions()

@@ -91,7 +91,7 @@ func envOr(name, def string) string {
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
-	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry()}
+	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry(), StepLocation: steps.Locate}
 	var failOn, bundleDir, productFile, signKey, waiverFile string
 	var product reports.Product
 	cmd := &cobra.Command{
