@@ -48,6 +48,9 @@ type Config struct {
 	PeerURI string
 	// Waivers turn the failures they cover into waived outcomes (--waivers).
 	Waivers []reports.Waiver
+	// RerunOf is the run ID of the report --rerun-failed took its
+	// selection from; the report says so (rerun.of).
+	RerunOf string
 	// StepLocation names the step definition a step's text matches (its
 	// file:line), for the Cucumber JSON; nil leaves it out.
 	StepLocation func(text string) string
@@ -583,6 +586,9 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		reports.Property{Name: "suite.version", Value: cfg.SuiteVersion},
 		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
 	)
+	if cfg.RerunOf != "" {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "rerun.of", Value: cfg.RerunOf})
+	}
 	if rep.Interrupted {
 		rep.Properties = append(rep.Properties, reports.Property{Name: "interrupted", Value: "true"})
 	}

@@ -3,7 +3,8 @@
 # installs the packages, makes /dev/kvm usable by the kvm group, starts virtlogd and libvirtd.
 # Every step checks first, so running it twice is cheap.
 #   setup.sh             everything (what `make test` needs): also libguestfs, the peer
-#                        libvirtd (scripts/peer.sh) and the loopback sshd (scripts/sshd.sh)
+#                        libvirtd (scripts/peer.sh), the loopback sshd (scripts/sshd.sh) and
+#                        the reports' consumers (scripts/consumers.sh)
 #   setup.sh --packages  only the packages (what `make run` on test:///default needs)
 #   setup.sh --guest     only the tools fixtures/guest/build.sh needs (make guest)
 set -euo pipefail
@@ -106,3 +107,5 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/peer.sh" start
 bash "$here/sshd.sh" start
+# The real consumers make test feeds the reports to (JUnit readers, a Cucumber report tool).
+bash "$here/consumers.sh"

@@ -181,6 +181,7 @@ func TestRealStackCatchesBrokenStacks(t *testing.T) {
 				t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			res := junitCases(t, filepath.Join(bundle, "junit.xml"))
+			checkReportReaders(t, r.stdout, filepath.Join(bundle, "junit.xml"), "junit", filepath.Join(bundle, "cucumber.json"))
 			if got := res[f.covering]; got.status != "failed" || !strings.Contains(got.text, f.cause) {
 				t.Errorf("%s: %s %q, want failed naming %q", f.covering, got.status, got.text, f.cause)
 			}

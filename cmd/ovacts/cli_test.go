@@ -545,3 +545,13 @@ func TestOVirtEngineProfileCLI(t *testing.T) {
 		}
 	}
 }
+
+// firstLine is the first line of s that starts with prefix.
+func firstLine(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}

@@ -35,6 +35,7 @@ func TestRealStackKVMHost(t *testing.T) {
 	if r.code != 0 { // KVM's MUSTs must hold wherever this suite runs kvm domains
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	checkReportReaders(t, r.stdout, junit, "junit", "")
 	b, err := os.ReadFile(junit)
 	if err != nil {
 		t.Fatal(err)

@@ -89,6 +89,7 @@ func TestRealStackLibguestfs(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	checkReportReaders(t, r.stdout, junit, "junit", "")
 	d := readJUnit(t, junit)
 	if d.Tests != cat.Scenarios || d.Skipped != 0 || d.Failures != 0 || d.Errors != 0 {
 		t.Errorf("JUnit: %d testcases (%d skipped, %d failed, %d errors), want all %d passed", d.Tests, d.Skipped, d.Failures, d.Errors, cat.Scenarios)

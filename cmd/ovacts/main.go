@@ -92,7 +92,7 @@ func envOr(name, def string) string {
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	cfg := harness.Config{SuiteVersion: version, Progress: stdout, Registry: harness.DefaultRunRegistry(), StepLocation: steps.Locate}
-	var failOn, bundleDir, productFile, signKey, waiverFile string
+	var failOn, bundleDir, productFile, signKey, waiverFile, rerunFrom string
 	var product reports.Product
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -110,6 +110,24 @@ selection is judged instead of a profile: 1 when a selected requirement at
 --fail-on or stricter failed or is blocked.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (rerr error) {
+			// --rerun-failed decides the selection, profile and URI before
+			// anything is written: with nothing to rerun, nothing runs.
+			if rerunFrom != "" {
+				said, nothing, err := rerunFailed(rerunFrom, &cfg, cmd.Flags().Changed("uri"), cmd.Flags().Changed("profile"))
+				if err != nil {
+					if cfg.JUnitPath != "" && harness.CheckReportPath("--junit", cfg.JUnitPath) == nil {
+						var ee *exitError
+						if errors.As(err, &ee) {
+							writeSetupReport(cfg.JUnitPath, "the run did not start: "+ee.msg)
+						}
+					}
+					return err
+				}
+				fmt.Fprintln(stdout, said)
+				if nothing {
+					return writeNothingReran(cfg)
+				}
+			}
 			// The report path holds a report of this run from now on: an
 			// errored placeholder until the run finishes, the setup failure if
 			// it never starts; never an earlier run's report.
@@ -247,6 +265,7 @@ selection is judged instead of a profile: 1 when a selected requirement at
 	f.StringVar(&product.Contact, "contact", "", "with --bundle and no --product: who to ask")
 	f.StringVar(&signKey, "sign-key", "", "with --bundle: sign the manifest with this ed25519 private key (ovacts keygen)")
 	f.StringVar(&waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
+	f.StringVar(&rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI unless --uri is given")
 	f.StringVar(&failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	return cmd
 }
@@ -514,6 +533,32 @@ func newDiffCmd(stdout io.Writer) *cobra.Command {
 
 // writeSetupReport replaces the JUnit report at path with one errored
 // testcase saying msg.
+// writeNothingReran writes the reports a --rerun-failed with nothing to rerun
+// asked for: no testcases, and the run they would have rerun, so that no
+// earlier report stays at those paths.
+func writeNothingReran(cfg harness.Config) error {
+	rep := &reports.Report{Suite: "ovacts", Started: time.Now(), Properties: []reports.Property{
+		{Name: "profile", Value: cfg.Profile}, {Name: "rerun.of", Value: cfg.RerunOf},
+		{Name: "suite.version", Value: cfg.SuiteVersion}}}
+	if cfg.JUnitPath != "" {
+		if err := harness.CheckReportPath("--junit", cfg.JUnitPath); err != nil {
+			return usage("%s", oneLine(err.Error()))
+		}
+		if err := safeio.WriteAtomic(cfg.JUnitPath, 0o644, func(w io.Writer) error { return reports.WriteJUnitFormat(w, rep, cfg.JUnitFormat) }); err != nil {
+			return usage("--junit: %s", oneLine(err.Error()))
+		}
+	}
+	if cfg.CucumberPath != "" {
+		if err := harness.CheckReportPath("--cucumber", cfg.CucumberPath); err != nil {
+			return usage("%s", oneLine(err.Error()))
+		}
+		if err := safeio.WriteAtomic(cfg.CucumberPath, 0o644, func(w io.Writer) error { return reports.WriteCucumber(w, rep) }); err != nil {
+			return usage("--cucumber: %s", oneLine(err.Error()))
+		}
+	}
+	return nil
+}
+
 func writeSetupReport(path, msg string) error {
 	return safeio.WriteAtomic(path, 0o644, func(w io.Writer) error { return reports.WriteSetupError(w, msg, time.Now()) })
 }

@@ -354,8 +354,9 @@ func TestRealStack(t *testing.T) {
 		}
 	})
 	junit := filepath.Join(t.TempDir(), "junit.xml")
+	cucumber := filepath.Join(t.TempDir(), "cucumber.json")
 	r := ovactsIn(t, state, "run", "--uri", realURI, "--peer-uri", peerURI, "--profile", "full", "--tags", notHost, "--fail-on", "should",
-		"--waivers", hostWaivers, "--junit", junit, "--concurrency", "4")
+		"--waivers", hostWaivers, "--junit", junit, "--cucumber", cucumber, "--concurrency", "4")
 	// The waived findings keep the run from conformant (a waiver never
 	// certifies): exit 1, and nothing but them failed.
 	if r.code != 1 || !strings.Contains(r.stdout, "0 failed, 0 blocked, 0 not applicable, 0 not run, 1 waived") ||
@@ -368,6 +369,7 @@ func TestRealStack(t *testing.T) {
 	if strings.Contains(r.stdout, "sweep: removed domain ovacts-webfront") || strings.Contains(r.stdout, "sweep: removed domain ovacts-abcdefgh") {
 		t.Errorf("the run swept a look-alike:\n%s", r.stdout)
 	}
+	checkReportReaders(t, r.stdout, junit, "junit", cucumber)
 	d := readJUnit(t, junit)
 	if d.Tests != full.Scenarios || d.Errors != 0 || d.Failures != 0 {
 		t.Errorf("JUnit %d testcases (%d failures, %d errors), want %d all run", d.Tests, d.Failures, d.Errors, full.Scenarios)
@@ -464,6 +466,7 @@ func TestRealStackInterrupt(t *testing.T) {
 	if !sent || !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("sent=%v, wait: %v\n%s\n%s", sent, err, out.String(), stderr.String())
 	}
+	checkReportReaders(t, out.String(), junit, "junit", "")
 	if !strings.Contains(out.String(), "INTERRUPTED") || !strings.Contains(stderr.String(), "removing this run's objects") {
 		t.Errorf("no word of the interrupt:\n%s\n%s", out.String(), stderr.String())
 	}
@@ -519,6 +522,7 @@ func TestRealStackGuestThatDoesNotBoot(t *testing.T) {
 				!strings.Contains(r.stdout, "BLOCK  GUEST-003") || !strings.Contains(r.stdout, "blocked (guest): guest is broken (GUEST-001 failed)") {
 				t.Errorf("no failure of GUEST-001 with its cause, or GUEST-003 not blocked by it:\n%s", r.stdout)
 			}
+			checkReportReaders(t, r.stdout, junit, "junit", "")
 			if props := junitProps(t, junit); !strings.Contains(props["guest.missing"], "did not boot") {
 				t.Errorf("the report does not say why there is no guest: %v", props)
 			}
@@ -561,6 +565,7 @@ func TestRealStackVendorKernel(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "PASS   GUEST-001") || !strings.Contains(r.stdout, "PASS   GUEST-006") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	checkReportReaders(t, r.stdout, junit, "junit", "")
 	props := junitProps(t, junit)
 	if props["guest.accel"] != "tcg" || props["guest.accel.note"] != "" || !strings.HasPrefix(props["guest.source"], "kernel ") {
 		t.Errorf("properties: %v", props)
@@ -579,6 +584,7 @@ func TestRealStackRemoteTransports(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d\n%s\n%s", uri, r.code, r.stdout, r.stderr)
 		}
+		checkReportReaders(t, r.stdout, junit, "junit", "")
 		out := map[string]string{}
 		for _, s := range readJUnit(t, junit).Suites {
 			for _, c := range s.Cases {
@@ -669,6 +675,7 @@ func TestRealStackBundleMatrixInChromium(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("run on %s: %d\n%s%s", uri, r.code, r.stdout, r.stderr)
 		}
+		checkReportReaders(t, r.stdout, filepath.Join(b, "junit.xml"), "junit", filepath.Join(b, "cucumber.json"))
 		if r := ovacts(t, "verify", b, "--pubkey", key+".pub"); r.code != 0 {
 			t.Fatalf("verify %s: %d\n%s%s", b, r.code, r.stdout, r.stderr)
 		}
@@ -749,6 +756,7 @@ func TestRealStackOVirtHost(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	checkReportReaders(t, r.stdout, junit, "junit", "")
 	for _, want := range []string{"PASS   OVH-001", "PASS   OVH-002", "FAIL   OVH-003", "libvirt 9.0.0 < 10.10.0, QEMU 7.2.22 < 9.1.0",
 		"PASS   OVH-004", "PASS   OVH-005", "PASS   OVH-006", "PASS   OVH-007", "verdict: profile ovirt-host at MUST or stricter: CONFORMANT"} {
 		if !strings.Contains(r.stdout, want) {

@@ -250,12 +250,3 @@ func TestRealStackConcurrentRuns(t *testing.T) {
 	t.Logf("second run's sweep: %q", firstLine(b.out.String(), "sweep:"))
 	assertClean(t, "after two concurrent runs")
 }
-
-func firstLine(s, prefix string) string {
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			return l
-		}
-	}
-	return ""
-}
