@@ -15,12 +15,14 @@ import (
 
 // Steps shared by every area: the verdict on the last call a scenario tried.
 func registerCommon(r *Registry) {
-	r.Step(`^the call fails with (VIR_ERR_[A-Z_]+(?: or VIR_ERR_[A-Z_]+)*)$`, func(ctx context.Context, codes string) error {
-		return W(ctx).expectCode(codes)
-	})
+	r.Step(`^the call fails with (VIR_ERR_[A-Z_]+(?: or VIR_ERR_[A-Z_]+)*)$`, callFailsWith)
 	r.Step(`^the call is refused as (`+refusalNames()+`)(?: saying "([^"]*)")?$`, func(ctx context.Context, family, saying string) error {
 		return W(ctx).expectRefusal(family, saying)
 	})
+}
+
+func callFailsWith(ctx context.Context, codes string) error {
+	return W(ctx).expectCode(codes)
 }
 
 // refusals are the kinds of refusal a requirement can ask for, each with the

@@ -58,111 +58,123 @@ func (w *world) secretUUIDs() ([]string, error) {
 
 // Error semantics: missing objects, typed errors, bad URIs, stale handles.
 func registerErrors(r *Registry) {
-	r.Step(`^I try to look up a domain by (name|UUID|ID) that does not exist$`, func(ctx context.Context, by string) error {
-		w := W(ctx)
-		var d *libvirt.Domain
-		var err error
-		switch by {
-		case "name":
-			d, err = w.Conn.LookupDomainByName(w.Name("absent"))
-		case "UUID":
-			u, lerr := absentUUID(w.domainUUIDs)
-			if lerr != nil {
-				return fmt.Errorf("listing the domains' UUIDs: %w", lerr)
-			}
-			d, err = w.Conn.LookupDomainByUUIDString(u)
-		case "ID":
-			d, err = w.Conn.LookupDomainById(^uint32(0) >> 1) // 2^31-1: no driver hands out such an ID
+	r.Step(`^I try to look up a domain by (name|UUID|ID) that does not exist$`, tryToLookUpADomainBy)
+	r.Step(`^I try to look up a (network|storage pool|secret|network filter) that does not exist$`, tryToLookUpAThatDoes)
+	r.Step(`^the error is typed with a code, (an origin, )?an error level and a message$`, errorIsTypedWithACodeAn)
+	r.Step(`^I try to connect to "([^"]*)"$`, tryToConnectTo)
+	r.Step(`^the run's connection still answers$`, runSConnectionStillAnswers)
+	r.Step(`^calls through a handle kept from before undefining domain "([^"]*)" fail with VIR_ERR_NO_DOMAIN$`, callsThroughAHandleKeptFromBefore)
+}
+
+func tryToLookUpADomainBy(ctx context.Context, by string) error {
+	w := W(ctx)
+	var d *libvirt.Domain
+	var err error
+	switch by {
+	case "name":
+		d, err = w.Conn.LookupDomainByName(w.Name("absent"))
+	case "UUID":
+		u, lerr := absentUUID(w.domainUUIDs)
+		if lerr != nil {
+			return fmt.Errorf("listing the domains' UUIDs: %w", lerr)
 		}
-		if d != nil {
-			d.Free()
+		d, err = w.Conn.LookupDomainByUUIDString(u)
+	case "ID":
+		d, err = w.Conn.LookupDomainById(^uint32(0) >> 1) // 2^31-1: no driver hands out such an ID
+	}
+	if d != nil {
+		d.Free()
+	}
+	return w.try(err)
+}
+
+func tryToLookUpAThatDoes(ctx context.Context, kind string) error {
+	w := W(ctx)
+	var err error
+	switch kind {
+	case "network":
+		var n *libvirt.Network
+		if n, err = w.Conn.LookupNetworkByName(w.Name("absent")); n != nil {
+			n.Free()
 		}
-		return w.try(err)
-	})
-	r.Step(`^I try to look up a (network|storage pool|secret|network filter) that does not exist$`, func(ctx context.Context, kind string) error {
-		w := W(ctx)
-		var err error
-		switch kind {
-		case "network":
-			var n *libvirt.Network
-			if n, err = w.Conn.LookupNetworkByName(w.Name("absent")); n != nil {
-				n.Free()
-			}
-		case "storage pool":
-			var p *libvirt.StoragePool
-			if p, err = w.Conn.LookupStoragePoolByName(w.Name("absent")); p != nil {
-				p.Free()
-			}
-		case "secret":
-			u, lerr := absentUUID(w.secretUUIDs)
-			if lerr != nil {
-				return lerr // not supported: the secrets need decides; anything else is a failure
-			}
-			var s *libvirt.Secret
-			if s, err = w.Conn.LookupSecretByUUIDString(u); s != nil {
-				s.Free()
-			}
-		case "network filter":
-			var f *libvirt.NWFilter
-			if f, err = w.Conn.LookupNWFilterByName(w.Name("absent")); f != nil {
-				f.Free()
-			}
+	case "storage pool":
+		var p *libvirt.StoragePool
+		if p, err = w.Conn.LookupStoragePoolByName(w.Name("absent")); p != nil {
+			p.Free()
 		}
-		// The driver may not offer the object type at all: that is the level's call.
-		if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
-			return err
+	case "secret":
+		u, lerr := absentUUID(w.secretUUIDs)
+		if lerr != nil {
+			return lerr // not supported: the secrets need decides; anything else is a failure
 		}
-		return w.try(err)
-	})
-	// Errors raised by the client library before any driver (a bad URI) carry no origin.
-	r.Step(`^the error is typed with a code, (an origin, )?an error level and a message$`, func(ctx context.Context, origin string) error {
-		w := W(ctx)
-		if !w.tried || w.lastErr == nil {
-			return errors.New("no failed call to inspect")
+		var s *libvirt.Secret
+		if s, err = w.Conn.LookupSecretByUUIDString(u); s != nil {
+			s.Free()
 		}
-		var lv libvirt.Error
-		if !errors.As(w.lastErr, &lv) {
-			return fmt.Errorf("errors.As found no libvirt.Error in %T: %v", w.lastErr, w.lastErr)
+	case "network filter":
+		var f *libvirt.NWFilter
+		if f, err = w.Conn.LookupNWFilterByName(w.Name("absent")); f != nil {
+			f.Free()
 		}
-		if lv.Code == libvirt.ERR_OK || (origin != "" && lv.Domain == libvirt.FROM_NONE) || lv.Message == "" || lv.Level != libvirt.ERR_ERROR {
-			return fmt.Errorf("incomplete error: code %d, origin %d, level %d, message %q", lv.Code, lv.Domain, lv.Level, lv.Message)
-		}
-		return nil
-	})
-	r.Step(`^I try to connect to "([^"]*)"$`, func(ctx context.Context, uri string) error {
-		w := W(ctx)
-		c, err := libvirt.NewConnect(uri)
-		if err == nil {
-			return fmt.Errorf("connecting to %q succeeded; it should have been refused (and closing gave %v)", uri, harness.CloseChecked(c))
-		}
-		return w.try(err)
-	})
-	r.Step(`^the run's connection still answers$`, func(ctx context.Context) error {
-		w := W(ctx)
-		if alive, err := w.Conn.IsAlive(); err != nil || !alive {
-			return fmt.Errorf("the main connection is not alive after a failed connect: %v", err)
-		}
-		_, err := w.Conn.GetHostname()
+	}
+	// The driver may not offer the object type at all: that is the level's call.
+	if errors.Is(err, libvirt.ERR_NO_SUPPORT) {
 		return err
-	})
-	r.Step(`^calls through a handle kept from before undefining domain "([^"]*)" fail with VIR_ERR_NO_DOMAIN$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		d, err := w.Conn.LookupDomainByName(w.Name(name))
-		if err != nil {
-			return err
-		}
-		defer d.Free()
-		if err := d.Undefine(); err != nil {
-			return fmt.Errorf("undefining: %w", err)
-		}
-		_, _, err = d.GetState()
-		if !errors.Is(err, libvirt.ERR_NO_DOMAIN) {
-			return fmt.Errorf("GetState on a stale handle: want VIR_ERR_NO_DOMAIN, got %v", harness.DescribeError(err))
-		}
-		_, err = d.GetXMLDesc(0)
-		if !errors.Is(err, libvirt.ERR_NO_DOMAIN) {
-			return fmt.Errorf("GetXMLDesc on a stale handle: want VIR_ERR_NO_DOMAIN, got %v", harness.DescribeError(err))
-		}
-		return nil
-	})
+	}
+	return w.try(err)
+}
+
+// Errors raised by the client library before any driver (a bad URI) carry no origin.
+func errorIsTypedWithACodeAn(ctx context.Context, origin string) error {
+	w := W(ctx)
+	if !w.tried || w.lastErr == nil {
+		return errors.New("no failed call to inspect")
+	}
+	var lv libvirt.Error
+	if !errors.As(w.lastErr, &lv) {
+		return fmt.Errorf("errors.As found no libvirt.Error in %T: %v", w.lastErr, w.lastErr)
+	}
+	if lv.Code == libvirt.ERR_OK || (origin != "" && lv.Domain == libvirt.FROM_NONE) || lv.Message == "" || lv.Level != libvirt.ERR_ERROR {
+		return fmt.Errorf("incomplete error: code %d, origin %d, level %d, message %q", lv.Code, lv.Domain, lv.Level, lv.Message)
+	}
+	return nil
+}
+
+func tryToConnectTo(ctx context.Context, uri string) error {
+	w := W(ctx)
+	c, err := libvirt.NewConnect(uri)
+	if err == nil {
+		return fmt.Errorf("connecting to %q succeeded; it should have been refused (and closing gave %v)", uri, harness.CloseChecked(c))
+	}
+	return w.try(err)
+}
+
+func runSConnectionStillAnswers(ctx context.Context) error {
+	w := W(ctx)
+	if alive, err := w.Conn.IsAlive(); err != nil || !alive {
+		return fmt.Errorf("the main connection is not alive after a failed connect: %v", err)
+	}
+	_, err := w.Conn.GetHostname()
+	return err
+}
+
+func callsThroughAHandleKeptFromBefore(ctx context.Context, name string) error {
+	w := W(ctx)
+	d, err := w.Conn.LookupDomainByName(w.Name(name))
+	if err != nil {
+		return err
+	}
+	defer d.Free()
+	if err := d.Undefine(); err != nil {
+		return fmt.Errorf("undefining: %w", err)
+	}
+	_, _, err = d.GetState()
+	if !errors.Is(err, libvirt.ERR_NO_DOMAIN) {
+		return fmt.Errorf("GetState on a stale handle: want VIR_ERR_NO_DOMAIN, got %v", harness.DescribeError(err))
+	}
+	_, err = d.GetXMLDesc(0)
+	if !errors.Is(err, libvirt.ERR_NO_DOMAIN) {
+		return fmt.Errorf("GetXMLDesc on a stale handle: want VIR_ERR_NO_DOMAIN, got %v", harness.DescribeError(err))
+	}
+	return nil
 }

@@ -40,10 +40,10 @@ func (l *eventLog) get(kind, logical string) []string {
 }
 
 func (w *world) eventsLog() *eventLog {
-	if w.events == nil {
-		w.events = &eventLog{notify: make(chan struct{}, 1)}
+	if w.eventSt().log == nil {
+		w.eventSt().log = &eventLog{notify: make(chan struct{}, 1)}
 	}
-	return w.events
+	return w.eventSt().log
 }
 
 // watch subscribes the scenario to the run's shared registration for kind,
@@ -80,10 +80,10 @@ func (w *world) registerDomainCallback(dom string) error {
 			return derr
 		}
 		w.Tracker.Defer("lifecycle callback of "+dom, undo)
-		if w.callbacks == nil {
-			w.callbacks = map[string]func() error{}
+		if w.eventSt().callbacks == nil {
+			w.eventSt().callbacks = map[string]func() error{}
 		}
-		w.callbacks[dom] = undo
+		w.eventSt().callbacks[dom] = undo
 		return nil
 	})
 }
@@ -111,60 +111,70 @@ func splitList(s string) []string {
 }
 
 func registerEvents(r *Registry) {
-	r.Step(`^I watch (domain|device|storage pool|network|secret) events$`, func(ctx context.Context, kind string) error {
-		return W(ctx).watch(kind)
-	})
-	r.Step(`^I register a lifecycle callback for domain "([^"]*)"$`, func(ctx context.Context, dom string) error {
-		return W(ctx).registerDomainCallback(dom)
-	})
-	r.Step(`^I deregister the lifecycle callback for domain "([^"]*)"$`, func(ctx context.Context, dom string) error {
-		w := W(ctx)
-		undo, ok := w.callbacks[dom]
-		if !ok {
-			return fmt.Errorf("no callback is registered for domain %q", dom)
+	r.Step(`^I watch (domain|device|storage pool|network|secret) events$`, watchEvents)
+	r.Step(`^I register a lifecycle callback for domain "([^"]*)"$`, registerALifecycleCallbackForDomain)
+	r.Step(`^I deregister the lifecycle callback for domain "([^"]*)"$`, deregisterTheLifecycleCallbackForDomain)
+	r.Step(`^the (domain|peer domain|device|storage pool|network|secret|callback) events of "([^"]*)" include, in order, "([^"]*)" within (\d+) seconds?$`, eventsOfIncludeInOrderWithinSeconds)
+	r.Step(`^no (domain|device|storage pool|network|secret|callback) event of "([^"]*)" arrives within (\d+) seconds?$`, noEventOfArrivesWithinSeconds)
+}
+
+func watchEvents(ctx context.Context, kind string) error {
+	return W(ctx).watch(kind)
+}
+
+func registerALifecycleCallbackForDomain(ctx context.Context, dom string) error {
+	return W(ctx).registerDomainCallback(dom)
+}
+
+func deregisterTheLifecycleCallbackForDomain(ctx context.Context, dom string) error {
+	w := W(ctx)
+	undo, ok := w.eventSt().callbacks[dom]
+	if !ok {
+		return fmt.Errorf("no callback is registered for domain %q", dom)
+	}
+	delete(w.eventSt().callbacks, dom)
+	if err := undo(); err != nil { // runs once: the cleanup's call is then a no-op
+		return fmt.Errorf("deregistering the callback of %q: %w", dom, err)
+	}
+	return nil
+}
+
+func eventsOfIncludeInOrderWithinSeconds(ctx context.Context, kind, name, list string, secs int) error {
+	w := W(ctx)
+	if w.eventSt().log == nil {
+		return fmt.Errorf("no %s events are watched in this scenario", kind)
+	}
+	want := splitList(list)
+	deadline := time.After(time.Duration(secs) * time.Second)
+	for {
+		got := w.eventSt().log.get(kind, name)
+		if isSubsequence(want, got) {
+			return nil
 		}
-		delete(w.callbacks, dom)
-		if err := undo(); err != nil { // runs once: the cleanup's call is then a no-op
-			return fmt.Errorf("deregistering the callback of %q: %w", dom, err)
-		}
-		return nil
-	})
-	r.Step(`^the (domain|peer domain|device|storage pool|network|secret|callback) events of "([^"]*)" include, in order, "([^"]*)" within (\d+) seconds?$`, func(ctx context.Context, kind, name, list string, secs int) error {
-		w := W(ctx)
-		if w.events == nil {
-			return fmt.Errorf("no %s events are watched in this scenario", kind)
-		}
-		want := splitList(list)
-		deadline := time.After(time.Duration(secs) * time.Second)
-		for {
-			got := w.events.get(kind, name)
-			if isSubsequence(want, got) {
-				return nil
-			}
-			select {
-			case <-w.events.notify:
-			case <-time.After(50 * time.Millisecond):
-			case <-deadline:
-				return fmt.Errorf("%s events of %q: want %q in order within %ds, got %q", kind, name, want, secs, got)
-			case <-ctx.Done():
-				return fmt.Errorf("%s events of %q: want %q, got %q: %w", kind, name, want, got, ctx.Err())
-			}
-		}
-	})
-	r.Step(`^no (domain|device|storage pool|network|secret|callback) event of "([^"]*)" arrives within (\d+) seconds?$`, func(ctx context.Context, kind, name string, secs int) error {
-		w := W(ctx)
-		if w.events == nil {
-			return fmt.Errorf("no %s events were watched in this scenario", kind)
-		}
-		before := len(w.events.get(kind, name))
 		select {
-		case <-time.After(time.Duration(secs) * time.Second):
+		case <-w.eventSt().log.notify:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			return fmt.Errorf("%s events of %q: want %q in order within %ds, got %q", kind, name, want, secs, got)
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("%s events of %q: want %q, got %q: %w", kind, name, want, got, ctx.Err())
 		}
-		if got := w.events.get(kind, name); len(got) != before {
-			return fmt.Errorf("a deregistered callback still fired: %q", got[before:])
-		}
-		return nil
-	})
+	}
+}
+
+func noEventOfArrivesWithinSeconds(ctx context.Context, kind, name string, secs int) error {
+	w := W(ctx)
+	if w.eventSt().log == nil {
+		return fmt.Errorf("no %s events were watched in this scenario", kind)
+	}
+	before := len(w.eventSt().log.get(kind, name))
+	select {
+	case <-time.After(time.Duration(secs) * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if got := w.eventSt().log.get(kind, name); len(got) != before {
+		return fmt.Errorf("a deregistered callback still fired: %q", got[before:])
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func (w *world) deviceXML(kind string) (string, error) {
 		return fmt.Sprintf(`<interface type='network'><source network='%s'/><mac address='%s'/><model type='virtio'/></interface>`,
 			w.Name("net"), coldNICMAC), nil
 	}
-	if w.hotDisk == "" {
+	if w.hotplugSt().disk == "" {
 		if err := w.ensurePool("store"); err != nil {
 			return "", err
 		}
@@ -46,10 +46,10 @@ func (w *world) deviceXML(kind string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		w.hotDisk = p
+		w.hotplugSt().disk = p
 	}
 	return fmt.Sprintf(`<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><target dev='%s' bus='scsi'/></disk>`,
-		harness.XMLEscape(w.hotDisk), hotDiskTarget), nil
+		harness.XMLEscape(w.hotplugSt().disk), hotDiskTarget), nil
 }
 
 func xmlEscape(s string) string {
@@ -78,50 +78,58 @@ func hasDevice(doc *libvirtxml.Domain, kind string) bool {
 
 // Hotplug: devices attached and detached live and in the configuration.
 func registerHotplug(r *Registry) {
-	r.Step(`^I attach the (SCSI disk|USB NIC|virtio NIC) to domain "([^"]*)" (live|in its configuration|live and in its configuration)$`, func(ctx context.Context, kind, name, how string) error {
-		w := W(ctx)
-		x, err := w.deviceXML(kind)
+	r.Step(`^I attach the (SCSI disk|USB NIC|virtio NIC) to domain "([^"]*)" (live|in its configuration|live and in its configuration)$`, attachTheToDomain)
+	r.Step(`^I detach the (SCSI disk|USB NIC|virtio NIC) from domain "([^"]*)" (live|in its configuration|live and in its configuration)$`, detachTheFromDomain)
+	r.Step(`^I try to detach the (SCSI disk|USB NIC|virtio NIC) from domain "([^"]*)" live$`, tryToDetachTheFromDomainLive)
+	r.Step(`^the (live|persistent) XML of domain "([^"]*)" (has|lacks) the (SCSI disk|USB NIC|virtio NIC)$`, xmlOfDomainThe)
+}
+
+func attachTheToDomain(ctx context.Context, kind, name, how string) error {
+	w := W(ctx)
+	x, err := w.deviceXML(kind)
+	if err != nil {
+		return err
+	}
+	return w.withDomain(name, func(d *libvirt.Domain) error { return d.AttachDeviceFlags(x, modifyFlags[how]) })
+}
+
+func detachTheFromDomain(ctx context.Context, kind, name, how string) error {
+	w := W(ctx)
+	x, err := w.deviceXML(kind)
+	if err != nil {
+		return err
+	}
+	return w.withDomain(name, func(d *libvirt.Domain) error { return d.DetachDeviceFlags(x, modifyFlags[how]) })
+}
+
+func tryToDetachTheFromDomainLive(ctx context.Context, kind, name string) error {
+	w := W(ctx)
+	x, err := w.deviceXML(kind)
+	if err != nil {
+		return err
+	}
+	err = w.withDomain(name, func(d *libvirt.Domain) error { return d.DetachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE) })
+	if unsupported(err) {
+		return err // the verdict of the level, not a refusal to judge
+	}
+	return w.try(err)
+}
+
+func xmlOfDomainThe(ctx context.Context, which, name, verb, kind string) error {
+	w := W(ctx)
+	flags := libvirt.DomainXMLFlags(0)
+	if which == "persistent" {
+		flags = libvirt.DOMAIN_XML_INACTIVE
+	}
+	// Unplug completes asynchronously on some buses: wait within the step deadline.
+	return w.eventually(ctx, func() error {
+		doc, _, err := w.domainXML(name, flags)
 		if err != nil {
 			return err
 		}
-		return w.withDomain(name, func(d *libvirt.Domain) error { return d.AttachDeviceFlags(x, modifyFlags[how]) })
-	})
-	r.Step(`^I detach the (SCSI disk|USB NIC|virtio NIC) from domain "([^"]*)" (live|in its configuration|live and in its configuration)$`, func(ctx context.Context, kind, name, how string) error {
-		w := W(ctx)
-		x, err := w.deviceXML(kind)
-		if err != nil {
-			return err
+		if has := hasDevice(doc, kind); has != (verb == "has") {
+			return fmt.Errorf("the %s XML of domain %q %s the %s", which, name, map[bool]string{true: "has", false: "lacks"}[has], kind)
 		}
-		return w.withDomain(name, func(d *libvirt.Domain) error { return d.DetachDeviceFlags(x, modifyFlags[how]) })
-	})
-	r.Step(`^I try to detach the (SCSI disk|USB NIC|virtio NIC) from domain "([^"]*)" live$`, func(ctx context.Context, kind, name string) error {
-		w := W(ctx)
-		x, err := w.deviceXML(kind)
-		if err != nil {
-			return err
-		}
-		err = w.withDomain(name, func(d *libvirt.Domain) error { return d.DetachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE) })
-		if unsupported(err) {
-			return err // the verdict of the level, not a refusal to judge
-		}
-		return w.try(err)
-	})
-	r.Step(`^the (live|persistent) XML of domain "([^"]*)" (has|lacks) the (SCSI disk|USB NIC|virtio NIC)$`, func(ctx context.Context, which, name, verb, kind string) error {
-		w := W(ctx)
-		flags := libvirt.DomainXMLFlags(0)
-		if which == "persistent" {
-			flags = libvirt.DOMAIN_XML_INACTIVE
-		}
-		// Unplug completes asynchronously on some buses: wait within the step deadline.
-		return w.eventually(ctx, func() error {
-			doc, _, err := w.domainXML(name, flags)
-			if err != nil {
-				return err
-			}
-			if has := hasDevice(doc, kind); has != (verb == "has") {
-				return fmt.Errorf("the %s XML of domain %q %s the %s", which, name, map[bool]string{true: "has", false: "lacks"}[has], kind)
-			}
-			return nil
-		})
+		return nil
 	})
 }

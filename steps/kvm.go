@@ -174,150 +174,170 @@ func openDevice(dev string) error {
 }
 
 func registerKVM(r *Registry) {
-	r.Step(`^the host CPU reports hardware virtualization$`, func(ctx context.Context) error {
-		b, err := os.ReadFile("/proc/cpuinfo")
+	r.Step(`^the host CPU reports hardware virtualization$`, hostCpuReportsHardwareVirtualization)
+	r.Step(`^the host has the device (/dev/\S+)$`, hostHasTheDevice)
+	r.Step(`^a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm$`, qemuStackOnThisHostOffersThe)
+	r.Step(`^the host offers the cgroup controller "([^"]*)"$`, hostOffersTheCgroupController)
+	r.Step(`^the host has IOMMU groups for device assignment$`, hostHasIommuGroupsForDeviceAssignment)
+	r.Step(`^a running kvm domain "([^"]*)"$`, runningKvmDomain)
+	r.Step(`^the QEMU of domain "([^"]*)" can open /dev/kvm$`, qemuOfDomainCanOpenDevKvm)
+	r.Step(`^QEMU reports KVM acceleration enabled for domain "([^"]*)"$`, qemuReportsKvmAccelerationEnabledForDomain)
+	r.Step(`^the domain capabilities for type kvm offer the CPU modes? "([^"]*)"$`, domainCapabilitiesForTypeKvmOfferThe)
+	r.Step(`^every machine type the capabilities claim for kvm is accepted by the kvm domain capabilities$`, everyMachineTypeTheCapabilitiesClaimFor)
+}
+
+func hostCpuReportsHardwareVirtualization(ctx context.Context) error {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return err
+	}
+	if !cpuFlags.Match(b) {
+		return errors.New("/proc/cpuinfo has neither the vmx nor the svm flag: the CPU reports no hardware virtualization")
+	}
+	return nil
+}
+
+func hostHasTheDevice(ctx context.Context, dev string) error {
+	st, err := os.Stat(dev)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dev, err)
+	}
+	if st.Mode()&os.ModeCharDevice == 0 {
+		return fmt.Errorf("%s is not a character device", dev)
+	}
+	if err := openDevice(dev); err != nil {
+		return fmt.Errorf("%s exists but cannot be opened: %w", dev, err)
+	}
+	return nil
+}
+
+func qemuStackOnThisHostOffersThe(ctx context.Context) error {
+	w := W(ctx)
+	if w.Caps.Driver != "QEMU" {
+		return harness.NotApplicable("the stack's driver is %s, not QEMU", w.Caps.Driver)
+	}
+	st, err := os.Stat("/dev/kvm")
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return harness.NotApplicable("this host has no /dev/kvm (%v): nothing for libvirt to offer", err)
+	}
+	if !slices.Contains(w.Caps.DomainTypes, "kvm") {
+		return fmt.Errorf("this host has /dev/kvm, but the stack offers no kvm domain type for %s (offers %s): libvirt's QEMU cannot use KVM",
+			w.Caps.GuestArch, strings.Join(w.Caps.DomainTypes, ", "))
+	}
+	return nil
+}
+
+func hostOffersTheCgroupController(ctx context.Context, c string) error {
+	have, err := cgroupControllers()
+	if err != nil {
+		return err
+	}
+	if !have[c] {
+		return fmt.Errorf("the cgroup controller %q is not enabled and mounted", c)
+	}
+	return nil
+}
+
+func hostHasIommuGroupsForDeviceAssignment(ctx context.Context) error {
+	entries, err := os.ReadDir("/sys/kernel/iommu_groups")
+	if err != nil {
+		return fmt.Errorf("no IOMMU groups: %w", err)
+	}
+	if len(entries) == 0 {
+		return errors.New("/sys/kernel/iommu_groups is empty: no IOMMU is enabled, so devices cannot be assigned")
+	}
+	return nil
+}
+
+func runningKvmDomain(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.domainFromFixture(name, "minimal", "running", func(v *fixtures.DomainVars) error {
+		v.Type = "kvm"
+		return nil
+	})
+}
+
+func qemuOfDomainCanOpenDevKvm(ctx context.Context, dom string) error {
+	w := W(ctx)
+	q, err := w.qemuOf(dom)
+	if err != nil {
+		return err
+	}
+	if err := openAs(ctx, "/dev/kvm", q.uid, q.gid, q.groups); err != nil {
+		return fmt.Errorf("the QEMU user (pid %d) cannot open /dev/kvm: %w", q.pid, err)
+	}
+	return nil
+}
+
+func qemuReportsKvmAccelerationEnabledForDomain(ctx context.Context, dom string) error {
+	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+		out, err := d.QemuMonitorCommand(`{"execute":"query-kvm"}`, libvirt.DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT)
 		if err != nil {
 			return err
 		}
-		if !cpuFlags.Match(b) {
-			return errors.New("/proc/cpuinfo has neither the vmx nor the svm flag: the CPU reports no hardware virtualization")
+		var reply struct {
+			Return struct{ Enabled, Present bool } `json:"return"`
+		}
+		if err := json.Unmarshal([]byte(out), &reply); err != nil {
+			return fmt.Errorf("query-kvm reply %q: %w", out, err)
+		}
+		if !reply.Return.Enabled || !reply.Return.Present {
+			return fmt.Errorf("query-kvm says present=%v enabled=%v", reply.Return.Present, reply.Return.Enabled)
 		}
 		return nil
 	})
-	r.Step(`^the host has the device (/dev/\S+)$`, func(ctx context.Context, dev string) error {
-		st, err := os.Stat(dev)
-		if err != nil {
-			return fmt.Errorf("%s: %w", dev, err)
-		}
-		if st.Mode()&os.ModeCharDevice == 0 {
-			return fmt.Errorf("%s is not a character device", dev)
-		}
-		if err := openDevice(dev); err != nil {
-			return fmt.Errorf("%s exists but cannot be opened: %w", dev, err)
-		}
-		return nil
-	})
-	r.Step(`^a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm$`, func(ctx context.Context) error {
-		w := W(ctx)
-		if w.Caps.Driver != "QEMU" {
-			return harness.NotApplicable("the stack's driver is %s, not QEMU", w.Caps.Driver)
-		}
-		st, err := os.Stat("/dev/kvm")
-		if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-			return harness.NotApplicable("this host has no /dev/kvm (%v): nothing for libvirt to offer", err)
-		}
-		if !slices.Contains(w.Caps.DomainTypes, "kvm") {
-			return fmt.Errorf("this host has /dev/kvm, but the stack offers no kvm domain type for %s (offers %s): libvirt's QEMU cannot use KVM",
-				w.Caps.GuestArch, strings.Join(w.Caps.DomainTypes, ", "))
-		}
-		return nil
-	})
-	r.Step(`^the host offers the cgroup controller "([^"]*)"$`, func(ctx context.Context, c string) error {
-		have, err := cgroupControllers()
-		if err != nil {
-			return err
-		}
-		if !have[c] {
-			return fmt.Errorf("the cgroup controller %q is not enabled and mounted", c)
-		}
-		return nil
-	})
-	r.Step(`^the host has IOMMU groups for device assignment$`, func(ctx context.Context) error {
-		entries, err := os.ReadDir("/sys/kernel/iommu_groups")
-		if err != nil {
-			return fmt.Errorf("no IOMMU groups: %w", err)
-		}
-		if len(entries) == 0 {
-			return errors.New("/sys/kernel/iommu_groups is empty: no IOMMU is enabled, so devices cannot be assigned")
-		}
-		return nil
-	})
-	r.Step(`^a running kvm domain "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.domainFromFixture(name, "minimal", "running", func(v *fixtures.DomainVars) error {
-			v.Type = "kvm"
-			return nil
-		})
-	})
-	r.Step(`^the QEMU of domain "([^"]*)" can open /dev/kvm$`, func(ctx context.Context, dom string) error {
-		w := W(ctx)
-		q, err := w.qemuOf(dom)
-		if err != nil {
-			return err
-		}
-		if err := openAs(ctx, "/dev/kvm", q.uid, q.gid, q.groups); err != nil {
-			return fmt.Errorf("the QEMU user (pid %d) cannot open /dev/kvm: %w", q.pid, err)
-		}
-		return nil
-	})
-	r.Step(`^QEMU reports KVM acceleration enabled for domain "([^"]*)"$`, func(ctx context.Context, dom string) error {
-		return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
-			out, err := d.QemuMonitorCommand(`{"execute":"query-kvm"}`, libvirt.DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT)
-			if err != nil {
-				return err
-			}
-			var reply struct {
-				Return struct{ Enabled, Present bool } `json:"return"`
-			}
-			if err := json.Unmarshal([]byte(out), &reply); err != nil {
-				return fmt.Errorf("query-kvm reply %q: %w", out, err)
-			}
-			if !reply.Return.Enabled || !reply.Return.Present {
-				return fmt.Errorf("query-kvm says present=%v enabled=%v", reply.Return.Present, reply.Return.Enabled)
-			}
-			return nil
-		})
-	})
-	r.Step(`^the domain capabilities for type kvm offer the CPU modes? "([^"]*)"$`, func(ctx context.Context, list string) error {
-		dc, err := W(ctx).domainCaps("kvm")
-		if err != nil {
-			return err
-		}
-		if dc.Domain != "kvm" {
-			return fmt.Errorf("the domain capabilities describe type %q, asked for kvm", dc.Domain)
-		}
-		for _, mode := range splitList(list) {
-			found := false
-			if dc.CPU != nil {
-				for _, m := range dc.CPU.Modes {
-					if m.Name == mode && m.Supported == "yes" {
-						found = true
-					}
-				}
-			}
-			if !found {
-				return fmt.Errorf("the kvm domain capabilities do not offer CPU mode %q", mode)
-			}
-		}
-		return nil
-	})
-	r.Step(`^every machine type the capabilities claim for kvm is accepted by the kvm domain capabilities$`, func(ctx context.Context) error {
-		w := W(ctx)
-		caps, err := w.capabilities()
-		if err != nil {
-			return err
-		}
-		var machines []string
-		for _, g := range caps.Guests {
-			if g.OSType != "hvm" || g.Arch.Name != w.Caps.GuestArch {
-				continue
-			}
-			for _, d := range g.Arch.Domains {
-				if d.Type == "kvm" {
-					for _, m := range append(g.Arch.Machines, d.Machines...) {
-						machines = append(machines, m.Name)
-					}
+}
+
+func domainCapabilitiesForTypeKvmOfferThe(ctx context.Context, list string) error {
+	dc, err := W(ctx).domainCaps("kvm")
+	if err != nil {
+		return err
+	}
+	if dc.Domain != "kvm" {
+		return fmt.Errorf("the domain capabilities describe type %q, asked for kvm", dc.Domain)
+	}
+	for _, mode := range splitList(list) {
+		found := false
+		if dc.CPU != nil {
+			for _, m := range dc.CPU.Modes {
+				if m.Name == mode && m.Supported == "yes" {
+					found = true
 				}
 			}
 		}
-		if len(machines) == 0 {
-			return errors.New("the capabilities claim no machine type for kvm")
+		if !found {
+			return fmt.Errorf("the kvm domain capabilities do not offer CPU mode %q", mode)
 		}
-		for _, m := range machines {
-			if _, err := w.Conn.GetDomainCapabilities("", w.Caps.GuestArch, m, "kvm", 0); err != nil {
-				return fmt.Errorf("machine type %q: %w", m, err)
+	}
+	return nil
+}
+
+func everyMachineTypeTheCapabilitiesClaimFor(ctx context.Context) error {
+	w := W(ctx)
+	caps, err := w.capabilities()
+	if err != nil {
+		return err
+	}
+	var machines []string
+	for _, g := range caps.Guests {
+		if g.OSType != "hvm" || g.Arch.Name != w.Caps.GuestArch {
+			continue
+		}
+		for _, d := range g.Arch.Domains {
+			if d.Type == "kvm" {
+				for _, m := range append(g.Arch.Machines, d.Machines...) {
+					machines = append(machines, m.Name)
+				}
 			}
 		}
-		return nil
-	})
+	}
+	if len(machines) == 0 {
+		return errors.New("the capabilities claim no machine type for kvm")
+	}
+	for _, m := range machines {
+		if _, err := w.Conn.GetDomainCapabilities("", w.Caps.GuestArch, m, "kvm", 0); err != nil {
+			return fmt.Errorf("machine type %q: %w", m, err)
+		}
+	}
+	return nil
 }

@@ -40,8 +40,8 @@ func TestNetworkMovesOffATakenSubnet(t *testing.T) {
 	if err := w.startNetwork("n"); err != nil {
 		t.Fatalf("the network did not move off the taken subnet %s: %v", first, err)
 	}
-	if w.subnetTries["n"] == 0 || w.subnet("n") == first {
-		t.Fatalf("still on %s after %d tries", w.subnet("n"), w.subnetTries["n"])
+	if w.networkSt().subnetTries["n"] == 0 || w.subnet("n") == first {
+		t.Fatalf("still on %s after %d tries", w.subnet("n"), w.networkSt().subnetTries["n"])
 	}
-	t.Logf("moved from %s.0/24 to %s.0/24 after %d refusal(s)", first, w.subnet("n"), w.subnetTries["n"])
+	t.Logf("moved from %s.0/24 to %s.0/24 after %d refusal(s)", first, w.subnet("n"), w.networkSt().subnetTries["n"])
 }

@@ -35,126 +35,142 @@ func (w *world) filterDoc(logical string) (*libvirtxml.NWFilter, error) {
 // Network filters: definitions, references to libvirt's stock filters, and the
 // bindings libvirt makes for the NICs of running domains.
 func registerNWFilter(r *Registry) {
-	r.Step(`^I define network filter "([^"]*)"( referencing "clean-traffic")?$`, func(ctx context.Context, name, ref string) error {
-		w := W(ctx)
-		body := `<rule action='accept' direction='out' priority='500'><all/></rule>`
-		if ref != "" {
-			body = `<filterref filter='clean-traffic'/>` + body
-		}
-		uuid := w.uuidFor("nwfilter " + name)
-		err := w.Tracker.Create(harness.Resource{Kind: harness.KindNWFilter, Name: w.Name(name), UUID: uuid}, func() (string, error) {
-			f, err := w.Conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'><uuid>%s</uuid>%s</filter>`, w.Name(name), uuid, body))
-			if err != nil {
-				return "", err
-			}
-			return "", f.Free()
-		})
+	r.Step(`^I define network filter "([^"]*)"( referencing "clean-traffic")?$`, defineNetworkFilter)
+	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, lookingUpNetworkFilterByNameAnd)
+	r.Step(`^the XML of network filter "([^"]*)" keeps its accept rule( and its reference to "clean-traffic")?$`, xmlOfNetworkFilterKeepsItsAccept)
+	r.Step(`^I (?:try to )?undefine network filter "([^"]*)"$`, undefineNetworkFilter)
+	r.Step(`^there is no network filter "([^"]*)"$`, thereIsNoNetworkFilter)
+	r.Step(`^network filter "([^"]*)" still exists$`, networkFilterStillExists)
+	r.Step(`^the NIC of domain "([^"]*)" has a filter binding to "([^"]*)"$`, nicOfDomainHasAFilterBinding)
+	r.Step(`^the filter binding of domain "([^"]*)" is gone$`, filterBindingOfDomainIsGone)
+}
+
+func defineNetworkFilter(ctx context.Context, name, ref string) error {
+	w := W(ctx)
+	body := `<rule action='accept' direction='out' priority='500'><all/></rule>`
+	if ref != "" {
+		body = `<filterref filter='clean-traffic'/>` + body
+	}
+	uuid := w.uuidFor("nwfilter " + name)
+	err := w.Tracker.Create(harness.Resource{Kind: harness.KindNWFilter, Name: w.Name(name), UUID: uuid}, func() (string, error) {
+		f, err := w.Conn.NWFilterDefineXML(fmt.Sprintf(`<filter name='%s' chain='root'><uuid>%s</uuid>%s</filter>`, w.Name(name), uuid, body))
 		if err != nil {
-			return fmt.Errorf("defining network filter %q: %w", name, err)
+			return "", err
 		}
-		return nil
+		return "", f.Free()
 	})
-	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.withFilter(name, func(f *libvirt.NWFilter) error {
-			u, err := f.GetUUIDString()
-			if err != nil {
-				return err
-			}
-			o, err := w.Conn.LookupNWFilterByUUIDString(u)
-			if err != nil {
-				return fmt.Errorf("lookup by UUID: %w", err)
-			}
-			defer o.Free()
-			if n, err := o.GetName(); err != nil || n != w.Name(name) {
-				return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, n, err)
-			}
-			return nil
-		})
-	})
-	r.Step(`^the XML of network filter "([^"]*)" keeps its accept rule( and its reference to "clean-traffic")?$`, func(ctx context.Context, name, ref string) error {
-		doc, err := W(ctx).filterDoc(name)
+	if err != nil {
+		return fmt.Errorf("defining network filter %q: %w", name, err)
+	}
+	return nil
+}
+
+func lookingUpNetworkFilterByNameAnd(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.withFilter(name, func(f *libvirt.NWFilter) error {
+		u, err := f.GetUUIDString()
 		if err != nil {
 			return err
 		}
-		var rules, refs int
-		for _, e := range doc.Entries {
-			if e.Rule != nil && e.Rule.Action == "accept" && e.Rule.Direction == "out" && e.Rule.All != nil {
-				rules++
-			}
-			if e.Ref != nil && e.Ref.Filter == "clean-traffic" {
-				refs++
-			}
-		}
-		if rules != 1 || (ref != "") != (refs == 1) {
-			return fmt.Errorf("filter %q: %d accept rules, %d clean-traffic references", name, rules, refs)
-		}
-		return nil
-	})
-	r.Step(`^I (?:try to )?undefine network filter "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.try(w.withFilter(name, func(f *libvirt.NWFilter) error { return f.Undefine() }))
-	})
-	r.Step(`^there is no network filter "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		if w.lastErr != nil {
-			return fmt.Errorf("undefining failed: %w", w.lastErr)
-		}
-		f, err := w.Conn.LookupNWFilterByName(w.Name(name))
-		if err == nil {
-			f.Free()
-			return fmt.Errorf("network filter %q still exists", name)
-		}
-		if !errors.Is(err, libvirt.ERR_NO_NWFILTER) {
-			return fmt.Errorf("want VIR_ERR_NO_NWFILTER: %w", err)
-		}
-		return nil
-	})
-	r.Step(`^network filter "([^"]*)" still exists$`, func(ctx context.Context, name string) error {
-		return W(ctx).withFilter(name, func(*libvirt.NWFilter) error { return nil })
-	})
-	r.Step(`^the NIC of domain "([^"]*)" has a filter binding to "([^"]*)"$`, func(ctx context.Context, dom, filter string) error {
-		w := W(ctx)
-		dev, err := w.nicDevice(dom)
+		o, err := w.Conn.LookupNWFilterByUUIDString(u)
 		if err != nil {
-			return err
+			return fmt.Errorf("lookup by UUID: %w", err)
 		}
-		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
-		if err != nil {
-			return fmt.Errorf("binding for %s: %w", dev, err)
-		}
-		defer b.Free()
-		_, got, err := harness.BindingInfo(b)
-		if err != nil {
-			return err
-		}
-		if got != w.Name(filter) {
-			return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
-		}
-		w.remember(&w.bindings, dom, dev)
-		return nil
-	})
-	r.Step(`^the filter binding of domain "([^"]*)" is gone$`, func(ctx context.Context, dom string) error {
-		w := W(ctx)
-		dev, ok := w.bindings[dom]
-		if !ok {
-			return fmt.Errorf("no binding of domain %q was seen", dom)
-		}
-		b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
-		if err == nil {
-			_, name, berr := harness.BindingInfo(b)
-			b.Free()
-			if berr != nil {
-				return fmt.Errorf("reading the binding still on %s: %w", dev, berr)
-			}
-			if strings.HasPrefix(name, w.Prefix()) {
-				return fmt.Errorf("the binding of %s to %s is still there", dev, name)
-			}
-			return nil // the device name was reused by something that is not ours
-		}
-		if !errors.Is(err, libvirt.ERR_NO_NWFILTER_BINDING) {
-			return fmt.Errorf("want VIR_ERR_NO_NWFILTER_BINDING: %w", err)
+		defer o.Free()
+		if n, err := o.GetName(); err != nil || n != w.Name(name) {
+			return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, n, err)
 		}
 		return nil
 	})
+}
+
+func xmlOfNetworkFilterKeepsItsAccept(ctx context.Context, name, ref string) error {
+	doc, err := W(ctx).filterDoc(name)
+	if err != nil {
+		return err
+	}
+	var rules, refs int
+	for _, e := range doc.Entries {
+		if e.Rule != nil && e.Rule.Action == "accept" && e.Rule.Direction == "out" && e.Rule.All != nil {
+			rules++
+		}
+		if e.Ref != nil && e.Ref.Filter == "clean-traffic" {
+			refs++
+		}
+	}
+	if rules != 1 || (ref != "") != (refs == 1) {
+		return fmt.Errorf("filter %q: %d accept rules, %d clean-traffic references", name, rules, refs)
+	}
+	return nil
+}
+
+func undefineNetworkFilter(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.try(w.withFilter(name, func(f *libvirt.NWFilter) error { return f.Undefine() }))
+}
+
+func thereIsNoNetworkFilter(ctx context.Context, name string) error {
+	w := W(ctx)
+	if w.lastErr != nil {
+		return fmt.Errorf("undefining failed: %w", w.lastErr)
+	}
+	f, err := w.Conn.LookupNWFilterByName(w.Name(name))
+	if err == nil {
+		f.Free()
+		return fmt.Errorf("network filter %q still exists", name)
+	}
+	if !errors.Is(err, libvirt.ERR_NO_NWFILTER) {
+		return fmt.Errorf("want VIR_ERR_NO_NWFILTER: %w", err)
+	}
+	return nil
+}
+
+func networkFilterStillExists(ctx context.Context, name string) error {
+	return W(ctx).withFilter(name, func(*libvirt.NWFilter) error { return nil })
+}
+
+func nicOfDomainHasAFilterBinding(ctx context.Context, dom, filter string) error {
+	w := W(ctx)
+	dev, err := w.nicDevice(dom)
+	if err != nil {
+		return err
+	}
+	b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
+	if err != nil {
+		return fmt.Errorf("binding for %s: %w", dev, err)
+	}
+	defer b.Free()
+	_, got, err := harness.BindingInfo(b)
+	if err != nil {
+		return err
+	}
+	if got != w.Name(filter) {
+		return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
+	}
+	w.remember(&w.filterSt().bindings, dom, dev)
+	return nil
+}
+
+func filterBindingOfDomainIsGone(ctx context.Context, dom string) error {
+	w := W(ctx)
+	dev, ok := w.filterSt().bindings[dom]
+	if !ok {
+		return fmt.Errorf("no binding of domain %q was seen", dom)
+	}
+	b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
+	if err == nil {
+		_, name, berr := harness.BindingInfo(b)
+		b.Free()
+		if berr != nil {
+			return fmt.Errorf("reading the binding still on %s: %w", dev, berr)
+		}
+		if strings.HasPrefix(name, w.Prefix()) {
+			return fmt.Errorf("the binding of %s to %s is still there", dev, name)
+		}
+		return nil // the device name was reused by something that is not ours
+	}
+	if !errors.Is(err, libvirt.ERR_NO_NWFILTER_BINDING) {
+		return fmt.Errorf("want VIR_ERR_NO_NWFILTER_BINDING: %w", err)
+	}
+	return nil
 }

@@ -50,56 +50,64 @@ func (w *world) lookupByUUID(kind, uuid string) (object, error) {
 }
 
 func registerObjects(r *Registry) {
-	r.Step(`^(domain|storage pool|network) "([^"]*)" is (active|inactive|persistent|transient)$`, func(ctx context.Context, kind, name, want string) error {
-		return W(ctx).withObject(kind, name, func(o object) error {
-			var got bool
-			var err error
-			if want == "active" || want == "inactive" {
-				got, err = o.IsActive()
-			} else {
-				got, err = o.IsPersistent()
-			}
-			if err != nil {
-				return err
-			}
-			if got != (want == "active" || want == "persistent") {
-				return fmt.Errorf("%s %q is not %s", kind, name, want)
-			}
-			return nil
-		})
+	r.Step(`^(domain|storage pool|network) "([^"]*)" is (active|inactive|persistent|transient)$`, objectIs)
+	r.Step(`^I set autostart (on|off) for (domain|storage pool|network) "([^"]*)"$`, setAutostartOfObject)
+	r.Step(`^(domain|storage pool|network) "([^"]*)" has autostart (on|off)$`, objectHasAutostart)
+	r.Step(`^looking up (storage pool|network) "([^"]*)" by name and UUID gives the same (?:pool|network)$`, lookingUpByNameAndUuidGives)
+}
+
+func objectIs(ctx context.Context, kind, name, want string) error {
+	return W(ctx).withObject(kind, name, func(o object) error {
+		var got bool
+		var err error
+		if want == "active" || want == "inactive" {
+			got, err = o.IsActive()
+		} else {
+			got, err = o.IsPersistent()
+		}
+		if err != nil {
+			return err
+		}
+		if got != (want == "active" || want == "persistent") {
+			return fmt.Errorf("%s %q is not %s", kind, name, want)
+		}
+		return nil
 	})
-	r.Step(`^I set autostart (on|off) for (domain|storage pool|network) "([^"]*)"$`, func(ctx context.Context, onoff, kind, name string) error {
-		return W(ctx).withObject(kind, name, func(o object) error { return o.SetAutostart(onoff == "on") })
+}
+
+func setAutostartOfObject(ctx context.Context, onoff, kind, name string) error {
+	return W(ctx).withObject(kind, name, func(o object) error { return o.SetAutostart(onoff == "on") })
+}
+
+func objectHasAutostart(ctx context.Context, kind, name, want string) error {
+	return W(ctx).withObject(kind, name, func(o object) error {
+		a, err := o.GetAutostart()
+		if err != nil {
+			return err
+		}
+		if a != (want == "on") {
+			return fmt.Errorf("%s %q autostart is %v, want %s", kind, name, a, want)
+		}
+		return nil
 	})
-	r.Step(`^(domain|storage pool|network) "([^"]*)" has autostart (on|off)$`, func(ctx context.Context, kind, name, want string) error {
-		return W(ctx).withObject(kind, name, func(o object) error {
-			a, err := o.GetAutostart()
-			if err != nil {
-				return err
-			}
-			if a != (want == "on") {
-				return fmt.Errorf("%s %q autostart is %v, want %s", kind, name, a, want)
-			}
-			return nil
-		})
-	})
-	r.Step(`^looking up (storage pool|network) "([^"]*)" by name and UUID gives the same (?:pool|network)$`, func(ctx context.Context, kind, name string) error {
-		w := W(ctx)
-		return w.withObject(kind, name, func(o object) error {
-			u, err := o.GetUUIDString()
-			if err != nil {
-				return err
-			}
-			byUUID, err := w.lookupByUUID(kind, u)
-			if err != nil {
-				return fmt.Errorf("lookup by UUID %s: %w", u, err)
-			}
-			defer byUUID.Free()
-			if n, err := byUUID.GetName(); err != nil || n != w.Name(name) {
-				return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, n, err)
-			}
-			return nil
-		})
+}
+
+func lookingUpByNameAndUuidGives(ctx context.Context, kind, name string) error {
+	w := W(ctx)
+	return w.withObject(kind, name, func(o object) error {
+		u, err := o.GetUUIDString()
+		if err != nil {
+			return err
+		}
+		byUUID, err := w.lookupByUUID(kind, u)
+		if err != nil {
+			return fmt.Errorf("lookup by UUID %s: %w", u, err)
+		}
+		defer byUUID.Free()
+		if n, err := byUUID.GetName(); err != nil || n != w.Name(name) {
+			return fmt.Errorf("lookup by UUID %s gave %q (%v)", u, n, err)
+		}
+		return nil
 	})
 }
 

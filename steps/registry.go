@@ -50,6 +50,7 @@ type Def struct {
 	Pattern string
 	Re      *regexp.Regexp
 	Where   string // file:line of the registration, for lint messages
+	Handler string // file:line of the handler's definition: the Cucumber JSON's match.location
 	wrapped any
 }
 
@@ -79,7 +80,18 @@ func (r *Registry) Step(pattern string, fn any) {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, wrapped: w})
+	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, Handler: definedAt(fn, where), wrapped: w})
+}
+
+// definedAt is a handler's own file and line (a closure's is where it is
+// written, the registration).
+func definedAt(fn any, registered string) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return registered
+	}
+	file, line := f.FileLine(f.Entry())
+	return fmt.Sprintf("%s:%d", file[strings.LastIndex(file, "/")+1:], line)
 }
 
 var build = sync.OnceValues(func() ([]*Def, error) {
@@ -99,7 +111,7 @@ func Locate(text string) string {
 	defs, _ := Definitions()
 	for _, d := range defs {
 		if d.Re.MatchString(text) {
-			return "steps/" + d.Where
+			return "steps/" + d.Handler
 		}
 	}
 	return ""

@@ -41,84 +41,100 @@ func (w *world) withSecret(logical string, fn func(s *libvirt.Secret) error) err
 
 // Secrets: define, values, usage lookups, privacy, events.
 func registerSecret(r *Registry) {
-	r.Step(`^I define a (private|public) secret "([^"]*)"$`, func(ctx context.Context, vis, name string) error {
-		w := W(ctx)
-		u := harness.NewUUID()
-		if err := w.defineSecret(name, u, vis); err != nil {
-			return fmt.Errorf("defining secret %q: %w", name, err)
-		}
-		w.remember(&w.uuids, "secret "+name, u)
-		return nil
-	})
-	r.Step(`^I try to define another secret with the usage of "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.try(w.defineSecret(name, harness.NewUUID(), "public"))
-	})
-	r.Step(`^I set the value of secret "([^"]*)" to a random value$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		v := make([]byte, 32)
-		rand.Read(v)
-		if w.secretSums == nil {
-			w.secretSums = map[string][32]byte{}
-		}
-		w.secretSums[name] = sha256.Sum256(v)
-		return w.withSecret(name, func(s *libvirt.Secret) error { return s.SetValue(v, 0) })
-	})
-	r.Step(`^reading secret "([^"]*)" gives back the value that was set$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.withSecret(name, func(s *libvirt.Secret) error {
-			v, err := s.GetValue(0)
-			if err != nil {
-				return err
-			}
-			if sha256.Sum256(v) != w.secretSums[name] {
-				return fmt.Errorf("the value read from secret %q differs from the value set (%d bytes read)", name, len(v))
-			}
-			return nil
-		})
-	})
-	r.Step(`^I try to read the value of secret "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		err := w.withSecret(name, func(s *libvirt.Secret) error {
-			_, err := s.GetValue(0) // the value, if any, is dropped unseen
+	r.Step(`^I define a (private|public) secret "([^"]*)"$`, defineASecret)
+	r.Step(`^I try to define another secret with the usage of "([^"]*)"$`, tryToDefineAnotherSecretWithThe)
+	r.Step(`^I set the value of secret "([^"]*)" to a random value$`, setTheValueOfSecretToA)
+	r.Step(`^reading secret "([^"]*)" gives back the value that was set$`, readingSecretGivesBackTheValueThat)
+	r.Step(`^I try to read the value of secret "([^"]*)"$`, tryToReadTheValueOfSecret)
+	r.Step(`^looking up secret "([^"]*)" by usage and UUID gives the same secret$`, lookingUpSecretByUsageAndUuid)
+	r.Step(`^I undefine secret "([^"]*)"$`, undefineSecret)
+	r.Step(`^there is no secret "([^"]*)"$`, thereIsNoSecret)
+}
+
+func defineASecret(ctx context.Context, vis, name string) error {
+	w := W(ctx)
+	u := harness.NewUUID()
+	if err := w.defineSecret(name, u, vis); err != nil {
+		return fmt.Errorf("defining secret %q: %w", name, err)
+	}
+	w.remember(&w.domainSt().uuids, "secret "+name, u)
+	return nil
+}
+
+func tryToDefineAnotherSecretWithThe(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.try(w.defineSecret(name, harness.NewUUID(), "public"))
+}
+
+func setTheValueOfSecretToA(ctx context.Context, name string) error {
+	w := W(ctx)
+	v := make([]byte, 32)
+	rand.Read(v)
+	if w.secretSt().sums == nil {
+		w.secretSt().sums = map[string][32]byte{}
+	}
+	w.secretSt().sums[name] = sha256.Sum256(v)
+	return w.withSecret(name, func(s *libvirt.Secret) error { return s.SetValue(v, 0) })
+}
+
+func readingSecretGivesBackTheValueThat(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.withSecret(name, func(s *libvirt.Secret) error {
+		v, err := s.GetValue(0)
+		if err != nil {
 			return err
-		})
-		return w.try(err)
-	})
-	r.Step(`^looking up secret "([^"]*)" by usage and UUID gives the same secret$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		return w.withSecret(name, func(s *libvirt.Secret) error {
-			u, err := s.GetUUIDString()
-			if err != nil {
-				return err
-			}
-			if want := w.uuids["secret "+name]; u != want {
-				return fmt.Errorf("lookup by usage gave UUID %s, defined as %s", u, want)
-			}
-			o, err := w.Conn.LookupSecretByUUIDString(u)
-			if err != nil {
-				return fmt.Errorf("lookup by UUID: %w", err)
-			}
-			defer o.Free()
-			if id, err := o.GetUsageID(); err != nil || id != w.Name(name) {
-				return fmt.Errorf("lookup by UUID gave usage %q (%v)", id, err)
-			}
-			return nil
-		})
-	})
-	r.Step(`^I undefine secret "([^"]*)"$`, func(ctx context.Context, name string) error {
-		return W(ctx).withSecret(name, func(s *libvirt.Secret) error { return s.Undefine() })
-	})
-	r.Step(`^there is no secret "([^"]*)"$`, func(ctx context.Context, name string) error {
-		w := W(ctx)
-		s, err := w.Conn.LookupSecretByUUIDString(w.uuids["secret "+name])
-		if err == nil {
-			s.Free()
-			return fmt.Errorf("secret %q still exists", name)
 		}
-		if !errors.Is(err, libvirt.ERR_NO_SECRET) {
-			return fmt.Errorf("want VIR_ERR_NO_SECRET: %w", err)
+		if sha256.Sum256(v) != w.secretSt().sums[name] {
+			return fmt.Errorf("the value read from secret %q differs from the value set (%d bytes read)", name, len(v))
 		}
 		return nil
 	})
+}
+
+func tryToReadTheValueOfSecret(ctx context.Context, name string) error {
+	w := W(ctx)
+	err := w.withSecret(name, func(s *libvirt.Secret) error {
+		_, err := s.GetValue(0) // the value, if any, is dropped unseen
+		return err
+	})
+	return w.try(err)
+}
+
+func lookingUpSecretByUsageAndUuid(ctx context.Context, name string) error {
+	w := W(ctx)
+	return w.withSecret(name, func(s *libvirt.Secret) error {
+		u, err := s.GetUUIDString()
+		if err != nil {
+			return err
+		}
+		if want := w.domainSt().uuids["secret "+name]; u != want {
+			return fmt.Errorf("lookup by usage gave UUID %s, defined as %s", u, want)
+		}
+		o, err := w.Conn.LookupSecretByUUIDString(u)
+		if err != nil {
+			return fmt.Errorf("lookup by UUID: %w", err)
+		}
+		defer o.Free()
+		if id, err := o.GetUsageID(); err != nil || id != w.Name(name) {
+			return fmt.Errorf("lookup by UUID gave usage %q (%v)", id, err)
+		}
+		return nil
+	})
+}
+
+func undefineSecret(ctx context.Context, name string) error {
+	return W(ctx).withSecret(name, func(s *libvirt.Secret) error { return s.Undefine() })
+}
+
+func thereIsNoSecret(ctx context.Context, name string) error {
+	w := W(ctx)
+	s, err := w.Conn.LookupSecretByUUIDString(w.domainSt().uuids["secret "+name])
+	if err == nil {
+		s.Free()
+		return fmt.Errorf("secret %q still exists", name)
+	}
+	if !errors.Is(err, libvirt.ERR_NO_SECRET) {
+		return fmt.Errorf("want VIR_ERR_NO_SECRET: %w", err)
+	}
+	return nil
 }

@@ -14,34 +14,47 @@ import (
 )
 
 // world is the per-scenario state of the steps: the harness's scenario plus
-// what the steps remember between them. It lives in the context only.
+// what the steps remember between them. It lives in the context only. Each
+// area keeps its own state, made on its first use.
 type world struct {
 	*harness.Scenario
 
-	lastErr     error             // result of the last "I try to ..." call
-	tried       bool              // an "I try to ..." step ran
-	uuids       map[string]string // logical domain name -> UUID remembered by a step
-	chosen      map[string]string // "kind logical" -> the UUID the scenario gives that object
-	sentXML     map[string]string // logical domain name -> XML the scenario defined it with
-	ids         map[string]int
-	events      *eventLog
-	callbacks   map[string]func() error // logical domain -> deregistration of its callback (idempotent)
-	pools       poolState               // logical pools this scenario created
-	payloads    map[string][32]byte     // "pool/volume" -> sha256 of data uploaded
+	lastErr error             // result of the last "I try to ..." call
+	tried   bool              // an "I try to ..." step ran
+	chosen  map[string]string // "kind logical" -> the UUID the scenario gives that object
+
+	dom        *domainState
+	ev         *eventState
+	st         *storageState
+	net        *networkState
+	sec        *secretState
+	flt        *filterState
+	hot        *hotplugState
+	sav        *saveState
+	guests     map[string]*guestState // logical domain -> its guest OS state
+	migrations map[string]*migration  // logical domain -> its last migration
+	guestfs    *gfsState              // libguestfs handle, disks and tool output
+	engineSt   *engineState           // oVirt engine: token, last answer, VMs
+}
+
+// domainState is what the domain steps remember.
+type domainState struct {
+	uuids   map[string]string // logical domain name -> UUID remembered by a step
+	ids     map[string]int    // logical domain name -> ID remembered by a step
+	sentXML map[string]string // logical domain name -> XML the scenario defined it with
+}
+
+// eventState is the events the scenario watches.
+type eventState struct {
+	log       *eventLog
+	callbacks map[string]func() error // logical domain -> deregistration of its callback (idempotent)
+}
+
+// storageState is what a scenario knows of its pools and volumes.
+type storageState struct {
+	pools       poolState           // logical pools this scenario created
+	payloads    map[string][32]byte // "pool/volume" -> sha256 of data uploaded
 	payloadSize int
-	sentNetXML  map[string]string      // logical network -> XML it was created with
-	bridges     map[string]string      // logical network -> bridge noted when it started
-	netModes    map[string]string      // logical network -> isolated or NAT
-	subnetTries map[string]int         // logical network -> subnets refused so far
-	secretSums  map[string][32]byte    // logical secret -> sha256 of its value, never the value
-	bindings    map[string]string      // logical domain -> host device of its filtered NIC
-	hotDisk     string                 // path of the disk image hotplug scenarios attach
-	saveFiles   map[string]string      // logical domain -> file it was saved to
-	scratch     string                 // local scratch directory (test driver only)
-	guests      map[string]*guestState // logical domain -> its guest OS state
-	migrations  map[string]*migration  // logical domain -> its last migration
-	guestfs     *gfsState              // libguestfs handle, disks and tool output
-	engineSt    *engineState           // oVirt engine: token, last answer, VMs
 }
 
 // poolState is what a scenario knows of its pools.
@@ -49,6 +62,48 @@ type poolState struct {
 	made  map[string]bool // logical pools defined
 	files map[string]bool // paths of files recorded in them (poolFile)
 }
+
+// networkState is what a scenario knows of its networks.
+type networkState struct {
+	sentXML     map[string]string // logical network -> XML it was created with
+	bridges     map[string]string // logical network -> bridge noted when it started
+	modes       map[string]string // logical network -> isolated or NAT
+	subnetTries map[string]int    // logical network -> subnets refused so far
+}
+
+type secretState struct {
+	sums map[string][32]byte // logical secret -> sha256 of its value, never the value
+}
+
+type filterState struct {
+	bindings map[string]string // logical domain -> host device of its filtered NIC
+}
+
+type hotplugState struct {
+	disk string // path of the disk image hotplug scenarios attach
+}
+
+type saveState struct {
+	files   map[string]string // logical domain -> file it was saved to
+	scratch string            // local scratch directory (test driver only)
+}
+
+// made returns *p, making it on first use.
+func made[T any](p **T) *T {
+	if *p == nil {
+		*p = new(T)
+	}
+	return *p
+}
+
+func (w *world) domainSt() *domainState   { return made(&w.dom) }
+func (w *world) eventSt() *eventState     { return made(&w.ev) }
+func (w *world) storageSt() *storageState { return made(&w.st) }
+func (w *world) networkSt() *networkState { return made(&w.net) }
+func (w *world) secretSt() *secretState   { return made(&w.sec) }
+func (w *world) filterSt() *filterState   { return made(&w.flt) }
+func (w *world) hotplugSt() *hotplugState { return made(&w.hot) }
+func (w *world) saveSt() *saveState       { return made(&w.sav) }
 
 type worldKey struct{}
 
@@ -116,7 +171,7 @@ func (w *world) addDomain(logical, xml string, transient bool) error {
 	if err != nil {
 		return fmt.Errorf("creating domain %q (transient: %v): %w", logical, transient, err)
 	}
-	w.remember(&w.sentXML, logical, xml)
+	w.remember(&w.domainSt().sentXML, logical, xml)
 	defer d.Free()
 	return w.Own(d)
 }

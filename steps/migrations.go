@@ -1,0 +1,160 @@
+// Migration to the peer as the migration steps (migration.go) use it: the
+// peer connection, a migration job and its wait.
+
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// migration is one migration of the scenario, started in the background when
+// the scenario watches it while it runs.
+type migration struct {
+	done   chan struct{}
+	err    error
+	took   time.Duration
+	before string // the domain's live XML before the migration
+}
+
+func (w *world) peer() (*libvirt.Connect, error) {
+	if w.Peer == nil {
+		return nil, harness.NotRun("no peer stack for this run (--peer-uri)")
+	}
+	return w.Peer, nil
+}
+
+func (w *world) withPeerDomain(logical string, fn func(d *libvirt.Domain) error) error {
+	p, err := w.peer()
+	if err != nil {
+		return err
+	}
+	d, err := p.LookupDomainByName(w.Name(logical))
+	if err != nil {
+		return fmt.Errorf("looking up domain %q on the peer: %w", logical, err)
+	}
+	defer d.Free()
+	return fn(d)
+}
+
+// migrationURI is where the destination listens for migration data when a
+// scenario chooses it: the loopback for a peer on this machine, else the
+// peer's host name, on a port outside QEMU's default range (49152-49215).
+func (w *world) migrationURI() string {
+	host := w.PeerInfo.Hostname
+	if harness.LocalURI(w.URI()) && harness.LocalURI(peerURIOf(w)) {
+		host = "127.0.0.1"
+	}
+	return fmt.Sprintf("tcp://%s:49500", host)
+}
+
+func peerURIOf(w *world) string {
+	if u, err := w.Peer.GetURI(); err == nil {
+		return u
+	}
+	return ""
+}
+
+// migrate runs one migration; kind selects the flags. It records the domain on
+// the peer's tracker as soon as the destination may hold it.
+func (w *world) migrate(ctx context.Context, logical, kind string, bandwidthMiB uint64) *migration {
+	m := &migration{done: make(chan struct{})}
+	peer, err := w.peer()
+	if err != nil {
+		m.err = err
+		close(m.done)
+		return m
+	}
+	_ = w.withDomain(logical, func(d *libvirt.Domain) error {
+		m.before, _ = d.GetXMLDesc(0)
+		return nil
+	})
+	flags := libvirt.MIGRATE_LIVE
+	params := &libvirt.DomainMigrateParameters{}
+	if bandwidthMiB > 0 {
+		params.Bandwidth, params.BandwidthSet = bandwidthMiB, true
+	}
+	switch kind {
+	case "live", "p2p":
+	case "offline":
+		flags = libvirt.MIGRATE_OFFLINE | libvirt.MIGRATE_PERSIST_DEST
+	case "copy":
+		flags |= libvirt.MIGRATE_NON_SHARED_DISK
+	case "uri":
+		params.URI, params.URISet = w.migrationURI(), true
+	case "persist":
+		flags |= libvirt.MIGRATE_PERSIST_DEST | libvirt.MIGRATE_UNDEFINE_SOURCE
+	default:
+		m.err = fmt.Errorf("unknown migration kind %q", kind)
+		close(m.done)
+		return m
+	}
+	// Recorded before: a migration that fails half-way may leave it there. It
+	// keeps its UUID on the peer.
+	var uuid string
+	if err := w.withDomain(logical, func(d *libvirt.Domain) (err error) { uuid, err = d.GetUUIDString(); return err }); err != nil {
+		m.err = err
+		close(m.done)
+		return m
+	}
+	if err := w.PeerTracker.Add(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical), UUID: uuid}); err != nil {
+		m.err = err
+		close(m.done)
+		return m
+	}
+	go func() {
+		defer close(m.done)
+		start := time.Now()
+		m.err = w.withDomain(logical, func(d *libvirt.Domain) error {
+			if kind == "p2p" {
+				return d.MigrateToURI3(peerURIOf(w), params, flags|libvirt.MIGRATE_PEER2PEER)
+			}
+			nd, err := d.Migrate3(peer, params, flags)
+			if err == nil {
+				nd.Free()
+			}
+			return err
+		})
+		m.took = time.Since(start)
+		if m.err == nil && kind == "persist" {
+			// The source's definition went with it.
+			w.Tracker.Forget(harness.Resource{Kind: harness.KindDomain, Name: w.Name(logical)})
+		}
+	}()
+	return m
+}
+
+func (m *migration) wait(ctx context.Context) error {
+	select {
+	case <-m.done:
+		return m.err
+	case <-ctx.Done():
+		return fmt.Errorf("the migration is still running: %w", ctx.Err())
+	}
+}
+
+// migrationOptions compare a domain's definition before and after migration:
+// its ID is per host, and so are the seclabel and the runtime-only details
+// libvirt fills in on each side (the agent's channel state, the console's pty).
+var migrationOptions = cmp.Options{
+	cmpopts.IgnoreFields(libvirtxml.Domain{}, "ID", "SecLabel"),
+	cmpopts.IgnoreFields(libvirtxml.DomainChardevSource{}, "Pty"),
+	cmpopts.IgnoreFields(libvirtxml.DomainChannelTarget{}, "VirtIO"),
+	cmpopts.IgnoreFields(libvirtxml.DomainConsole{}, "TTY"),
+	cmpopts.IgnoreFields(libvirtxml.DomainSerial{}, "Source"),
+	cmpopts.IgnoreFields(libvirtxml.DomainConsole{}, "Source"),
+}
+
+func (w *world) rememberMigration(logical string, m *migration) {
+	if w.migrations == nil {
+		w.migrations = map[string]*migration{}
+	}
+	w.migrations[logical] = m
+}
