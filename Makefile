@@ -15,7 +15,7 @@ comma := ,
 GFS_MODFLAG = $(shell bash scripts/guestfs-module.sh)
 GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 
-.PHONY: all setup stop packages guest build run test vet unit fuzz docs check-docs bench bench-guest bench-guestfs bench-migration clean
+.PHONY: all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-migration clean
 
 all: build
 
@@ -83,9 +83,16 @@ unit: packages
 docs: build
 	./$(BIN) list --format markdown > docs/requirements.md
 
+# Generated code: libvirt's error code names, from the pinned Go binding.
+generate:
+	$(GO) generate ./harness
+
+# The generated files are current: the catalogue and the error code names.
 check-docs: build
 	@./$(BIN) list --format markdown | diff -u docs/requirements.md - \
 	  || { echo "docs/requirements.md is stale: run 'make docs'"; exit 1; }
+	@bash scripts/gen-errcodes.sh $(OUT)/errcodes_gen.go.new && diff -u harness/errcodes_gen.go $(OUT)/errcodes_gen.go.new \
+	  || { echo "harness/errcodes_gen.go is stale: run 'make generate'"; exit 1; }
 
 bench: packages
 	$(GO) test -run '^$$' -bench . -benchmem ./...

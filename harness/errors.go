@@ -1,5 +1,7 @@
 package harness
 
+//go:generate bash ../scripts/gen-errcodes.sh
+
 import (
 	"errors"
 	"fmt"

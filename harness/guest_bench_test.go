@@ -40,14 +40,15 @@ func BenchmarkGuestBoot(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg := GuestConfig{Accel: "auto", BootTimeout: 60 * time.Second, AccelTimeout: 10 * time.Second}
-	if n := ProbeGuest(context.Background(), conn, hub, caps, g, cfg, tracker, RunPrefix(runID), owner, func(string) {}); n != nil {
+	probe := GuestProbe{Conn: conn, Events: hub, Caps: caps, Tracker: tracker, Prefix: RunPrefix(runID), Owner: owner, Progress: func(string) {}}
+	if n := probe.Run(context.Background(), g, cfg); n != nil {
 		b.Fatal(n.Reason)
 	}
 	var boots []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		name := RunPrefix(runID) + "bench-guest"
-		took, err := probeBoot(context.Background(), conn, hub, tracker, owner, g, GuestDomain{Name: name}, caps.GuestArch, g.DomainType, cfg.BootTimeout)
+		took, err := probe.Boot(context.Background(), g, GuestDomain{Name: name}, g.DomainType, cfg.BootTimeout)
 		if err != nil {
 			b.Fatal(err)
 		}

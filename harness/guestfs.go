@@ -137,6 +137,48 @@ func ProbeGuestfs(ctx context.Context, cfg GuestfsConfig, launch bool, progress 
 // guestfsLaunchAttempt launches the appliance once through guestfish with the
 // direct backend (a child process group that can be killed when KVM hangs;
 // a hung libvirt-backend launch would leave a domain behind).
+// launchLog is what a launch's verbose output says: when the appliance's
+// QEMU started, whether the appliance saw KVM, its first errors, its last
+// lines.
+type launchLog struct {
+	mu        sync.Mutex
+	qemuStart time.Time
+	kvmSeen   bool
+	errLines  []string
+	tail      []string
+}
+
+func (lg *launchLog) scan(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		lg.mu.Lock()
+		switch {
+		case lg.qemuStart.IsZero() && strings.Contains(line, "qemu-system") && strings.HasSuffix(line, `\`) && strings.HasPrefix(line, "/"):
+			lg.qemuStart = time.Now()
+		case strings.Contains(line, "Hypervisor detected: KVM"):
+			lg.kvmSeen = true
+		case strings.HasPrefix(line, "qemu-system") || strings.Contains(line, "libguestfs: error:"):
+			if len(lg.errLines) < 3 {
+				lg.errLines = append(lg.errLines, strings.TrimSpace(line))
+			}
+		}
+		lg.tail = append(lg.tail, line)
+		if len(lg.tail) > 5 {
+			lg.tail = lg.tail[1:]
+		}
+		lg.mu.Unlock()
+	}
+	io.Copy(io.Discard, r)
+}
+
+func (lg *launchLog) qemuStarted() time.Time {
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	return lg.qemuStart
+}
+
 func guestfsLaunchAttempt(ctx context.Context, accel string, cfg GuestfsConfig) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.LaunchTimeout)
 	defer cancel()
@@ -151,38 +193,11 @@ func guestfsLaunchAttempt(ctx context.Context, accel string, cfg GuestfsConfig) 
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	var (
-		mu        sync.Mutex
-		qemuStart time.Time
-		kvmSeen   bool
-		errLines  []string
-		tail      []string
-	)
+	lg := &launchLog{}
 	scanned := make(chan struct{})
 	go func() {
 		defer close(scanned)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			mu.Lock()
-			switch {
-			case qemuStart.IsZero() && strings.Contains(line, "qemu-system") && strings.HasSuffix(line, `\`) && strings.HasPrefix(line, "/"):
-				qemuStart = time.Now()
-			case strings.Contains(line, "Hypervisor detected: KVM"):
-				kvmSeen = true
-			case strings.HasPrefix(line, "qemu-system") || strings.Contains(line, "libguestfs: error:"):
-				if len(errLines) < 3 {
-					errLines = append(errLines, strings.TrimSpace(line))
-				}
-			}
-			tail = append(tail, line)
-			if len(tail) > 5 {
-				tail = tail[1:]
-			}
-			mu.Unlock()
-		}
-		io.Copy(io.Discard, pr)
+		lg.scan(pr)
 	}()
 	// The KVM clock starts with the appliance's QEMU.
 	done := make(chan error, 1)
@@ -197,10 +212,7 @@ wait:
 		case werr = <-done:
 			break wait
 		case <-tick.C:
-			mu.Lock()
-			qs := qemuStart
-			mu.Unlock()
-			if accel == "kvm" && !qs.IsZero() && time.Since(qs) > cfg.AccelTimeout && !timedOut {
+			if qs := lg.qemuStarted(); accel == "kvm" && !qs.IsZero() && time.Since(qs) > cfg.AccelTimeout && !timedOut {
 				timedOut = true
 				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			}
@@ -208,8 +220,9 @@ wait:
 	}
 	<-scanned
 	d := time.Since(start)
-	mu.Lock()
-	defer mu.Unlock()
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	qemuStart, kvmSeen, errLines, tail := lg.qemuStart, lg.kvmSeen, lg.errLines, lg.tail
 	switch {
 	case timedOut:
 		return 0, fmt.Errorf("the appliance did not come up within %s of QEMU's start", cfg.AccelTimeout)
@@ -250,4 +263,46 @@ func GuestfsToolsMissing() string {
 		return ""
 	}
 	return "not installed: " + strings.Join(absent, ", ") + " (Debian: guestfs-tools, virt-v2v, libxml2-utils)"
+}
+
+// probeGuestfs decides the libguestfs needs: the tools are there or not, the
+// libvirt backend needs a local QEMU stack, and the appliance launches (with
+// KVM or TCG) or is broken.
+func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
+	caps := r.caps
+	if selectedNeeds(pickles, "guestfs-tools") {
+		if why := GuestfsToolsMissing(); why != "" {
+			caps.Lack("guestfs-tools", why, Absent)
+			fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", why)
+		}
+	}
+	if selectedNeeds(pickles, "guestfs-libvirt") && caps.Driver != "QEMU" {
+		caps.Lack("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), Absent)
+	}
+	if !selectedNeeds(pickles, "guestfs", "guestfs-appliance", "guestfs-libvirt") {
+		return
+	}
+	launch := selectedNeeds(pickles, "guestfs-appliance", "guestfs-libvirt")
+	g, need, why := ProbeGuestfs(ctx, r.cfg.Guestfs, launch, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+	caps.Guestfs = g
+	if why != nil {
+		caps.Record(need, *why)
+		if need == "guestfs" {
+			caps.Record("guestfs-appliance", *why)
+		}
+		if _, lacks := caps.Missing["guestfs-libvirt"]; !lacks {
+			caps.Record("guestfs-libvirt", caps.Missing["guestfs-appliance"])
+		}
+		fmt.Fprintf(r.cfg.Progress, "libguestfs: %s: %s\n", why.State, why.Reason)
+		return
+	}
+	if !launch {
+		fmt.Fprintf(r.cfg.Progress, "libguestfs: %s (no scenario selected launches the appliance)\n", g.Version)
+		return
+	}
+	note := ""
+	if g.AccelNote != "" {
+		note = " (" + g.AccelNote + ")"
+	}
+	fmt.Fprintf(r.cfg.Progress, "libguestfs: %s, the appliance launches with %s in %.1f s%s\n", g.Version, g.Accel, g.ProbeLaunch.Seconds(), note)
 }

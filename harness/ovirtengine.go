@@ -127,3 +127,25 @@ func (e *OVirtEngine) Reach(ctx context.Context) error {
 	resp.Body.Close()
 	return nil
 }
+
+// probeOVirt decides the oVirt engine needs: no engine is a missing
+// precondition, an engine that does not answer a setup error.
+func (r *runner) probeOVirt(ctx context.Context, engine *OVirtEngine) error {
+	if engine == nil {
+		r.caps.Lack("ovirt-engine", "no engine supplied (--ovirt-url)", NotProvided)
+	} else {
+		if err := engine.Reach(ctx); err != nil {
+			return err
+		}
+		r.caps.OVirt = engine
+		mode := "read-only"
+		if r.cfg.OVirt.AllowChanges {
+			mode = "changes allowed"
+		}
+		fmt.Fprintf(r.cfg.Progress, "ovirt: engine %s as %s (%s)\n", engine.Base, engine.User, mode)
+	}
+	if !r.cfg.OVirt.AllowChanges {
+		r.caps.Lack("ovirt-changes", "a read-only run: scenarios that create VMs on the engine need --ovirt-allow-changes", NotProvided)
+	}
+	return nil
+}

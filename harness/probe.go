@@ -114,15 +114,24 @@ func (c *Capabilities) Has(need string) bool {
 // stands.
 func (c *Capabilities) Lack(need, why string, state NeedState) {
 	if _, already := c.Missing[need]; !already {
-		c.Missing[need] = Need{State: state, Reason: why}
+		c.Record(need, Need{State: state, Reason: why})
 	}
+}
+
+// Record sets what a probe found of a need, replacing what was recorded.
+// Lack and Break record through it; nothing else writes Missing.
+func (c *Capabilities) Record(need string, n Need) {
+	if c.Missing == nil {
+		c.Missing = map[string]Need{}
+	}
+	c.Missing[need] = n
 }
 
 // Break records that a claimed capability is broken: requirement statedBy
 // fails with the cause, and what needs the capability is blocked. It
 // overrides a reason recorded before.
 func (c *Capabilities) Break(need, statedBy, why string) {
-	c.Missing[need] = Need{State: Broken, Reason: why, StatedBy: statedBy}
+	c.Record(need, Need{State: Broken, Reason: why, StatedBy: statedBy})
 }
 
 // BreakAs records need as broken because another capability it depends on

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"os"
@@ -310,8 +309,7 @@ func emptyAndRemovePool(p *libvirt.StoragePool, r Resource, recorded map[string]
 // the stack's host may not be this one, so through a pool defined again just
 // long enough, whose delete is an rmdir (only an empty directory goes).
 func removePoolDir(conn *libvirt.Connect, r Resource, recorded map[string]bool) error {
-	p, err := conn.StoragePoolDefineXML(fmt.Sprintf(`<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>`,
-		XMLEscape(r.Name), XMLEscape(r.Path)), 0)
+	p, err := conn.StoragePoolDefineXML(DirPoolXML(r.Name, "", r.Path), 0)
 	if err != nil {
 		return err
 	}
@@ -450,35 +448,4 @@ func handleDir(r Resource, decide func(found) bool) (found, error) {
 		return f, nil
 	}
 	return f, os.RemoveAll(r.Path)
-}
-
-// BindingInfo returns a filter binding's port device and filter name.
-//
-// It reads them from the binding's XML: libvirt.org/go/libvirt v1.12007.0's
-// NWFilterBinding.GetPortDev and GetFilterName C.free a string the binding
-// owns (libvirt returns const char *), so a later Free aborts the process with
-// a double free. TestNoBrokenBindingGetters keeps them out of the tree.
-func BindingInfo(b *libvirt.NWFilterBinding) (portdev, filter string, err error) {
-	x, err := b.GetXMLDesc(0)
-	if err != nil {
-		return "", "", err
-	}
-	var doc libvirtxml.NWFilterBinding
-	if err := doc.Unmarshal(x); err != nil {
-		return "", "", fmt.Errorf("binding XML: %w", err)
-	}
-	if doc.PortDev != nil {
-		portdev = doc.PortDev.Name
-	}
-	if doc.FilterRef != nil {
-		filter = doc.FilterRef.Filter
-	}
-	return portdev, filter, nil
-}
-
-// XMLEscape escapes text for an XML attribute or element written by hand.
-func XMLEscape(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
 }

@@ -245,15 +245,6 @@ func (t *Tracker) CreateDomain(name, uuid, xml string, transient bool) (*libvirt
 	return d, err
 }
 
-// DirPoolXML is the definition of a directory pool of the suite.
-func DirPoolXML(name, uuid, dir string) string {
-	u := ""
-	if uuid != "" {
-		u = "<uuid>" + XMLEscape(uuid) + "</uuid>"
-	}
-	return fmt.Sprintf(`<pool type='dir'><name>%s</name>%s<target><path>%s</path></target></pool>`, XMLEscape(name), u, XMLEscape(dir))
-}
-
 // CreateDirPool records, defines, builds (the directory is made) and starts a
 // directory pool named name in dir. The caller frees the handle.
 func (t *Tracker) CreateDirPool(name, dir string) (*libvirt.StoragePool, error) {
@@ -289,8 +280,3 @@ func (t *Tracker) CreateVolume(p *libvirt.StoragePool, poolName, dir, name, xml 
 	})
 	return v, err
 }
-
-// ImageDir is where the suite's directory pools live on the stack's host:
-// libvirt's own image directory, present on every libvirt host. Each pool has
-// a directory of its own in it, named like the pool, which the run makes.
-const ImageDir = "/var/lib/libvirt/images"

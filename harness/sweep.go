@@ -210,10 +210,6 @@ func sweepAppliances(conn *libvirt.Connect, run string, dirs []string, opt Sweep
 	}
 }
 
-// QEMULogDir is where libvirt's QEMU driver keeps one log per domain name; the
-// file outlives the domain.
-const QEMULogDir = "/var/log/libvirt/qemu"
-
 // removeDomainLogs deletes the QEMU logs of one domain of the suite
 // (<name>.log and its rotations), and only those. It returns how many went.
 func removeDomainLogs(dir, name string, errs *[]error) int {

@@ -66,9 +66,6 @@ func ParseTagExpr(src string) (*TagExpr, error) {
 	return &TagExpr{src: src, root: root, names: names}, nil
 }
 
-// String returns the source text.
-func (e *TagExpr) String() string { return e.src }
-
 // Match reports whether a scenario with these tags is selected.
 func (e *TagExpr) Match(tags []string) bool {
 	m := make(map[string]bool, len(tags))

@@ -209,31 +209,18 @@ func WriteJUnitFormat(w io.Writer, r *Report, format JUnitFormat) error {
 			out = append(out, &strings.Builder{})
 		}
 		s := &root.Suites[i]
-		c := junitCase{Name: CaseName(o), Classname: o.Area + "." + strings.TrimSuffix(baseName(o.FeatureURI), ".feature"), Time: secs(o.Duration)}
-		if format == JUnitGitLab {
-			c.File, c.Line = o.FeatureURI, o.Line
-		}
+		c := junitCaseOf(o, format)
 		// Outline rows share a title: keep names unique within a suite.
 		caseNames[i-1][c.Name]++
 		if n := caseNames[i-1][c.Name]; n > 1 {
 			c.Name = fmt.Sprintf("%s #%d", c.Name, n)
 		}
 		switch {
-		case o.Status == Failed && o.SuiteError:
-			c.Error = &junitMessage{Message: FailureMessage(o), Type: "suite-error", Body: FailureText(o)}
+		case c.Error != nil:
 			s.Errors++
-		case o.Status == Failed:
-			typ := o.ErrorCode
-			if typ == "" {
-				typ = "assertion"
-			}
-			c.Failure = &junitMessage{Message: FailureMessage(o), Type: typ, Body: FailureText(o)}
+		case c.Failure != nil:
 			s.Failures++
-		case o.Status != Passed:
-			c.Skipped = &junitSkipped{Text: SkipText(o)}
-			if format == JUnitAnt {
-				c.Skipped.Message = firstLine(c.Skipped.Text)
-			}
+		case c.Skipped != nil:
 			s.Skipped++
 		}
 		steps := StepsText(o)
@@ -261,15 +248,7 @@ func WriteJUnitFormat(w io.Writer, r *Report, format JUnitFormat) error {
 		root.Failures += s.Failures
 		root.Errors += s.Errors
 		if format == JUnitAnt {
-			id := i
-			s.ID, s.Package, s.Hostname = &id, "ovacts", orDash(r.Property("hostname"))
-			if s.Properties == nil {
-				s.Properties = &junitProps{}
-			}
-			s.SystemOut, s.SystemErr = &junitPreserved{}, &junitPreserved{}
-			if i > 0 {
-				s.SystemOut.Text = out[i-1].String()
-			}
+			antSuite(s, i, r.Property("hostname"), out)
 		}
 	}
 	if format == JUnitAnt {
@@ -280,6 +259,46 @@ func WriteJUnitFormat(w io.Writer, r *Report, format JUnitFormat) error {
 		}{Suites: root.Suites})
 	}
 	return encodeXML(w, root)
+}
+
+// junitCaseOf is an outcome's testcase: a failure (its type the libvirt
+// error code, else "assertion"), a suite error, or a skip with its category.
+func junitCaseOf(o Outcome, format JUnitFormat) junitCase {
+	c := junitCase{Name: CaseName(o), Classname: o.Area + "." + strings.TrimSuffix(baseName(o.FeatureURI), ".feature"), Time: secs(o.Duration)}
+	if format == JUnitGitLab {
+		c.File, c.Line = o.FeatureURI, o.Line
+	}
+	switch {
+	case o.Status == Failed && o.SuiteError:
+		c.Error = &junitMessage{Message: FailureMessage(o), Type: "suite-error", Body: FailureText(o)}
+	case o.Status == Failed:
+		typ := o.ErrorCode
+		if typ == "" {
+			typ = "assertion"
+		}
+		c.Failure = &junitMessage{Message: FailureMessage(o), Type: typ, Body: FailureText(o)}
+	case o.Status != Passed:
+		c.Skipped = &junitSkipped{Text: SkipText(o)}
+		if format == JUnitAnt {
+			c.Skipped.Message = firstLine(c.Skipped.Text)
+		}
+	}
+	return c
+}
+
+// antSuite gives suite i what Ant's JUnit.xsd demands: an id, a package, a
+// host name, properties, and system-out (the steps of its testcases) and
+// system-err.
+func antSuite(s *junitSuite, i int, hostname string, out []*strings.Builder) {
+	id := i
+	s.ID, s.Package, s.Hostname = &id, "ovacts", orDash(hostname)
+	if s.Properties == nil {
+		s.Properties = &junitProps{}
+	}
+	s.SystemOut, s.SystemErr = &junitPreserved{}, &junitPreserved{}
+	if i > 0 {
+		s.SystemOut.Text = out[i-1].String()
+	}
 }
 
 func orDash(s string) string {

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates harness/errcodes_gen.go from the pinned libvirt Go binding's error.go.
+# Regenerates harness/errcodes_gen.go from the pinned libvirt Go binding's error.go
+# (make generate; go generate ./harness). With an argument, writes there instead
+# (make check-docs compares the two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="$(go list -m -f '{{.Dir}}' libvirt.org/go/libvirt)/error.go"
@@ -16,5 +18,5 @@ src="$(go list -m -f '{{.Dir}}' libvirt.org/go/libvirt)/error.go"
   grep -o '^	ERR_[A-Z0-9_]* *= ErrorNumber(C.VIR_ERR_[A-Z0-9_]*)' "$src" |
     sed -E 's/^	(ERR_[A-Z0-9_]*) *= ErrorNumber\(C\.(VIR_ERR_[A-Z0-9_]*)\)/	libvirt.\1: "\2",/'
   echo '}'
-} > harness/errcodes_gen.go
-gofmt -w harness/errcodes_gen.go
+} > "${1:-harness/errcodes_gen.go}"
+gofmt -w "${1:-harness/errcodes_gen.go}"

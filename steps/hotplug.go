@@ -52,10 +52,6 @@ func (w *world) deviceXML(kind string) (string, error) {
 		harness.XMLEscape(w.hotplugSt().disk), hotDiskTarget), nil
 }
 
-func xmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "'", "&apos;", "<", "&lt;").Replace(s)
-}
-
 func hasDevice(doc *libvirtxml.Domain, kind string) bool {
 	if doc.Devices == nil {
 		return false

@@ -1,0 +1,89 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ovacts/ovacts/reports"
+)
+
+// profileDef is a scenario set a run can select: a tag expression, and the
+// capabilities the profile treats as optional (a requirement not applicable
+// because the stack lacks one of them leaves the profile conformant).
+type profileDef struct {
+	expr     string
+	optional []string
+	about    string
+}
+
+var profileDefs = map[string]profileDef{
+	"core": {expr: "@core", optional: []string{"kvm", "nwfilter", "secrets", "domcaps"},
+		about: "the MUST requirements of the basic areas, on any libvirt stack, local or remote"},
+	"full": {expr: "not @ovirt-engine",
+		about: "every requirement of the KVM/libvirt stack and its host (the oVirt engine's API has a profile of its own)"},
+	"ovirt-host":   {expr: "@ovirt-host", about: "oVirt host readiness"},
+	"libguestfs":   {expr: "@guestfs", about: "libguestfs on the stack's host"},
+	"ovirt-engine": {expr: "@ovirt-engine", about: "an oVirt engine's REST API"},
+}
+
+// ProfileNames lists the known profiles.
+func ProfileNames() []string { return sortedKeys(profileDefs) }
+
+// Profile is what a profile demands in this suite: its requirements with
+// their levels, and the capabilities it treats as optional.
+func (s *Suite) Profile(name string) (reports.Profile, error) {
+	def, ok := profileDefs[name]
+	if !ok {
+		return reports.Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	sel, err := Selection(name, "")
+	if err != nil {
+		return reports.Profile{}, err
+	}
+	reqs, _ := s.Select(sel)
+	p := reports.Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
+	for _, r := range reqs {
+		p.Required[r.ID] = string(r.Level)
+	}
+	return p, nil
+}
+
+// Selection combines a profile and a user tag expression.
+func Selection(profile, tags string) (*TagExpr, error) {
+	def, ok := profileDefs[profile]
+	src := def.expr
+	if !ok {
+		return nil, fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(ProfileNames(), ", "))
+	}
+	p, err := ParseTagExpr(src)
+	if err != nil {
+		return nil, err
+	}
+	u, err := ParseTagExpr(tags)
+	if err != nil {
+		return nil, err
+	}
+	return p.And(u), nil
+}
+
+// derivations are what a report says of a set of requirements it holds,
+// once, when it holds a scenario of the set's tag: where the set comes from
+// and what it is not.
+var derivations = []struct{ tag, property, text string }{
+	{"@ovirt-host", "ovirt-host.derived-from", "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"},
+}
+
+// derivationProperties are the derivations of the tags the pickles carry.
+func derivationProperties(pickles []*Pickle) []reports.Property {
+	var out []reports.Property
+	for _, d := range derivations {
+		for _, p := range pickles {
+			if slices.Contains(p.Tags, d.tag) {
+				out = append(out, reports.Property{Name: d.property, Value: d.text})
+				break
+			}
+		}
+	}
+	return out
+}

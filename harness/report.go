@@ -1,0 +1,133 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+
+	"github.com/ovacts/ovacts/reports"
+)
+
+// Verdict judges a finished run the way verify and the matrix judge its
+// report afterwards (reports.Judge): the profile it ran at level, or, for a
+// tag selection, the selected requirements at level.
+func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (reports.ProfileVerdict, error) {
+	res := reports.ResultsOf(rep)
+	if cfg.Tags != "" {
+		return reports.JudgeSelection(res, string(level)), nil
+	}
+	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+	if err != nil {
+		return reports.ProfileVerdict{}, err
+	}
+	p, err := suite.Profile(cfg.Profile)
+	if err != nil {
+		return reports.ProfileVerdict{}, err
+	}
+	return reports.Judge(p, res, string(level)), nil
+}
+
+// ExitCode maps a verdict to the CLI's exit code: 0 conformant, 1 not
+// conformant, 3 incomplete.
+func ExitCode(v reports.ProfileVerdict) int {
+	switch v.Kind {
+	case reports.Conformant:
+		return 0
+	case reports.NotConformant:
+		return 1
+	}
+	return 3
+}
+
+// report assembles the run's report, in plan order. A selected scenario with
+// no outcome was cut short by an interrupt, or is an internal error.
+func (r *runner) report(ctx context.Context, order []*plannedPickle, runID string, started time.Time) *reports.Report {
+	cfg, caps := r.cfg, r.caps
+	rep := &reports.Report{Suite: "ovacts", Started: started, Duration: cfg.Clock().Sub(started), Interrupted: ctx.Err() != nil}
+	if cfg.SelfTest != "" {
+		rep.Suite = reports.SelfTestSuite
+		rep.Properties = append(rep.Properties, reports.Property{Name: reports.SelfTestProperty, Value: cfg.SelfTest + "; not conformance"})
+	}
+	rep.Properties = append(rep.Properties, reports.Property{Name: "hostname", Value: caps.Hostname})
+	for _, kv := range caps.Properties() {
+		rep.Properties = append(rep.Properties, reports.Property{Name: kv[0], Value: kv[1]})
+	}
+	if r.peerCaps != nil {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "peer.uri", Value: r.peerCaps.URI},
+			reports.Property{Name: "peer.hostname", Value: r.peerCaps.Hostname}, reports.Property{Name: "peer.libvirt", Value: r.peerCaps.Libvirt})
+	}
+	var selected []*Pickle
+	for _, pp := range order {
+		selected = append(selected, pp.p)
+	}
+	rep.Properties = append(rep.Properties, derivationProperties(selected)...)
+	rep.Properties = append(rep.Properties,
+		reports.Property{Name: "profile", Value: cfg.Profile},
+		reports.Property{Name: "tags", Value: cfg.Tags},
+		reports.Property{Name: "run.id", Value: runID},
+		reports.Property{Name: "suite.version", Value: cfg.SuiteVersion},
+		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
+	)
+	if cfg.RerunOf != "" {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "rerun.of", Value: cfg.RerunOf})
+	}
+	if rep.Interrupted {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "interrupted", Value: "true"})
+	}
+	if reason := r.loss.Reason(); reason != "" {
+		rep.Properties = append(rep.Properties, reports.Property{Name: "connection.lost", Value: reason})
+	}
+	for _, pp := range order {
+		if pp.outcome == nil {
+			o := r.baseOutcome(pp.p)
+			if rep.Interrupted {
+				o.Status, o.Capability, o.Reason = reports.NotRun, "interrupted", "the run was interrupted before this scenario ran"
+			} else {
+				o.Status, o.SuiteError, o.Reason = reports.Failed, true, "godog did not run this selected scenario (internal error)"
+			}
+			pp.outcome = o
+		}
+		rep.Outcomes = append(rep.Outcomes, *pp.outcome)
+	}
+	return rep
+}
+
+func printSweep(w io.Writer, sw SweepResult, where string) {
+	for _, rm := range sw.Removed {
+		fmt.Fprintf(w, "%ssweep: removed %s (%s)\n", where, rm.Res, rm.Why)
+	}
+	for _, k := range sw.Kept {
+		fmt.Fprintf(w, "%ssweep: left %s (%s)\n", where, k.Res, k.Why)
+	}
+	for _, e := range sw.Errors {
+		fmt.Fprintf(w, "%ssweep: %v\n", where, e)
+	}
+}
+
+// baseOutcome is a scenario's outcome before it is decided: its steps all
+// "not run" until they run.
+func (r *runner) baseOutcome(p *Pickle) *reports.Outcome {
+	o := &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
+		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line}
+	o.Tags = p.Tags
+	for i, text := range p.Steps {
+		o.Steps = append(o.Steps, reports.StepResult{Keyword: p.Keywords[i], Text: text, Status: "not run", Line: p.Lines[i], Where: r.locate(text)})
+	}
+	return o
+}
+
+func (r *runner) locate(text string) string {
+	if r.cfg.StepLocation == nil {
+		return ""
+	}
+	return r.cfg.StepLocation(text)
+}
+
+func (r *runner) printProgress(o reports.Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	fmt.Fprintf(r.cfg.Progress, "[%3d/%d] %s\n", r.done, r.total, reports.ProgressLine(o))
+}

@@ -1,0 +1,301 @@
+// Verifying a certification bundle: its manifest, hashes and signature, its
+// product and stack, and that its report agrees with its run log.
+
+package reports
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ovacts/ovacts/internal/safeio"
+)
+
+// Finding is one check of verify.
+type Finding struct {
+	Check string
+	OK    bool
+	Msg   string
+}
+
+// VerifyInput is what verify checks a bundle against.
+type VerifyInput struct {
+	Dir           string
+	PublicKey     ed25519.PublicKey // nil: the signature cannot be checked, which fails
+	KnownVersions []string
+	// Profile gives, per suite version, what a profile demands in that
+	// version's catalogue.
+	Profile func(version, profile string) (Profile, error)
+	Level   string // the level judged (--fail-on): MUST by default
+}
+
+var summaryLine = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) blocked, ([0-9]+) not applicable, ([0-9]+) not run(?:, ([0-9]+) waived)?(?:, ([0-9]+) suite errors)?`)
+
+// Bundle is what CheckBundle read of a bundle.
+type Bundle struct {
+	Findings []Finding
+	Product  *Product
+	Stack    map[string]string
+	Results  *Results
+	// Intact: the manifest, the hashes, the signature, the product, the stack,
+	// the suite version and the report all check out, and agree.
+	Intact bool
+}
+
+// bundleFiles are the files every bundle has besides its manifest and signature.
+var bundleFiles = []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog, BundleStack}
+
+// verifier gathers a bundle's findings, reading each file once, bounded and
+// only as a regular file of the bundle (a link, a FIFO or a device is refused).
+type verifier struct {
+	in       VerifyInput
+	findings []Finding
+	manData  []byte
+	manErr   error
+	product  *Product
+	stack    map[string]string
+	stackOK  bool
+	results  *Results
+}
+
+func (v *verifier) add(check string, err error, okMsg string) bool {
+	if err != nil {
+		v.findings = append(v.findings, Finding{Check: check, Msg: err.Error()})
+		return false
+	}
+	v.findings = append(v.findings, Finding{Check: check, OK: true, Msg: okMsg})
+	return true
+}
+
+func (v *verifier) read(name string) ([]byte, error) {
+	return safeio.ReadRegular(filepath.Join(v.in.Dir, name), MaxInputBytes)
+}
+
+// CheckBundle checks that a bundle is intact and what it claims to be:
+// manifest and hashes, signature, product, stack, suite version, report, and
+// that the report, the log and the stack agree. It judges nothing.
+func CheckBundle(in VerifyInput) Bundle {
+	v := &verifier{in: in, stack: map[string]string{}}
+	v.checkManifest()
+	v.checkSignature()
+	v.checkProduct()
+	v.checkStack()
+	v.checkResults()
+	b := Bundle{Findings: v.findings, Product: v.product, Stack: v.stack, Results: v.results, Intact: true}
+	for _, f := range v.findings {
+		b.Intact = b.Intact && f.OK
+	}
+	return b
+}
+
+// VerifyBundle checks a bundle (CheckBundle) and judges the profile it claims
+// (Judge), and returns every finding, passed or not.
+func VerifyBundle(in VerifyInput) []Finding {
+	b := CheckBundle(in)
+	fs := b.Findings
+	if b.Results == nil || b.Stack["profile"] == "" {
+		return fs
+	}
+	level := in.Level
+	if level == "" {
+		level = "MUST"
+	}
+	if tags := b.Stack["tags"]; tags != "" {
+		// Judged as run judged it, and never a certification.
+		return append(fs, Finding{Check: "verdict", Msg: fmt.Sprintf("the run selected tags %q, which certifies no profile; %s", tags, JudgeSelection(b.Results, level))})
+	}
+	p, err := in.Profile(b.Stack["suite.version"], b.Stack["profile"])
+	if err != nil {
+		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
+	}
+	verdict := Judge(p, b.Results, level)
+	return append(fs, Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()})
+}
+
+// checkManifest: the manifest covers exactly the bundle's files, byte for byte.
+func (v *verifier) checkManifest() {
+	var man *Manifest
+	v.manData, v.manErr = v.read(BundleManifest)
+	if v.manErr == nil {
+		man, v.manErr = ReadManifest(bytes.NewReader(v.manData))
+	}
+	if !v.add("manifest", v.manErr, "parses") {
+		return
+	}
+	entries, err := os.ReadDir(v.in.Dir)
+	var problems []string
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	present := map[string]bool{}
+	for _, e := range entries {
+		if e.Name() == BundleManifest || e.Name() == BundleSig {
+			continue
+		}
+		present[e.Name()] = true
+		want, listed := man.Files[e.Name()]
+		if !listed {
+			problems = append(problems, e.Name()+" is not in the manifest")
+			continue
+		}
+		got, err := safeio.SumRegular(filepath.Join(v.in.Dir, e.Name()), MaxInputBytes)
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else if got != want {
+			problems = append(problems, e.Name()+" does not match its sha256 in the manifest")
+		}
+	}
+	for _, name := range bundleFiles {
+		if !present[name] {
+			problems = append(problems, name+" is missing")
+		}
+	}
+	for name := range man.Files {
+		if !present[name] {
+			problems = append(problems, name+" is in the manifest but not in the bundle")
+		}
+	}
+	sort.Strings(problems)
+	var perr error
+	if len(problems) > 0 {
+		perr = errors.New(strings.Join(problems, "; "))
+	}
+	v.add("hashes", perr, fmt.Sprintf("%d files match the manifest", len(man.Files)))
+}
+
+// checkSignature: an ed25519 signature over the manifest by the given key.
+func (v *verifier) checkSignature() {
+	err := func() error {
+		if v.in.PublicKey == nil {
+			return errors.New("not checked: give the signer's public key with --pubkey")
+		}
+		raw, err := safeio.ReadRegular(filepath.Join(v.in.Dir, BundleSig), 4096)
+		if err != nil {
+			return fmt.Errorf("no signature: %w", err)
+		}
+		// Exactly as written: the hex signature and a newline, so that no byte of
+		// the bundle can change unnoticed.
+		text, ok := strings.CutSuffix(string(raw), "\n")
+		sig, err := hex.DecodeString(text)
+		if !ok || err != nil || len(sig) != ed25519.SignatureSize {
+			return errors.New("the signature file is not a hex ed25519 signature and a newline")
+		}
+		if v.manErr != nil || !ed25519.Verify(v.in.PublicKey, v.manData, sig) {
+			return errors.New("the signature does not match the manifest and this key")
+		}
+		return nil
+	}()
+	v.add("signature", err, "valid ed25519 signature over the manifest")
+}
+
+func (v *verifier) checkProduct() {
+	data, err := v.read(BundleProduct)
+	if err == nil {
+		v.product, err = ReadProduct(bytes.NewReader(data))
+	}
+	msg := ""
+	if v.product != nil {
+		msg = fmt.Sprintf("%s %s %s", v.product.Vendor, v.product.Product, v.product.Version)
+	}
+	v.add("product", err, msg)
+}
+
+// checkStack: the stack, the suite version and the profile.
+func (v *verifier) checkStack() {
+	data, err := v.read(BundleStack)
+	if err == nil {
+		v.stack, err = ReadStack(data)
+	}
+	s := v.stack
+	v.stackOK = v.add("stack", err, fmt.Sprintf("%s, libvirt %s, hypervisor %s", s["driver"], s["libvirt.daemon"], s["hypervisor.version"]))
+	if !v.stackOK {
+		return
+	}
+	if IsRehearsal(s) {
+		v.add("rehearsal", nil, "run on libvirt's test driver (in-process, fake objects): a rehearsal of the suite, not a certification of a stack")
+	}
+	var verr error
+	if !slices.Contains(v.in.KnownVersions, s["suite.version"]) {
+		verr = fmt.Errorf("suite version %q is not one this verifier knows (%s)", s["suite.version"], strings.Join(v.in.KnownVersions, ", "))
+	}
+	v.add("suite version", verr, s["suite.version"])
+}
+
+// IsRehearsal says whether a run's stack was libvirt's test driver, whose
+// results rehearse the suite and certify nothing.
+func IsRehearsal(stack map[string]string) bool { return strings.EqualFold(stack["driver"], "test") }
+
+// ReadStack parses stack.json and checks it names what verify relies on.
+func ReadStack(data []byte) (map[string]string, error) {
+	stack := map[string]string{}
+	if err := json.Unmarshal(data, &stack); err != nil {
+		return nil, fmt.Errorf("stack.json: %w", err)
+	}
+	for _, k := range []string{"suite.version", "profile", "run.id", "libvirt.daemon", "driver"} {
+		if stack[k] == "" {
+			return nil, fmt.Errorf("stack.json lacks %s", k)
+		}
+	}
+	return stack, nil
+}
+
+// checkResults: the report parses and agrees with the log and the stack.
+func (v *verifier) checkResults() {
+	data, err := v.read(BundleJUnit)
+	if err == nil {
+		v.results, err = ReadJUnit(bytes.NewReader(data))
+	}
+	if !v.add("junit", err, fmt.Sprintf("parses: %s", v.countsOf())) || !v.stackOK {
+		return
+	}
+	v.add("agreement", v.agreement(), "junit.xml, run.log and stack.json agree")
+}
+
+func (v *verifier) countsOf() string {
+	if v.results == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d scenarios: %s", v.results.Cases.Total, v.results.Cases)
+}
+
+func (v *verifier) agreement() error {
+	res, stack := v.results, v.stack
+	var problems []string
+	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version"} {
+		if res.Properties[k] != stack[k] {
+			problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
+		}
+	}
+	if logData, err := v.read(BundleLog); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		log := string(logData)
+		if !strings.Contains(log, " run "+stack["run.id"]+" ") {
+			problems = append(problems, "run.log is not the log of run "+stack["run.id"])
+		}
+		m := summaryLine.FindStringSubmatch(log)
+		want := res.Cases
+		if m == nil {
+			problems = append(problems, "run.log has no summary line")
+		} else if got := (Counts{Total: atoi(m[1]), Passed: atoi(m[2]), Failed: atoi(m[3]), Blocked: atoi(m[4]), NotApplicable: atoi(m[5]),
+			NotRun: atoi(m[6]), Waived: atoi(m[7]), SuiteErrors: atoi(m[8])}); got != want {
+			problems = append(problems, fmt.Sprintf("run.log counts %d scenarios: %s; junit.xml %d: %s", got.Total, got, want.Total, want))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
