@@ -33,10 +33,18 @@ type result struct {
 	stdout, stderr string
 }
 
+// ovacts runs the binary with a state directory of its own.
 func ovacts(t *testing.T, args ...string) result {
 	t.Helper()
+	return ovactsIn(t, t.TempDir(), args...)
+}
+
+// ovactsIn runs ovacts with a given state directory (runs that share it see
+// each other's ledgers).
+func ovactsIn(t *testing.T, stateDir string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
+	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+stateDir)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -6,13 +6,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -271,23 +268,4 @@ func deadRun(t *testing.T, stateDir string, conn *libvirt.Connect, create func(t
 	}
 	l.Close() // the objects stay: the ledger with them
 	return run
-}
-
-// ovactsIn runs ovacts with a given state directory (runs that share it see
-// each other's ledgers).
-func ovactsIn(t *testing.T, stateDir string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+stateDir)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
