@@ -94,7 +94,7 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 	return rep
 }
 
-func printSweep(w io.Writer, sw SweepResult, where string) {
+func printSweep(w io.Writer, sw SweepResult, stack, where string) {
 	for _, rm := range sw.Removed {
 		fmt.Fprintf(w, "%ssweep: removed %s (%s)\n", where, rm.Res, rm.Why)
 	}
@@ -103,6 +103,9 @@ func printSweep(w io.Writer, sw SweepResult, where string) {
 	}
 	for _, e := range sw.Errors {
 		fmt.Fprintf(w, "%ssweep: %v\n", where, e)
+	}
+	if note := sw.ElsewhereNote(stack); note != "" {
+		fmt.Fprintf(w, "%ssweep: %s\n", where, note)
 	}
 }
 

@@ -191,12 +191,12 @@ func (r *runner) sweep() error {
 	if r.stack, err = StackKey(r.conn); err != nil {
 		return setupErr("%v", err)
 	}
-	printSweep(r.cfg.Progress, SweepStack(r.conn, r.cfg.URI, r.stack, r.cfg.Registry, SweepOptions{Self: r.runID}), "")
+	printSweep(r.cfg.Progress, SweepStack(r.conn, r.cfg.URI, r.stack, r.cfg.Registry, SweepOptions{Self: r.runID}), r.stack, "")
 	if r.peer != nil {
 		if r.peerStack, err = StackKey(r.peer); err != nil {
 			return setupErr("peer: %v", err)
 		}
-		printSweep(r.cfg.Progress, SweepStack(r.peer, r.cfg.PeerURI, r.peerStack, r.cfg.Registry, SweepOptions{Self: r.runID}), "peer: ")
+		printSweep(r.cfg.Progress, SweepStack(r.peer, r.cfg.PeerURI, r.peerStack, r.cfg.Registry, SweepOptions{Self: r.runID}), r.peerStack, "peer: ")
 	}
 	r.cfg.Registry.Prune()
 	return nil

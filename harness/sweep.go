@@ -53,7 +53,25 @@ type SweepResult struct {
 	Removed []Judged // dead runs' objects, each with why it is provably theirs
 	Kept    []Judged // recorded objects left alone, with why
 	Logs    int      // QEMU logs of removed domains
-	Errors  []error
+	// Elsewhere counts the open entries of dead runs recorded on other
+	// stacks, by stack key: a sweep of this stack leaves them.
+	Elsewhere map[string]int
+	Errors    []error
+}
+
+// ElsewhereNote says, when dead runs' ledgers list objects on other stacks,
+// which and how many; "" when none.
+func (r SweepResult) ElsewhereNote(stack string) string {
+	if len(r.Elsewhere) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range sortedKeys(r.Elsewhere) {
+		parts = append(parts, fmt.Sprintf("%d on %s", r.Elsewhere[k], k))
+	}
+	return fmt.Sprintf("dead runs' ledgers list objects on other stacks (%s), not this one (%s): a cleanup against that stack removes them; "+
+		"if it is this same libvirtd, its host UUID changed (without SMBIOS libvirtd invents one at each start: set host_uuid_source = \"machine-id\" in libvirtd.conf)",
+		strings.Join(parts, ", "), stack)
 }
 
 // Sweep removes what the ledgers of dead runs list, and nothing else: an
@@ -91,6 +109,19 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 	}
 	for i := len(l.entries) - 1; i >= 0; i-- {
 		e := &l.entries[i]
+		if e.Gone && e.Stack == opt.Stack {
+			// The run removed it, or an earlier sweep did, and died before
+			// removing the log libvirt keeps per domain name.
+			res.Logs += l.removeLogs(e, opt, res)
+		}
+		// libvirt's test driver lives in the process that opened it: a dead
+		// run's objects there died with it, and are no news elsewhere.
+		if !e.Gone && e.Stack != opt.Stack && e.Stack != LocalStack && opt.Stack != "" && !strings.HasPrefix(e.Stack, "uri:test://") {
+			if res.Elsewhere == nil {
+				res.Elsewhere = map[string]int{}
+			}
+			res.Elsewhere[e.Stack]++
+		}
 		if e.Gone || (e.Stack != opt.Stack && e.Stack != LocalStack) || (e.Stack != LocalStack && conn == nil) {
 			continue
 		}
@@ -111,6 +142,7 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			res.Errors = append(res.Errors, fmt.Errorf("%s of dead run %s: %w", e.Resource, l.run, err))
 		case !f.present:
 			e.Gone = true
+			res.Logs += l.removeLogs(e, opt, res)
 		case !f.ours:
 			// The recorded object is gone; what answers to its name is not it.
 			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "not the object run " + l.run + " made: " + f.why})
@@ -123,11 +155,18 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 				continue
 			}
 			e.Gone = true
-			if e.Kind == KindDomain && opt.LogDir != "" {
-				res.Logs += removeDomainLogs(opt.LogDir, e.Name, &res.Errors)
-			}
+			res.Logs += l.removeLogs(e, opt, res)
 		}
 	}
+}
+
+// removeLogs removes the QEMU logs of a domain of the dead run that is gone
+// from the stack (never of one that something else now answers to).
+func (l *deadLedger) removeLogs(e *Entry, opt SweepOptions, res *SweepResult) int {
+	if e.Kind != KindDomain || opt.LogDir == "" || opt.DryRun {
+		return 0
+	}
+	return removeDomainLogs(opt.LogDir, e.Name, &res.Errors)
 }
 
 // recordedIn lists the paths the ledger records in a pool.

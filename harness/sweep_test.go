@@ -411,3 +411,49 @@ func TestTrackerDoesNotAdoptWhatWasThere(t *testing.T) {
 		t.Fatal("cleanup removed a directory the run did not make")
 	}
 }
+
+// A dead run's domains that are gone (it removed them before it died) leave
+// no QEMU log behind the sweep; objects recorded on another stack stay, and
+// the sweep says where they are.
+func TestSweepRemovesLogsOfGoneDomainsAndNamesOtherStacks(t *testing.T) {
+	conn := openLookalikes(t)
+	reg := RunRegistry{Dir: t.TempDir()}
+	logs := t.TempDir()
+	run := NewRunID()
+	l, err := reg.OpenLedger(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := StackKey(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := RunPrefix(run) + "s1-vm"
+	seq, err := l.Record(stack, Resource{Kind: KindDomain, Name: gone, UUID: NewUUID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Resolve(seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Record("host:00000000-0000-4000-8000-000000000001", Resource{Kind: KindDomain, Name: RunPrefix(run) + "s2-vm", UUID: NewUUID()}); err != nil {
+		t.Fatal(err)
+	}
+	l.f.Close() // the run dies
+	for _, f := range []string{gone + ".log", gone + ".log.1", RunPrefix(run) + "s10-vm.log", "customer-vm.log"} {
+		if err := os.WriteFile(filepath.Join(logs, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := Sweep(conn, reg, SweepOptions{Stack: stack, LogDir: logs})
+	if len(res.Errors) > 0 || res.Logs != 2 {
+		t.Errorf("logs removed %d, errors %v; want the 2 of %s", res.Logs, res.Errors, gone)
+	}
+	left, _ := filepath.Glob(filepath.Join(logs, "*"))
+	if len(left) != 2 || !strings.HasSuffix(left[0], "customer-vm.log") || !strings.HasSuffix(left[1], "s10-vm.log") {
+		t.Errorf("left %v: want the customer's log and the unrecorded domain's", left)
+	}
+	if note := res.ElsewhereNote(stack); !strings.Contains(note, "1 on host:00000000-0000-4000-8000-000000000001") {
+		t.Errorf("the sweep does not say where the other object is: %q", note)
+	}
+}

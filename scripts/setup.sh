@@ -82,6 +82,21 @@ if ! alive /run/virtlogd.pid; then
   log "virtlogd started"
 fi
 
+# libvirtd's host UUID comes from SMBIOS. Without it (this kind of machine has
+# none) libvirtd invents a new one at each start, and a dead run's ledger no
+# longer names the stack it recorded once libvirtd restarted, so nothing of that
+# run could be swept. The machine id survives restarts.
+conf=/etc/libvirt/libvirtd.conf
+if [ ! -r /sys/class/dmi/id/product_uuid ] && [ -s /etc/machine-id ] && ! grep -Eq '^[[:space:]]*host_uuid(_source)?[[:space:]]*=' "$conf"; then
+  printf '\n# ovacts setup: no SMBIOS on this machine; a host UUID that survives restarts\nhost_uuid_source = "machine-id"\n' >> "$conf"
+  log "libvirtd: host_uuid_source = machine-id (no SMBIOS here)"
+  if alive /run/libvirtd.pid; then
+    kill "$(cat /run/libvirtd.pid)"
+    for _ in $(seq 1 100); do alive /run/libvirtd.pid || break; sleep 0.1; done
+    log "libvirtd stopped, to start with the stable host UUID"
+  fi
+fi
+
 # libvirtd under tini as a subreaper: PID 1 here reaps slowly, which makes every destroy wait ~2 s.
 if ! alive /run/libvirtd.pid; then
   rm -f /run/libvirtd.pid

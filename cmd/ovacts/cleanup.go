@@ -52,6 +52,9 @@ their names, are never touched. --dry-run lists what would go and why.`,
 			for _, r := range res.Kept {
 				fmt.Fprintf(stdout, "left %s: %s\n", r.Res, r.Why)
 			}
+			if note := res.ElsewhereNote(stack); note != "" {
+				fmt.Fprintf(stdout, "note: %s\n", note)
+			}
 			if res.Logs > 0 {
 				fmt.Fprintf(stdout, "removed %d QEMU log(s) of those domains from %s\n", res.Logs, harness.QEMULogDir)
 			}

@@ -92,6 +92,8 @@ func assertClean(t *testing.T, when string) {
 	t.Helper()
 	left := owned(t)
 	files, _ := filepath.Glob("/var/lib/libvirt/images/ovacts-*")
+	logs, _ := filepath.Glob(harness.QEMULogDir + "/ovacts-*")
+	files = append(files, logs...)
 	if len(left) > 0 || len(files) > 0 {
 		t.Fatalf("%s: left behind %v %v", when, left, files)
 	}
