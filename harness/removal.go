@@ -168,14 +168,9 @@ func handleNetwork(conn *libvirt.Connect, r Resource, decide func(found) bool) (
 		return found{}, err
 	}
 	defer n.Free()
-	uuid, err := n.GetUUIDString()
-	if err != nil {
-		return found{present: true}, err
-	}
-	f := found{present: true}
-	f.ours, f.why = sameUUID(uuid, r.UUID, nil)
-	if !f.ours || !decide(f) {
-		return f, nil
+	f, err := byUUID(n.GetUUIDString, r)
+	if err != nil || !f.ours || !decide(f) {
+		return f, err
 	}
 	if active, err := n.IsActive(); err != nil {
 		return f, err
@@ -230,16 +225,23 @@ func handleNWFilter(conn *libvirt.Connect, r Resource, decide func(found) bool) 
 		return found{}, err
 	}
 	defer nf.Free()
-	uuid, err := nf.GetUUIDString()
-	if err != nil {
-		return found{present: true}, err
-	}
-	f := found{present: true}
-	f.ours, f.why = sameUUID(uuid, r.UUID, nil)
-	if !f.ours || !decide(f) {
-		return f, nil
+	f, err := byUUID(nf.GetUUIDString, r)
+	if err != nil || !f.ours || !decide(f) {
+		return f, err
 	}
 	return f, nf.Undefine()
+}
+
+// byUUID judges an object found by its recorded name by its UUID: ours only
+// if it is the recorded one (a network or a filter carries no owner record).
+func byUUID(uuidOf func() (string, error), r Resource) (found, error) {
+	f := found{present: true}
+	uuid, err := uuidOf()
+	if err != nil {
+		return f, err
+	}
+	f.ours, f.why = sameUUID(uuid, r.UUID, nil)
+	return f, nil
 }
 
 func handleBinding(conn *libvirt.Connect, r Resource, decide func(found) bool) (found, error) {

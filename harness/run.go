@@ -123,7 +123,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if err := r.close(); err != nil {
 		return rep, fmt.Errorf("after the run: %w", err)
 	}
-	return rep, writeReports(cfg, rep)
+	return rep, WriteReports(cfg, rep)
 }
 
 // selectScenarios loads the features and selects the profile's and the tag
@@ -268,9 +268,9 @@ func (r *runner) finish() {
 	}
 }
 
-// writeReports writes the JUnit report and the Cucumber JSON the run was
+// WriteReports writes the JUnit report and the Cucumber JSON the run was
 // asked for, each replacing its file whole.
-func writeReports(cfg Config, rep *reports.Report) error {
+func WriteReports(cfg Config, rep *reports.Report) error {
 	if cfg.JUnitPath != "" {
 		format := cfg.JUnitFormat
 		if format == "" {

@@ -112,7 +112,7 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 		if e.Gone && e.Stack == opt.Stack {
 			// The run removed it, or an earlier sweep did, and died before
 			// removing the log libvirt keeps per domain name.
-			res.Logs += l.removeLogs(e, opt, res)
+			res.Logs += removeLogsOf(e, opt, res)
 		}
 		// libvirt's test driver lives in the process that opened it: a dead
 		// run's objects there died with it, and are no news elsewhere.
@@ -142,7 +142,7 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			res.Errors = append(res.Errors, fmt.Errorf("%s of dead run %s: %w", e.Resource, l.run, err))
 		case !f.present:
 			e.Gone = true
-			res.Logs += l.removeLogs(e, opt, res)
+			res.Logs += removeLogsOf(e, opt, res)
 		case !f.ours:
 			// The recorded object is gone; what answers to its name is not it.
 			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "not the object run " + l.run + " made: " + f.why})
@@ -155,14 +155,14 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 				continue
 			}
 			e.Gone = true
-			res.Logs += l.removeLogs(e, opt, res)
+			res.Logs += removeLogsOf(e, opt, res)
 		}
 	}
 }
 
 // removeLogs removes the QEMU logs of a domain of the dead run that is gone
 // from the stack (never of one that something else now answers to).
-func (l *deadLedger) removeLogs(e *Entry, opt SweepOptions, res *SweepResult) int {
+func removeLogsOf(e *Entry, opt SweepOptions, res *SweepResult) int {
 	if e.Kind != KindDomain || opt.LogDir == "" || opt.DryRun {
 		return 0
 	}

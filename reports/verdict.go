@@ -102,16 +102,11 @@ func JudgeSelection(res *Results, level string) ProfileVerdict {
 		if LevelRank(r.Level) > LevelRank(level) && !r.SuiteError {
 			continue
 		}
-		switch {
-		case r.SuiteError:
-			v.SuiteErrors = append(v.SuiteErrors, id)
-		case r.Status == Failed:
-			v.Failed = append(v.Failed, id)
-		case r.Status == Blocked:
-			v.Blocked = append(v.Blocked, id)
-		case r.Status == Waived:
-			v.Waived = append(v.Waived, id)
+		// A selection claims no profile: what it could not run is no verdict.
+		if r.Status == NotRun || r.Status == NotApplicable {
+			continue
 		}
+		v.count(r, nil)
 	}
 	v.decide()
 	return v

@@ -276,21 +276,13 @@ func writeNothingReran(cfg harness.Config) error {
 	rep := &reports.Report{Suite: "ovacts", Started: time.Now(), Properties: []reports.Property{
 		{Name: "profile", Value: cfg.Profile}, {Name: "rerun.of", Value: cfg.RerunOf},
 		{Name: "suite.version", Value: cfg.SuiteVersion}}}
-	if cfg.JUnitPath != "" {
-		if err := harness.CheckReportPath("--junit", cfg.JUnitPath); err != nil {
+	for flag, p := range map[string]string{"--junit": cfg.JUnitPath, "--cucumber": cfg.CucumberPath} {
+		if err := harness.CheckReportPath(flag, p); err != nil {
 			return usage("%s", oneLine(err.Error()))
-		}
-		if err := safeio.WriteAtomic(cfg.JUnitPath, 0o644, func(w io.Writer) error { return reports.WriteJUnitFormat(w, rep, cfg.JUnitFormat) }); err != nil {
-			return usage("--junit: %s", oneLine(err.Error()))
 		}
 	}
-	if cfg.CucumberPath != "" {
-		if err := harness.CheckReportPath("--cucumber", cfg.CucumberPath); err != nil {
-			return usage("%s", oneLine(err.Error()))
-		}
-		if err := safeio.WriteAtomic(cfg.CucumberPath, 0o644, func(w io.Writer) error { return reports.WriteCucumber(w, rep) }); err != nil {
-			return usage("--cucumber: %s", oneLine(err.Error()))
-		}
+	if err := harness.WriteReports(cfg, rep); err != nil {
+		return usage("%s", oneLine(err.Error()))
 	}
 	return nil
 }

@@ -1,0 +1,90 @@
+package reports
+
+import (
+	"slices"
+	"testing"
+)
+
+// results builds a run's results: one scenario per requirement, as
+// "ID LEVEL STATUS [capability] [suite-error]".
+func results(t *testing.T, rows ...[]string) *Results {
+	t.Helper()
+	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
+	for _, r := range rows {
+		capability, suiteErr := "", false
+		for _, extra := range r[3:] {
+			if extra == "suite-error" {
+				suiteErr = true
+			} else {
+				capability = extra
+			}
+		}
+		if err := res.add(r[0], r[1], "t", Status(r[2]), capability, "", suiteErr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res
+}
+
+// Every category of the verdict, for a profile and for a tag selection.
+func TestJudgeEveryCategory(t *testing.T) {
+	p := Profile{Name: "core", Required: map[string]string{"A-001": "MUST", "A-002": "MUST", "A-003": "SHOULD"}, Optional: []string{"nwfilter"}}
+	pass := []string{"A-002", "MUST", "passed"}
+	should := []string{"A-003", "SHOULD", "failed"}
+	cases := []struct {
+		name  string
+		row   []string
+		level string
+		want  VerdictKind
+		in    func(ProfileVerdict) []string
+	}{
+		{"passed", []string{"A-001", "MUST", "passed"}, "must", Conformant, nil},
+		{"failed", []string{"A-001", "MUST", "failed"}, "must", NotConformant, func(v ProfileVerdict) []string { return v.Failed }},
+		{"blocked", []string{"A-001", "MUST", "blocked", "kvm"}, "must", NotConformant, func(v ProfileVerdict) []string { return v.Blocked }},
+		{"waived", []string{"A-001", "MUST", "waived"}, "must", NotConformant, func(v ProfileVerdict) []string { return v.Waived }},
+		{"suite error", []string{"A-001", "MUST", "failed", "suite-error"}, "must", Incomplete, func(v ProfileVerdict) []string { return v.SuiteErrors }},
+		{"not run", []string{"A-001", "MUST", "not-run", "peer"}, "must", Incomplete, func(v ProfileVerdict) []string { return v.NotRun }},
+		{"not applicable, optional", []string{"A-001", "MUST", "not-applicable", "nwfilter"}, "must", Conformant, nil},
+		{"not applicable, not allowed", []string{"A-001", "MUST", "not-applicable", "kvm"}, "must", Incomplete, func(v ProfileVerdict) []string { return v.NotApplicable }},
+		{"not supported while running", []string{"A-001", "MUST", "not-applicable"}, "must", Incomplete, func(v ProfileVerdict) []string { return v.NotApplicable }},
+	}
+	for _, c := range cases {
+		v := Judge(p, results(t, c.row, pass), c.level)
+		if v.Kind != c.want || (c.in != nil && !slices.Equal(c.in(v), []string{"A-001"})) {
+			t.Errorf("%s: %+v, want %s naming A-001", c.name, v, c.want)
+		}
+	}
+	// A requirement the report does not hold is missing: incomplete.
+	if v := Judge(p, results(t, pass), "must"); v.Kind != Incomplete || !slices.Equal(v.Missing, []string{"A-001"}) {
+		t.Errorf("missing: %+v", v)
+	}
+	// A SHOULD failure counts only at --fail-on should.
+	all := []string{"A-001", "MUST", "passed"}
+	if v := Judge(p, results(t, all, pass, should), "must"); v.Kind != Conformant {
+		t.Errorf("SHOULD failure at MUST: %+v", v)
+	}
+	if v := Judge(p, results(t, all, pass, should), "should"); v.Kind != NotConformant || !slices.Equal(v.Failed, []string{"A-003"}) {
+		t.Errorf("SHOULD failure at SHOULD: %+v", v)
+	}
+}
+
+// A selection claims no profile: only failures, blocks and suite errors of
+// what it selected decide it; what it could not run is no verdict.
+func TestJudgeSelection(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rows [][]string
+		want VerdictKind
+	}{
+		{"passed, not run and not applicable", [][]string{{"A-001", "MUST", "passed"}, {"A-002", "MUST", "not-run", "peer"}, {"A-003", "MUST", "not-applicable", "kvm"}}, Conformant},
+		{"failed", [][]string{{"A-001", "MUST", "passed"}, {"A-002", "MUST", "failed"}}, NotConformant},
+		{"blocked", [][]string{{"A-002", "MUST", "blocked", "kvm"}}, NotConformant},
+		{"waived", [][]string{{"A-002", "MUST", "waived"}}, NotConformant},
+		{"suite error at MAY", [][]string{{"A-001", "MUST", "passed"}, {"A-002", "MAY", "failed", "suite-error"}}, Incomplete},
+		{"SHOULD failure at MUST", [][]string{{"A-002", "SHOULD", "failed"}}, Conformant},
+	} {
+		if v := JudgeSelection(results(t, c.rows...), "must"); v.Kind != c.want {
+			t.Errorf("%s: %+v, want %s", c.name, v, c.want)
+		}
+	}
+}
