@@ -48,6 +48,8 @@ type domainState struct {
 type eventState struct {
 	log       *eventLog
 	callbacks map[string]func() error // logical domain -> deregistration of its callback (idempotent)
+	// logical domain -> its callback's and its control's event counts at the deregistration
+	deregistered map[string][2]int
 }
 
 // storageState is what a scenario knows of its pools and volumes.
@@ -235,10 +237,14 @@ func describeState(s libvirt.DomainState, reason int) string {
 	return fmt.Sprintf("%s (%s)", name, r)
 }
 
-// waitState polls until the domain reaches want, for at most 5 s. Lifecycle
-// calls return after the transition on every driver seen so far, so the first
-// poll normally succeeds; the loop only absorbs asynchronous drivers. Waits for
-// a guest (shutdown, reboot) belong to steps that say how long they wait.
+// waitState reads the domain's state and waits only while it is in transit.
+// libvirt's lifecycle calls (create, suspend, resume, destroy, save, restore,
+// revert, migrate) return after the transition, so a settled state that is not
+// the one wanted is the answer at once: waiting longer could not change it.
+// Only a state libvirt documents as passing (no state yet, being shut down, or
+// paused by a job that is still running: migration, save, dump, taking a
+// snapshot, starting up) is polled, for at most 5 s. Waits for a guest (shutdown,
+// reboot) belong to steps that say how long they wait.
 func (w *world) waitState(ctx context.Context, logical string, want libvirt.DomainState) (libvirt.DomainState, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -251,7 +257,7 @@ func (w *world) waitState(ctx context.Context, logical string, want libvirt.Doma
 			st, reason, err = d.GetState()
 			return err
 		})
-		if err != nil || st == want {
+		if err != nil || st == want || !inTransit(st, reason) {
 			return st, reason, err
 		}
 		select {
@@ -263,6 +269,22 @@ func (w *world) waitState(ctx context.Context, logical string, want libvirt.Doma
 			delay *= 2
 		}
 	}
+}
+
+// inTransit reports whether libvirt describes a state as one a domain passes
+// through on its own, without a further call.
+func inTransit(st libvirt.DomainState, reason int) bool {
+	switch st {
+	case libvirt.DOMAIN_NOSTATE, libvirt.DOMAIN_SHUTDOWN:
+		return true
+	case libvirt.DOMAIN_PAUSED:
+		switch libvirt.DomainPausedReason(reason) {
+		case libvirt.DOMAIN_PAUSED_MIGRATION, libvirt.DOMAIN_PAUSED_SAVE, libvirt.DOMAIN_PAUSED_DUMP,
+			libvirt.DOMAIN_PAUSED_SNAPSHOT, libvirt.DOMAIN_PAUSED_STARTING_UP:
+			return true
+		}
+	}
+	return false
 }
 
 // eventually retries check until it passes, for state a driver reaches

@@ -1,0 +1,73 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+// The "no callback event" check ends with the control callback's event, and
+// still catches a deregistered callback that fires, or an event that never
+// comes.
+func TestDeregisteredCallbackCheck(t *testing.T) {
+	for _, c := range []struct {
+		name             string
+		afterDereg       []string // events logged for the deregistered callback
+		control          bool     // the control callback gets the event
+		want             string   // "" passes
+		fasterThanWindow bool
+	}{
+		{"silent after deregistration", nil, true, "", true},
+		{"fires after deregistration", []string{"stopped (destroyed)"}, true, "still fired", true},
+		{"no event at all", nil, false, "cannot be judged", false},
+	} {
+		ctx, w := stepWorld(harness.SHOULD)
+		l := w.eventsLog()
+		l.add("callback", "vm", "started (booted)")
+		w.eventSt().deregistered = map[string][2]int{"vm": {1, 0}}
+		for _, e := range c.afterDereg {
+			l.add("callback", "vm", e)
+		}
+		if c.control {
+			l.add(controlKind, "vm", "stopped (destroyed)")
+		}
+		start := time.Now()
+		err := noEventOfArrivesWithinSeconds(ctx, "callback", "vm", 1)
+		took := time.Since(start)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if c.fasterThanWindow && took > 500*time.Millisecond {
+			t.Errorf("%s: took %s although the control callback had its event", c.name, took)
+		}
+	}
+}
+
+// Only states libvirt describes as passing are waited on; a settled state
+// that is not the one wanted is the answer at once.
+func TestInTransit(t *testing.T) {
+	for _, c := range []struct {
+		st     libvirt.DomainState
+		reason int
+		want   bool
+	}{
+		{libvirt.DOMAIN_SHUTDOWN, 0, true},
+		{libvirt.DOMAIN_NOSTATE, 0, true},
+		{libvirt.DOMAIN_PAUSED, int(libvirt.DOMAIN_PAUSED_MIGRATION), true},
+		{libvirt.DOMAIN_PAUSED, int(libvirt.DOMAIN_PAUSED_SAVE), true},
+		{libvirt.DOMAIN_PAUSED, int(libvirt.DOMAIN_PAUSED_USER), false},
+		{libvirt.DOMAIN_PAUSED, int(libvirt.DOMAIN_PAUSED_FROM_SNAPSHOT), false},
+		{libvirt.DOMAIN_RUNNING, int(libvirt.DOMAIN_RUNNING_RESTORED), false},
+		{libvirt.DOMAIN_SHUTOFF, int(libvirt.DOMAIN_SHUTOFF_SAVED), false},
+	} {
+		if got := inTransit(c.st, c.reason); got != c.want {
+			t.Errorf("inTransit(%s): %v, want %v", describeState(c.st, c.reason), got, c.want)
+		}
+	}
+}
