@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -20,7 +21,7 @@ type Config struct {
 	JUnitPath    string
 	JUnitFormat  reports.JUnitFormat // "" = reports.JUnitDefault
 	CucumberPath string
-	Concurrency  int
+	Concurrency  int // 0 = auto (AutoConcurrency, decided after the probe)
 	StepTimeout  time.Duration
 	// ScenarioTimeout bounds a whole scenario; zero means no bound beyond the steps'.
 	ScenarioTimeout time.Duration
@@ -91,13 +92,17 @@ func (cfg *Config) check() error {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
+	// Probes and scenarios write from their own goroutines: one line at a time.
+	if _, ok := cfg.Progress.(*lineWriter); !ok {
+		cfg.Progress = &lineWriter{w: cfg.Progress}
+	}
 	for flag, p := range map[string]string{"--junit": cfg.JUnitPath, "--cucumber": cfg.CucumberPath} {
 		if err := CheckReportPath(flag, p); err != nil {
 			return &SetupError{Err: err}
 		}
 	}
-	if cfg.Concurrency < 1 {
-		return setupErr("--concurrency must be at least 1, got %d", cfg.Concurrency)
+	if cfg.Concurrency < 0 {
+		return setupErr("--concurrency must be auto or at least 1, got %d", cfg.Concurrency)
 	}
 	if cfg.StepTimeout <= 0 {
 		return setupErr("--step-timeout must be positive, got %s", cfg.StepTimeout)
@@ -125,4 +130,16 @@ func CheckAccel(flag, accel string) error {
 		return nil
 	}
 	return fmt.Errorf("%s must be auto, kvm or tcg, got %q", flag, accel)
+}
+
+// lineWriter serialises writes to the progress output.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

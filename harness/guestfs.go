@@ -268,22 +268,45 @@ func GuestfsToolsMissing() string {
 // probeGuestfs decides the libguestfs needs: the tools are there or not, the
 // libvirt backend needs a local QEMU stack, and the appliance launches (with
 // KVM or TCG) or is broken.
-func (r *runner) probeGuestfs(ctx context.Context, pickles []*Pickle) {
-	caps := r.caps
+// startGuestfsProbe starts probing libguestfs beside the other probes and
+// returns the function that waits for it and records what it found. Only the
+// returned function touches the capabilities.
+func (r *runner) startGuestfsProbe(ctx context.Context, pickles []*Pickle) (record func()) {
+	tools := ""
 	if selectedNeeds(pickles, "guestfs-tools") {
-		if why := GuestfsToolsMissing(); why != "" {
-			caps.Lack("guestfs-tools", why, Absent)
-			fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", why)
-		}
+		tools = GuestfsToolsMissing()
 	}
-	if selectedNeeds(pickles, "guestfs-libvirt") && caps.Driver != "QEMU" {
+	notLibvirt := selectedNeeds(pickles, "guestfs-libvirt") && r.caps.Driver != "QEMU"
+	probe := selectedNeeds(pickles, "guestfs", "guestfs-appliance", "guestfs-libvirt")
+	launch := selectedNeeds(pickles, "guestfs-appliance", "guestfs-libvirt")
+	var g *Guestfs
+	var need string
+	var why *Need
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if probe {
+			g, need, why = ProbeGuestfs(ctx, r.cfg.Guestfs, launch, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
+		}
+	}()
+	return func() {
+		<-done
+		r.recordGuestfs(tools, notLibvirt, probe, launch, g, need, why)
+	}
+}
+
+func (r *runner) recordGuestfs(tools string, notLibvirt, probe, launch bool, g *Guestfs, need string, why *Need) {
+	caps := r.caps
+	if tools != "" {
+		caps.Lack("guestfs-tools", tools, Absent)
+		fmt.Fprintf(r.cfg.Progress, "libguestfs tools: %s\n", tools)
+	}
+	if notLibvirt {
 		caps.Lack("guestfs-libvirt", fmt.Sprintf("libguestfs's libvirt backend runs a QEMU appliance; the stack's driver is %s", caps.Driver), Absent)
 	}
-	if !selectedNeeds(pickles, "guestfs", "guestfs-appliance", "guestfs-libvirt") {
+	if !probe {
 		return
 	}
-	launch := selectedNeeds(pickles, "guestfs-appliance", "guestfs-libvirt")
-	g, need, why := ProbeGuestfs(ctx, r.cfg.Guestfs, launch, func(line string) { fmt.Fprintln(r.cfg.Progress, line) })
 	caps.Guestfs = g
 	if why != nil {
 		caps.Record(need, *why)

@@ -79,6 +79,7 @@ type Capabilities struct {
 	Persistent        bool            `json:"persistent"`
 	CapsSHA256        string          `json:"capsSHA256"`           // digest of the capabilities XML
 	HostKernel        string          `json:"hostKernel,omitempty"` // local stacks only
+	HostCPUs          int             `json:"hostCPUs,omitempty"`   // the stack's host's active CPUs (node info)
 	Missing           map[string]Need `json:"missing,omitempty"`    // need -> why it is not there
 	Guest             *Guest          `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
 	Guestfs           *Guestfs        `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it

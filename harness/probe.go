@@ -72,6 +72,9 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	if c.Hostname, err = conn.GetHostname(); err != nil {
 		return nil, fmt.Errorf("probe: hostname: %w", err)
 	}
+	if ni, err := conn.GetNodeInfo(); err == nil {
+		c.HostCPUs = int(ni.Cpus)
+	}
 	if c.Has("host") {
 		if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 			c.HostKernel = strings.TrimSpace(string(b))

@@ -67,6 +67,8 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		reports.Property{Name: "profile", Value: cfg.Profile},
 		reports.Property{Name: "tags", Value: cfg.Tags},
 		reports.Property{Name: "run.id", Value: runID},
+		reports.Property{Name: "run.concurrency", Value: r.concurrencyNote},
+		reports.Property{Name: "run.probe.seconds", Value: fmt.Sprintf("%.2f", r.probeTime.Seconds())},
 		reports.Property{Name: "suite.version", Value: cfg.SuiteVersion},
 		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
 	)

@@ -38,6 +38,9 @@ type runner struct {
 	ledger    *Ledger // what the run creates, recorded before each create
 	stack     string  // the stack's key in the ledger
 	peerStack string
+
+	concurrencyNote string // the level used and why (run.concurrency)
+	probeTime       time.Duration
 }
 
 func (r *runner) newTracker() *Tracker     { return NewTracker(r.conn, r.ledger, r.stack) }
@@ -97,6 +100,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, r.abort(err)
 	}
 
+	r.decideConcurrency()
 	order, runExpr := r.plan(pickles, sel)
 	r.total = len(order)
 	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided before the run\n\n",
@@ -215,6 +219,7 @@ type subjects struct {
 // records what is missing through Capabilities.Lack or Break.
 func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) error {
 	cfg := r.cfg
+	probeStart := cfg.Clock()
 	probeTracker := r.newTracker()
 	caps, err := Probe(r.conn, cfg.URI, probeTracker, r.prefix, r.owner)
 	if err != nil {
@@ -232,19 +237,26 @@ func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) err
 	} else {
 		fmt.Fprintf(cfg.Progress, "peer: %s, host %s (libvirt %s), the migration destination\n", r.peerCaps.URI, r.peerCaps.Hostname, r.peerCaps.Libvirt)
 	}
+	// libguestfs is probed only for scenarios that could run: all of them need
+	// the stack on this host (the libguestfs under test is the stack host's).
+	// Its appliance launches while the guest boots: the two probes are
+	// independent, and only the returned function records what it found.
+	recordGuestfs := func() {}
+	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-appliance", "guestfs-libvirt", "guestfs-tools") {
+		recordGuestfs = r.startGuestfsProbe(ctx, gfs)
+	}
 	if selectedNeeds(pickles, "guest") {
 		r.decideGuest(ctx, sub.guest, sub.guestMissing)
 	}
 	if selectedNeeds(pickles, "ovirt-engine") {
 		if err := r.probeOVirt(ctx, sub.engine); err != nil {
+			recordGuestfs()
 			return &SetupError{Err: err}
 		}
 	}
-	// libguestfs is probed only for scenarios that could run: all of them need
-	// the stack on this host (the libguestfs under test is the stack host's).
-	if gfs := stillRunnable(pickles, caps); selectedNeeds(gfs, "guestfs", "guestfs-appliance", "guestfs-libvirt", "guestfs-tools") {
-		r.probeGuestfs(ctx, gfs)
-	}
+	recordGuestfs()
+	r.probeTime = cfg.Clock().Sub(probeStart)
+	fmt.Fprintf(cfg.Progress, "probes: %.1f s\n", r.probeTime.Seconds())
 	for _, need := range sortedKeys(caps.Missing) {
 		if n := caps.Missing[need]; n.State == Broken {
 			fmt.Fprintf(cfg.Progress, "BROKEN: %s (%s fails; what needs it is blocked): %s\n", need, n.StatedBy, n.Reason)

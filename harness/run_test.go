@@ -238,12 +238,12 @@ func TestInjectedClockGivesDeterministicDurations(t *testing.T) {
 
 func TestSetupErrors(t *testing.T) {
 	cases := map[string]func(*harness.Config){
-		"bad uri":         func(c *harness.Config) { c.URI = "nosuchdriver:///x" },
-		"unknown profile": func(c *harness.Config) { c.Profile = "gold" },
-		"bad tags":        func(c *harness.Config) { c.Tags = "@a and" },
-		"unknown tag":     func(c *harness.Config) { c.Tags = "@req:NOPE-999" },
-		"no concurrency":  func(c *harness.Config) { c.Concurrency = 0 },
-		"report path":     func(c *harness.Config) { c.JUnitPath = "/proc/ovacts/junit.xml" },
+		"bad uri":              func(c *harness.Config) { c.URI = "nosuchdriver:///x" },
+		"unknown profile":      func(c *harness.Config) { c.Profile = "gold" },
+		"bad tags":             func(c *harness.Config) { c.Tags = "@a and" },
+		"unknown tag":          func(c *harness.Config) { c.Tags = "@req:NOPE-999" },
+		"negative concurrency": func(c *harness.Config) { c.Concurrency = -1 },
+		"report path":          func(c *harness.Config) { c.JUnitPath = "/proc/ovacts/junit.xml" },
 	}
 	names := make([]string, 0, len(cases))
 	for n := range cases {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 type runCmd struct {
 	cfg                                                            harness.Config
 	failOn, bundleDir, productFile, signKey, waiverFile, rerunFrom string
+	concurrency                                                    string
 	product                                                        reports.Product
 	stdout, stderr                                                 io.Writer
 }
@@ -57,7 +59,7 @@ selection is judged instead of a profile: 1 when a selected requirement at
 	f.StringVar(&o.cfg.JUnitPath, "junit", "", "write the JUnit report to this file")
 	f.StringVar((*string)(&o.cfg.JUnitFormat), "junit-format", string(reports.JUnitDefault), "JUnit dialect: junit (valid against Jenkins' junit-10.xsd and junit-4.xsd), gitlab (adds file and line) or ant (Ant's JUnit.xsd)")
 	f.StringVar(&o.cfg.CucumberPath, "cucumber", "", "write the Cucumber JSON to this file")
-	f.IntVar(&o.cfg.Concurrency, "concurrency", 1, "scenarios run at once")
+	f.StringVar(&o.concurrency, "concurrency", "auto", "scenarios run at once: a number, or auto (from the stack's kind and its host's CPUs; the report says which)")
 	f.DurationVar(&o.cfg.StepTimeout, "step-timeout", 60*time.Second, "longest a step may wait")
 	f.DurationVar(&o.cfg.ScenarioTimeout, "scenario-timeout", 10*time.Minute, "longest a scenario may take (0: no bound beyond the steps')")
 	f.BoolVar(&o.cfg.Keep, "keep", false, "leave created objects on the stack for debugging (they are listed)")
@@ -184,6 +186,9 @@ func (o *runCmd) settings() (*bundleRun, error) {
 		return nil, err
 	}
 	cfg.FailOn = lvl
+	if cfg.Concurrency, err = parseConcurrency(o.concurrency); err != nil {
+		return nil, err
+	}
 	if !slices.Contains(reports.JUnitFormats, cfg.JUnitFormat) {
 		return nil, usage("--junit-format must be junit, gitlab or ant, got %q", cfg.JUnitFormat)
 	}
@@ -301,4 +306,16 @@ func readWaivers(path string) ([]reports.Waiver, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ws, nil
+}
+
+// parseConcurrency reads --concurrency: auto (0) or a count of at least 1.
+func parseConcurrency(s string) (int, error) {
+	if s == "auto" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, usage("--concurrency must be auto or a number of at least 1, got %q", s)
+	}
+	return n, nil
 }
