@@ -108,7 +108,7 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 	seq := r.seq
 	r.mu.Unlock()
 	s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: r.newTracker(), Events: r.events,
-		seq: seq, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
+		seq: seq, fixtures: r.fixtures, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 	r.track(s.Tracker, true)
 	if r.peer != nil && r.peerCaps != nil {
 		s.Peer, s.PeerEvents, s.PeerTracker, s.PeerInfo = r.peer, r.peerEvents, r.newPeerTracker(), r.peerCaps
@@ -215,13 +215,14 @@ func (r *runner) outcomeOf(p *Pickle, s *Scenario, scErr error) *reports.Outcome
 	o := r.baseOutcome(p)
 	o.Duration = r.cfg.Clock().Sub(s.started)
 	o.Steps = s.steps
+	o.Shared = s.shared
 	switch {
 	case s.failStep != "" || (scErr != nil && !errors.Is(scErr, godog.ErrSkip)):
 		if s.failErr == nil {
 			s.failErr = scErr
 		}
 		o.Status, o.FailedStep, o.SuiteError = reports.Failed, s.failStep, s.suiteError
-		o.Reason = DescribeError(s.failErr)
+		o.Reason = DescribeError(s.failErr) + sharedNote(s.shared)
 		if lv, ok := AsLibvirt(s.failErr); ok {
 			o.ErrorCode = ErrorCodeName(lv.Code)
 		}

@@ -39,6 +39,7 @@ type runner struct {
 	stack     string  // the stack's key in the ledger
 	peerStack string
 
+	fixtures        *sharedFixtures
 	concurrencyNote string // the level used and why (run.concurrency)
 	probeTime       time.Duration
 }
@@ -113,7 +114,10 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if filter, any, err := runExpr.GodogFilter(); err != nil {
 		return nil, r.abort(&SetupError{Err: err})
 	} else if any {
-		if err := r.runGodog(ctx, suite, filter, init); err != nil {
+		r.startFixtures()
+		err := r.runGodog(ctx, suite, filter, init)
+		r.endFixtures()
+		if err != nil {
 			return nil, r.abort(err)
 		}
 	}

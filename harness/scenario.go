@@ -29,6 +29,10 @@ type Scenario struct {
 	PeerInfo    *PeerInfo
 
 	seq         int
+	fixture     bool              // a shared fixture's builder: names are "<prefix>shared-<logical>"
+	aliases     map[string]string // logical name -> a shared fixture's object
+	fixtures    *sharedFixtures
+	shared      []string // the shared fixtures this scenario used, described
 	owner       Owner
 	uri         string // as requested; never reported (may hold credentials)
 	prefix      string
@@ -68,11 +72,19 @@ func (s *Scenario) Name(logical string) string {
 	if err := CheckLogicalName(logical); err != nil {
 		panic(BadArgument{err})
 	}
+	if name, ok := s.aliases[logical]; ok {
+		return name
+	}
 	return s.ScenarioPrefix() + logical
 }
 
 // ScenarioPrefix starts the names of every object of this scenario.
-func (s *Scenario) ScenarioPrefix() string { return fmt.Sprintf("%ss%d-", s.prefix, s.seq) }
+func (s *Scenario) ScenarioPrefix() string {
+	if s.fixture {
+		return s.prefix + "shared-"
+	}
+	return fmt.Sprintf("%ss%d-", s.prefix, s.seq)
+}
 
 // BadArgument is a step argument the suite refuses to use (a path where a
 // plain name belongs).

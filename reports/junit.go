@@ -157,6 +157,9 @@ func StepsText(o Outcome) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scenario: %s (%s:%d)\n", o.Title, o.FeatureURI, o.Line)
 	fmt.Fprintf(&b, "  requirement %s, level %s, outcome %s\n", o.ReqID, o.Level, Category(o))
+	for _, f := range o.Shared {
+		fmt.Fprintf(&b, "  shared fixture %s\n", f)
+	}
 	for _, s := range o.Steps {
 		fmt.Fprintf(&b, "  %-9s %s%s", s.Status, s.Keyword, s.Text)
 		if s.Duration > 0 {

@@ -59,6 +59,8 @@ type Outcome struct {
 	Duration   time.Duration `json:"durationNs"`
 	Tags       []string      `json:"tags,omitempty"`
 	Steps      []StepResult  `json:"steps,omitempty"`
+	// Shared lists the run's shared fixtures the scenario used (@shared:<name>), described.
+	Shared []string `json:"shared,omitempty"`
 }
 
 // StepResult is one step of a scenario as it ran.

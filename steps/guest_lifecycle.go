@@ -45,7 +45,42 @@ func runningGuest(ctx context.Context, logical, withDisk, network string) error 
 	if network != "" {
 		network = w.Name(network)
 	}
+	if disk == "" && network == "" && w.SharesFixture(sharedGuest) {
+		return w.sharedGuest(ctx, logical)
+	}
 	return w.runningGuest(ctx, logical, disk, network)
+}
+
+// sharedGuest is the guest booted once per run for the scenarios that only
+// read it (@shared:guest: the agent's answers, the guest's description). A
+// scenario that changes its guest (power, devices, clock, memory, console)
+// boots its own.
+const sharedGuest = "guest"
+
+func (w *world) sharedGuest(ctx context.Context, logical string) error {
+	v, err := w.Shared(ctx, sharedGuest, func(ctx context.Context, fix *harness.Scenario) (any, string, error) {
+		fw := &world{Scenario: fix}
+		if err := fw.runningGuest(ctx, logical, "", ""); err != nil {
+			return nil, "", err
+		}
+		g, _ := fw.theGuest()
+		return sharedGuestOf{name: fix.Name(logical), state: fw.guests[logical]}, fmt.Sprintf("guest %s (%s), booted once for the run", fix.Name(logical), g.Accel), nil
+	})
+	if err != nil {
+		return err
+	}
+	sg := v.(sharedGuestOf)
+	w.Alias(logical, sg.name)
+	if w.guests == nil {
+		w.guests = map[string]*guestState{}
+	}
+	w.guests[logical] = sg.state
+	return nil
+}
+
+type sharedGuestOf struct {
+	name  string
+	state *guestState
 }
 
 func startGuestWithItsConsoleOpen(ctx context.Context, logical string) error {

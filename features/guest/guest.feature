@@ -3,8 +3,10 @@ Feature: A guest operating system on the stack
   What a stack only shows with an operating system running in the guest: ACPI
   power events, the guest agent, DHCP on a virtual network, hotplugged devices
   seen by the guest, memory kept across save and snapshot, and the console. Each
-  scenario boots its own guest: the suite's tiny guest (fixtures/guest), or the
-  vendor's through --guest-kernel or --guest-disk. The probe decided before the
+  scenario that changes its guest boots its own; those that only read the
+  agent's answers (@shared:guest) share one guest, booted once per run. The
+  guest is the suite's tiny guest (fixtures/guest), or the vendor's through
+  --guest-kernel or --guest-disk. The probe decided before the
   run which accelerator boots it (KVM, else TCG), and the report says which.
 
   @req:GUEST-001 @must
@@ -41,7 +43,7 @@ Feature: A guest operating system on the stack
     Then guest "g" has booted again within the boot limit
     And domain "g" is running
 
-  @req:GUEST-006 @must
+  @req:GUEST-006 @must @shared:guest
   Scenario: The guest agent answers and describes the guest
     Given a running guest "g"
     Then the guest agent of "g" answers a ping
@@ -56,7 +58,7 @@ Feature: A guest operating system on the stack
     When I set the clock of guest "g" 0 seconds ahead of the host
     Then the clock of guest "g" is 0 seconds ahead of the host, give or take 5 seconds
 
-  @req:GUEST-008 @should
+  @req:GUEST-008 @should @shared:guest
   Scenario: The guest agent lists the guest's network interfaces
     Given a running guest "g"
     Then the agent of guest "g" lists interface "lo" with address "127.0.0.1"

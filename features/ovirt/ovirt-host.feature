@@ -29,7 +29,7 @@ Feature: oVirt host readiness
   Scenario: A libvirt lock manager plugin is installed
     Then a libvirt lock manager plugin is installed
 
-  @req:OVH-007 @should @needs:guest
+  @req:OVH-007 @should @needs:guest @shared:guest
   Scenario: The guest agent answers through libvirt's guest-info
     Given a running guest "g"
     Then the guest info of "g" reports its operating system and hostname
