@@ -122,6 +122,18 @@ func (l *Ledger) Record(stack string, res Resource) (int, error) {
 	return l.seq, nil
 }
 
+// NoteDomainLog adds a domain the stack made for the run (libguestfs's
+// appliance, named by libguestfs) to those whose QEMU log the run removes
+// at its end. The domain itself is transient and goes with its handle.
+func (l *Ledger) NoteDomainLog(name string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.domains = append(l.domains, name)
+}
+
 // DomainNames lists the domains the run recorded.
 func (l *Ledger) DomainNames() []string {
 	if l == nil {

@@ -84,6 +84,10 @@ type Tracker struct {
 	list   []tracked
 }
 
+// NoteDomainLog asks the run to remove the QEMU log of a domain the stack
+// made for this scenario (see Ledger.NoteDomainLog).
+func (t *Tracker) NoteDomainLog(name string) { t.ledger.NoteDomainLog(name) }
+
 // tracked is an object to remove, or a cleanup that is not an object (an
 // event callback to deregister), kept in the same LIFO order.
 type tracked struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"libvirt.org/go/libvirt"
@@ -243,16 +244,24 @@ func sweepAppliances(conn *libvirt.Connect, run string, dirs []string, opt Sweep
 			}
 			if f.present && f.ours {
 				res.Removed = append(res.Removed, Judged{r, run, fmt.Sprintf("a transient libguestfs appliance whose disk is in %s, a pool directory of dead run %s", dir, run)})
+				if !opt.DryRun && opt.LogDir != "" {
+					removeDomainLogs(opt.LogDir, n, &res.Errors)
+				}
 				break
 			}
 		}
 	}
 }
 
+// applianceName is how libguestfs's libvirt backend names its appliance.
+var applianceName = regexp.MustCompile(`^guestfs-[a-z0-9]+$`)
+
 // removeDomainLogs deletes the QEMU logs of one domain of the suite
 // (<name>.log and its rotations), and only those. It returns how many went.
 func removeDomainLogs(dir, name string, errs *[]error) int {
-	if !strings.HasPrefix(name, NamePrefix) || strings.ContainsAny(name, "/*?[\\") {
+	// Names come from a ledger, or from an appliance proven the run's by its
+	// disk: either way one of the two forms, never a path or a pattern.
+	if !(strings.HasPrefix(name, NamePrefix) || applianceName.MatchString(name)) || strings.ContainsAny(name, "/*?[\\") {
 		return 0
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, name+".log*"))

@@ -222,6 +222,8 @@ func launchTheLibguestfsAppliance(ctx context.Context) error {
 		}
 		if len(found) == 1 {
 			st.appliance = found[0]
+			// It holds only the scenario's disk: its QEMU log is the run's to remove.
+			w.Tracker.NoteDomainLog(st.appliance)
 		}
 		return nil
 	})

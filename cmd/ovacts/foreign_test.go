@@ -135,6 +135,7 @@ func setUpForeign(t *testing.T, conn *libvirt.Connect) *foreign {
 				d.Undefine()
 				d.Free()
 			}
+			os.Remove(filepath.Join(harness.QEMULogDir, n+".log")) // the test's own domain's log (qemu:///system is local)
 		}
 		if n, err := conn.LookupNetworkByName(f.net); err == nil {
 			n.Destroy()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -81,6 +82,7 @@ func TestRealStackLibguestfs(t *testing.T) {
 	conn := openReal(t)
 	cat := list(t, "--profile", "libguestfs")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
+	logsBefore, _ := filepath.Glob(harness.QEMULogDir + "/guestfs-*.log")
 	r := ovacts(t, "run", "--uri", realURI, "--profile", "libguestfs", "--fail-on", "should", "--junit", junit)
 	props := junitProps(t, junit)
 	if why := props["guestfs.missing"]; why != "" {
@@ -124,6 +126,14 @@ func TestRealStackLibguestfs(t *testing.T) {
 			t.Errorf("an appliance domain is left: %s", name)
 		}
 		doms[i].Free()
+	}
+	// The libvirt backend's appliance is a domain libguestfs names; its QEMU
+	// log held only the run's disk and goes with the run.
+	logsAfter, _ := filepath.Glob(harness.QEMULogDir + "/guestfs-*.log")
+	for _, l := range logsAfter {
+		if !slices.Contains(logsBefore, l) {
+			t.Errorf("the run left an appliance's QEMU log: %s", l)
+		}
 	}
 	runID := props["run.id"]
 	for _, pattern := range []string{"/var/lib/libvirt/images/ovacts-*", filepath.Join(os.TempDir(), "ovacts-"+runID+"-*"), harness.QEMULogDir + "/ovacts-*"} {
@@ -217,6 +227,7 @@ func TestRealStackSweepsALeftApplianceDomain(t *testing.T) {
 				d.Destroy()
 				d.Free()
 			}
+			os.Remove(filepath.Join(harness.QEMULogDir, name+".log")) // the test's own domain's log
 		})
 	}
 	state := t.TempDir()
