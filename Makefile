@@ -15,7 +15,7 @@ comma := ,
 GFS_MODFLAG = $(shell bash scripts/guestfs-module.sh)
 GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 
-.PHONY: all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-migration clean
+.PHONY: all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
 
 all: build
 
@@ -104,6 +104,12 @@ bench-guest: setup guest
 # Launch and shutdown of the libguestfs appliance through the Go binding (median of 5).
 bench-guestfs: setup
 	GOFLAGS='$(GFS_MODFLAG) -tags=realstack,guestfs' $(GO) test -run '^$$' -bench BenchmarkGuestfsLaunch -benchtime 5x ./steps
+
+# The full profile's wall time, probe time, scenario time per area and the
+# concurrency used, on the real stack (with the peer) and on the test driver;
+# the median of 3 runs each.
+bench-run: setup guest build
+	$(GO) run ./internal/benchrun -bin $(BIN) -runs 3 -peer-uri qemu+tcp://127.0.0.1:16509/system qemu:///system test:///default
 
 # Migration times to the peer per kind (median of 3 migrations each).
 bench-migration: setup
