@@ -128,7 +128,9 @@ func cleanup(t *testing.T, stateDir string) {
 // secrets, snapshots and save images: every run exits 130/143 and leaves nothing.
 func TestRealStackInterruptPoints(t *testing.T) {
 	// Each point interrupts right after a scenario's line, with the rest of the
-	// selection long enough that the signal always lands while the run is going.
+	// selection long enough that the signal always lands while the run is going:
+	// one scenario at a time, so the point is in the scenarios after that line
+	// (at --concurrency auto a small area is over before the signal).
 	points := []struct {
 		tags  string
 		after string // interrupt right after this scenario's line
@@ -152,7 +154,7 @@ func TestRealStackInterruptPoints(t *testing.T) {
 	state := t.TempDir()
 	for _, p := range points {
 		t.Run(fmt.Sprintf("%s after %s +%s %s", p.tags, p.after, p.delay, p.sig), func(t *testing.T) {
-			r := startRun(t, state, "run", "--uri", realURI, "--profile", "full", "--tags", p.tags)
+			r := startRun(t, state, "run", "--uri", realURI, "--profile", "full", "--tags", p.tags, "--concurrency", "1")
 			if !r.waitFor(t, p.after) {
 				t.Fatalf("the run ended before %s:\n%s", p.after, r.out.String())
 			}
