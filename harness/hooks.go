@@ -244,23 +244,30 @@ func (r *runner) outcomeOf(p *Pickle, s *Scenario, scErr error) *reports.Outcome
 // cleanScenario removes what the scenario created, unless the connection is
 // lost (the objects stay for the next sweep) or --keep leaves them.
 func (r *runner) cleanScenario(s *Scenario) error {
-	var err error
-	switch {
-	case r.loss.Reason() != "":
-	case r.cfg.Keep:
-		for _, res := range s.Tracker.Pending() {
-			fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
-		}
-	default:
-		// The destination first: a migrated domain is gone from the source.
-		if s.PeerTracker != nil {
-			err = s.PeerTracker.Cleanup()
-		}
-		err = errors.Join(err, s.Tracker.Cleanup())
-	}
+	// The destination first: a migrated domain is gone from the source.
+	err := r.release(s.PeerTracker, s.Tracker)
 	r.track(s.Tracker, false)
 	if s.PeerTracker != nil {
 		r.track(s.PeerTracker, false)
+	}
+	return err
+}
+
+// release removes what the trackers hold, in order (a nil one is skipped),
+// unless the connection is lost (the objects stay for the next sweep) or
+// --keep leaves them, listed.
+func (r *runner) release(trackers ...*Tracker) error {
+	var err error
+	for _, t := range trackers {
+		switch {
+		case t == nil || r.loss.Reason() != "":
+		case r.cfg.Keep:
+			for _, res := range t.Pending() {
+				fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
+			}
+		default:
+			err = errors.Join(err, t.Cleanup())
+		}
 	}
 	return err
 }

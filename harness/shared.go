@@ -140,16 +140,8 @@ func (r *runner) endFixtures() {
 	for _, line := range sf.summary() {
 		fmt.Fprintln(r.cfg.Progress, line)
 	}
-	switch {
-	case r.loss.Reason() != "":
-	case r.cfg.Keep:
-		for _, res := range sf.tracker.Pending() {
-			fmt.Fprintf(r.cfg.Progress, "KEEP: left %s on the stack (--keep)\n", res)
-		}
-	default:
-		if err := sf.tracker.Cleanup(); err != nil {
-			fmt.Fprintf(r.cfg.Progress, "cleanup: shared fixtures: %s\n", DescribeError(err))
-		}
+	if err := r.release(sf.tracker); err != nil {
+		fmt.Fprintf(r.cfg.Progress, "cleanup: shared fixtures: %s\n", DescribeError(err))
 	}
 	r.track(sf.tracker, false)
 }

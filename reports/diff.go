@@ -40,6 +40,9 @@ type Results struct {
 	Properties map[string]string
 	// Cases counts the testcases as the run's summary does.
 	Cases Counts
+	// AreaSeconds sums the testcases' times per area (their requirement IDs'
+	// prefix); scenarios that ran concurrently overlap in it.
+	AreaSeconds map[string]float64
 }
 
 var caseName = regexp.MustCompile(`^([A-Z][A-Z0-9]*-[0-9]{3}) \[(MUST|SHOULD|MAY)\] (.*?)(?: #[0-9]+)?$`)
@@ -53,6 +56,7 @@ type junitIn struct {
 		} `xml:"properties>property"`
 		Cases []struct {
 			Name    string     `xml:"name,attr"`
+			Time    float64    `xml:"time,attr"`
 			Failure *junitNote `xml:"failure"`
 			Error   *junitNote `xml:"error"`
 			Skipped *junitNote `xml:"skipped"`
@@ -124,7 +128,7 @@ func ReadResults(path string) (*Results, error) {
 }
 
 func resultsOf(doc *junitIn) (*Results, error) {
-	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
+	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}, AreaSeconds: map[string]float64{}}
 	for _, s := range doc.Suites {
 		for _, p := range s.Props {
 			if _, seen := res.Properties[p.Name]; !seen {
@@ -139,6 +143,8 @@ func resultsOf(doc *junitIn) (*Results, error) {
 			if m == nil {
 				return nil, fmt.Errorf("testcase %q does not name an ovacts requirement (want \"AREA-NNN [LEVEL] title\")", c.Name)
 			}
+			area, _, _ := strings.Cut(m[1], "-")
+			res.AreaSeconds[area] += c.Time
 			status, detail, capability, suiteErr := Passed, "", "", false
 			switch {
 			case c.Failure != nil:
@@ -169,7 +175,7 @@ func resultsOf(doc *junitIn) (*Results, error) {
 // ResultsOf aggregates a run's report as ReadJUnit aggregates its JUnit: a
 // run judges itself the way verify and the matrix judge it afterwards.
 func ResultsOf(r *Report) *Results {
-	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}}
+	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}, AreaSeconds: map[string]float64{}}
 	for _, p := range r.Properties {
 		res.Properties[p.Name] = p.Value
 	}

@@ -1,11 +1,10 @@
 // Command benchrun times full-profile runs of the ovacts binary (make
 // bench-run): for each URI, the median of N runs of the wall time, the
 // probes' time, and the scenario time per area, with the concurrency the
-// run used. It reads each run's JUnit report, never its progress text.
+// run used, from each run's JUnit report (through reports.ReadResults).
 package main
 
 import (
-	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,20 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-type junit struct {
-	Suites []struct {
-		Props []struct {
-			Name  string `xml:"name,attr"`
-			Value string `xml:"value,attr"`
-		} `xml:"properties>property"`
-		Cases []struct {
-			Class string  `xml:"classname,attr"`
-			Time  float64 `xml:"time,attr"`
-		} `xml:"testcase"`
-	} `xml:"testsuite"`
-}
+	"github.com/ovacts/ovacts/reports"
+)
 
 type sample struct {
 	wall, probe float64
@@ -82,34 +70,15 @@ func runOnce(bin, uri, peer string) (sample, error) {
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() != 2) { // a verdict is fine; a setup error is not
 		return sample{}, fmt.Errorf("%v\n%s", err, out)
 	}
-	b, err := os.ReadFile(report)
+	res, err := reports.ReadResults(report)
 	if err != nil {
 		return sample{}, err
 	}
-	var j junit
-	if err := xml.Unmarshal(b, &j); err != nil {
-		return sample{}, fmt.Errorf("%s: %w", report, err)
-	}
-	s := sample{wall: wall, areas: map[string]float64{}}
-	for _, su := range j.Suites {
-		for _, p := range su.Props {
-			switch p.Name {
-			case "run.probe.seconds":
-				s.probe, _ = strconv.ParseFloat(p.Value, 64)
-			case "run.concurrency":
-				s.concurrency = p.Value
-			}
-		}
-		for _, c := range su.Cases {
-			area, _, _ := strings.Cut(c.Class, ".")
-			s.areas[area] += c.Time
-		}
-	}
-	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) > 0 {
-		for _, l := range lines {
-			if strings.Contains(l, " scenarios: ") {
-				s.counts = l
-			}
+	s := sample{wall: wall, areas: res.AreaSeconds, concurrency: res.Properties["run.concurrency"]}
+	s.probe, _ = strconv.ParseFloat(res.Properties["run.probe.seconds"], 64)
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, " scenarios: ") {
+			s.counts = l
 		}
 	}
 	return s, nil
