@@ -265,12 +265,11 @@ func GuestfsToolsMissing() string {
 	return "not installed: " + strings.Join(absent, ", ") + " (Debian: guestfs-tools, virt-v2v, libxml2-utils)"
 }
 
-// probeGuestfs decides the libguestfs needs: the tools are there or not, the
-// libvirt backend needs a local QEMU stack, and the appliance launches (with
-// KVM or TCG) or is broken.
-// startGuestfsProbe starts probing libguestfs beside the other probes and
-// returns the function that waits for it and records what it found. Only the
-// returned function touches the capabilities.
+// startGuestfsProbe decides the libguestfs needs: the tools are there or
+// not, the libvirt backend needs a local QEMU stack, and the appliance
+// launches (with KVM or TCG) or is broken. The launch runs beside the other
+// probes; the returned function waits for it and records what it found, and
+// only it touches the capabilities.
 func (r *runner) startGuestfsProbe(ctx context.Context, pickles []*Pickle) (record func()) {
 	tools := ""
 	if selectedNeeds(pickles, "guestfs-tools") {

@@ -60,6 +60,8 @@ const sharedGuest = "guest"
 func (w *world) sharedGuest(ctx context.Context, logical string) error {
 	v, err := w.Shared(ctx, sharedGuest, func(ctx context.Context, fix *harness.Scenario) (any, string, error) {
 		fw := &world{Scenario: fix}
+		// The fixture's own context: nothing in the build may reach the asking scenario's state.
+		ctx = withWorld(harness.WithScenario(ctx, fix), fw)
 		if err := fw.runningGuest(ctx, logical, "", ""); err != nil {
 			return nil, "", err
 		}

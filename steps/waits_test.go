@@ -23,6 +23,7 @@ func TestDeregisteredCallbackCheck(t *testing.T) {
 		{"silent after deregistration", nil, true, "", true},
 		{"fires after deregistration", []string{"stopped (destroyed)"}, true, "still fired", true},
 		{"no event at all", nil, false, "cannot be judged", false},
+		{"fires, and no control event", []string{"stopped (destroyed)"}, false, "still fired", false},
 	} {
 		ctx, w := stepWorld(harness.SHOULD)
 		l := w.eventsLog()
@@ -35,7 +36,7 @@ func TestDeregisteredCallbackCheck(t *testing.T) {
 			l.add(controlKind, "vm", "stopped (destroyed)")
 		}
 		start := time.Now()
-		err := noEventOfArrivesWithinSeconds(ctx, "callback", "vm", 1)
+		err := noCallbackEventOfArrivesWithinSeconds(ctx, "vm", 1)
 		took := time.Since(start)
 		switch {
 		case c.want == "" && err != nil:

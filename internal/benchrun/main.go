@@ -66,8 +66,10 @@ func runOnce(bin, uri, peer string) (sample, error) {
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start).Seconds()
+	// Exit 1 or 3 is a verdict (not conformant, incomplete): the run is timed
+	// all the same. A setup error (2) or an interrupt is not a run to time.
 	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() != 2) { // a verdict is fine; a setup error is not
+	if err != nil && !(errors.As(err, &ee) && (ee.ExitCode() == 1 || ee.ExitCode() == 3)) {
 		return sample{}, fmt.Errorf("%v\n%s", err, out)
 	}
 	res, err := reports.ReadResults(report)
