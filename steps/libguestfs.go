@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ovacts/ovacts/harness"
 )
@@ -66,6 +67,9 @@ type gfsState struct {
 	ovas      map[string]*ova
 	v2vOut    string
 	v2vErr    error
+	devices   map[string]string // logical disk -> device, where the scenario's steps need it
+	shared    bool              // h is the run's shared appliance's: the fixture closes it
+	mu        *sync.Mutex       // held by every call on a shared h
 }
 
 // gfsPool is the scenario's storage pool for disk images (a directory pool on
@@ -124,7 +128,7 @@ func (w *world) openGuestfs(backend string) error {
 // known to be this scenario's by its disk).
 func (w *world) closeGuestfs() error {
 	st := w.gfs()
-	if st.h == nil || st.closed {
+	if st.h == nil || st.closed || st.shared {
 		return nil
 	}
 	st.closed = true
@@ -152,11 +156,16 @@ func (w *world) handle() (gfsHandle, error) {
 	return st.h, nil
 }
 
-// withHandle runs fn on the scenario's handle.
+// withHandle runs fn on the scenario's handle (holding its lock when it is
+// a shared one).
 func (w *world) withHandle(fn func(h gfsHandle) error) error {
 	h, err := w.handle()
 	if err != nil {
 		return err
+	}
+	if mu := w.gfs().mu; mu != nil {
+		mu.Lock()
+		defer mu.Unlock()
 	}
 	return fn(h)
 }
@@ -182,6 +191,7 @@ func registerLibguestfs(r *Registry) {
 	registerGuestfsInterop(r)
 	registerGuestfsInspection(r)
 	registerGuestfsOVA(r)
+	registerGuestfsShared(r)
 }
 
 // gfsSerial identifies the libguestfs-made volume inside a guest.

@@ -204,3 +204,34 @@ func TestOpenGuestfsWithoutProbe(t *testing.T) {
 		t.Error("a handle was made anyway")
 	}
 }
+
+// GFS-009's check on the shared two-disk appliance: no root on the blank
+// disk's device, and exactly one on the phony guest's (a broken inspection
+// that finds nothing anywhere fails it too).
+func TestNoOperatingSystemOnBlankDisk(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		roots []string
+		want  string // "" passes
+	}{
+		{"root on the guest's disk only", []string{"/dev/sda"}, ""},
+		{"root on a partition of the guest's disk", []string{"/dev/sda1"}, ""},
+		{"a root on the blank disk", []string{"/dev/sda", "/dev/sdb"}, "on blank disk"},
+		{"a root on a partition of the blank disk", []string{"/dev/sda", "/dev/sdb1"}, "on blank disk"},
+		{"no root anywhere", nil, "proves nothing"},
+		{"a device whose name only starts alike", []string{"/dev/sda", "/dev/sdba"}, ""},
+	} {
+		ctx, w := stepWorld(harness.MUST)
+		st := w.gfs()
+		st.devices = map[string]string{"phony.img": "/dev/sda", "blank.img": "/dev/sdb"}
+		st.roots, st.inspected = c.roots, map[string]gfsInspection{}
+		err := inspectionFindsNoOperatingSystemOnDiskButOne(ctx, "blank.img", "phony.img")
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	ctx, _ := stepWorld(harness.MUST)
+	if err := inspectionFindsNoOperatingSystemOnDiskButOne(ctx, "blank.img", "phony.img"); err == nil {
+		t.Error("passes without an inspection")
+	}
+}

@@ -19,6 +19,13 @@ var readsOnly = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`^the guest info of "[^"]*" reports its operating system and hostname$`),
 		regexp.MustCompile(`^the agent of guest "[^"]*" lists interface "[^"]*" with address "[^"]*"$`),
 	},
+	sharedInspection: {
+		regexp.MustCompile(`^a libguestfs appliance launched on a phony Debian [0-9.]+ disk "[^"]*" with hostname "[^"]*" and a blank disk "[^"]*", both read-only$`),
+		regexp.MustCompile(`^libguestfs inspects the disks$`),
+		regexp.MustCompile(`^the inspection finds one operating system:$`),
+		regexp.MustCompile(`^the inspection reports the architecture of the host's /bin/ls$`),
+		regexp.MustCompile(`^the inspection finds no operating system on disk "[^"]*" but one on disk "[^"]*"$`),
+	},
 }
 
 func TestSharedScenariosOnlyRead(t *testing.T) {

@@ -6,13 +6,10 @@ Feature: libguestfs inspection
   virt-inspector's XML for that guest validates against the RELAX NG schema
   guestfs-tools ships.
 
-  @req:GFS-008 @must
+  @req:GFS-008 @must @shared:inspection
   Scenario: A Debian guest image is inspected as Debian with its version, hostname, arch and package format
-    Given a phony Debian 12.4 guest disk "phony.img" with hostname "ovacts-phony"
-    And a libguestfs handle
-    And I add disk "phony.img" to the handle read-only
-    When I launch the libguestfs appliance
-    And libguestfs inspects the disks
+    Given a libguestfs appliance launched on a phony Debian 12.4 disk "phony.img" with hostname "ovacts-phony" and a blank disk "blank.img", both read-only
+    When libguestfs inspects the disks
     Then the inspection finds one operating system:
       | type               | linux        |
       | distro             | debian       |
@@ -23,14 +20,11 @@ Feature: libguestfs inspection
       | package management | apt          |
     And the inspection reports the architecture of the host's /bin/ls
 
-  @req:GFS-009 @must
+  @req:GFS-009 @must @shared:inspection
   Scenario: A blank disk is reported as having no operating system
-    Given a libguestfs handle
-    And libguestfs creates a raw disk "blank.img" of 32 MiB
-    And I add disk "blank.img" to the handle read-only
-    When I launch the libguestfs appliance
-    And libguestfs inspects the disks
-    Then the inspection finds no operating system
+    Given a libguestfs appliance launched on a phony Debian 12.4 disk "phony.img" with hostname "ovacts-phony" and a blank disk "blank.img", both read-only
+    When libguestfs inspects the disks
+    Then the inspection finds no operating system on disk "blank.img" but one on disk "phony.img"
 
   @req:GFS-010 @should @needs:guestfs-tools
   Scenario: virt-inspector's XML for a Debian guest validates against its RELAX NG schema
