@@ -6,7 +6,8 @@ import "embed"
 
 // FS holds every built-in feature file, rooted at the area directories
 // ("domain/lifecycle.feature"), and references.yaml: the references the
-// requirements' levels are cited from (@ref:<key>).
+// requirements' levels are cited from (@ref:<key>); and sets/, the
+// requirement sets (one generated JSON file per release, YYYY.MM.json).
 //
-//go:embed */*.feature references.yaml
+//go:embed */*.feature references.yaml sets/*.json
 var FS embed.FS

@@ -63,6 +63,15 @@ type Requirement struct {
 	Needs   []string `json:"needs,omitempty"`
 	Refs    []string `json:"refs,omitempty"` // the references its level is cited from (@ref:<key>)
 	BuiltIn bool     `json:"builtIn"`
+	// Its life in the requirement sets (sets.go): the IDs it was known by
+	// before a rename (@alias:<ID>), the sets in which its steps were revised
+	// without changing what it checks (@revised:<set>), whether it is on its
+	// way out (@deprecated), and its state in the suite's newest set.
+	Aliases    []string `json:"aliases,omitempty"`
+	Revised    []string `json:"revised,omitempty"`
+	Deprecated bool     `json:"deprecated,omitempty"`
+	State      string   `json:"state"`
+	Digest     string   `json:"digest"` // of its scenario's steps (sets.go)
 }
 
 // Reference is a document a requirement's level is cited from.
@@ -81,6 +90,7 @@ type Pickle struct {
 	Steps    []string
 	Keywords []string // each step's keyword as written ("Given ", "When ", "And "...)
 	Lines    []int    // each step's line
+	Content  string   // its steps with their arguments, what a requirement's digest covers
 	Req      *Requirement
 }
 
@@ -90,6 +100,7 @@ type Suite struct {
 	Requirements []*Requirement
 	Pickles      []*Pickle
 	References   map[string]Reference // the built-in table (references.yaml)
+	Sets         []*RequirementSet    // the built-in requirement sets, oldest first (sets.go)
 }
 
 // LoadError points at a file and line.
@@ -166,6 +177,11 @@ func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
 		return nil, err
 	}
 	suite.References = refs
+	sets, err := LoadSets(builtin)
+	if err != nil {
+		return nil, err
+	}
+	suite.assignSets(sets)
 	return suite, suite.checkReferences()
 }
 

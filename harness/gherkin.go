@@ -75,23 +75,25 @@ func parseSuite(files []*FeatureFile) (*Suite, error) {
 			for _, t := range pk.Tags {
 				p.Tags = append(p.Tags, t.Name)
 			}
-			key := p.Name
+			var content strings.Builder
 			for _, st := range pk.Steps {
 				p.Steps = append(p.Steps, st.Text)
 				p.Keywords = append(p.Keywords, stepKeywords[st.AstNodeIds[0]].keyword)
 				p.Lines = append(p.Lines, stepKeywords[st.AstNodeIds[0]].line)
-				key += "\x00" + st.Text
+				content.WriteString("\x00" + st.Text)
 				if st.Argument != nil && st.Argument.DocString != nil {
-					key += "\x00" + st.Argument.DocString.Content
+					content.WriteString("\x00" + st.Argument.DocString.Content)
 				}
 				if st.Argument != nil && st.Argument.DataTable != nil {
 					for _, row := range st.Argument.DataTable.Rows {
 						for _, c := range row.Cells {
-							key += "\x00" + c.Value
+							content.WriteString("\x00" + c.Value)
 						}
 					}
 				}
 			}
+			p.Content = content.String()
+			key := p.Name + p.Content
 			if prev, dup := seenKey[key]; dup {
 				return nil, &LoadError{File: f.URI, Line: p.Line, Msg: fmt.Sprintf("duplicate of the scenario at line %d", prev)}
 			}
@@ -205,6 +207,13 @@ func requirementsOf(f *FeatureFile, doc *messages.GherkinDocument) (map[string]*
 			if ref, ok := strings.CutPrefix(t, "@ref:"); ok && !slices.Contains(r.Refs, ref) {
 				r.Refs = append(r.Refs, ref)
 			}
+			if old, ok := strings.CutPrefix(t, "@alias:"); ok {
+				r.Aliases = append(r.Aliases, old)
+			}
+			if set, ok := strings.CutPrefix(t, "@revised:"); ok {
+				r.Revised = append(r.Revised, set)
+			}
+			r.Deprecated = r.Deprecated || t == "@deprecated"
 			if need, ok := strings.CutPrefix(t, "@needs:"); ok {
 				if _, known := KnownNeeds[need]; !known {
 					return &LoadError{File: f.URI, Line: line, Msg: fmt.Sprintf("unknown capability %s (known: %s)", t, strings.Join(knownNeedNames(), ", "))}

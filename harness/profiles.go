@@ -30,7 +30,8 @@ var profileDefs = map[string]profileDef{
 // ProfileNames lists the known profiles.
 func ProfileNames() []string { return sortedKeys(profileDefs) }
 
-// Profile is what a profile demands in this suite: its requirements with
+// Profile is what a profile demands in this suite: its required
+// requirements (advisory and deprecated ones run but are not counted) with
 // their levels, and the capabilities it treats as optional.
 func (s *Suite) Profile(name string) (reports.Profile, error) {
 	def, ok := profileDefs[name]
@@ -44,7 +45,9 @@ func (s *Suite) Profile(name string) (reports.Profile, error) {
 	reqs, _ := s.Select(sel)
 	p := reports.Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
 	for _, r := range reqs {
-		p.Required[r.ID] = string(r.Level)
+		if r.State == StateRequired {
+			p.Required[r.ID] = string(r.Level)
+		}
 	}
 	return p, nil
 }

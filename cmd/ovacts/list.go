@@ -86,19 +86,15 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 // writeMarkdown renders the catalogue generated into docs/requirements.md.
 func writeMarkdown(w io.Writer, suite *harness.Suite, reqs []*harness.Requirement) {
 	// Each requirement's profiles, from the profile table itself.
-	inProfiles := map[string][]string{}
-	for _, name := range harness.ProfileNames() {
-		p, err := suite.Profile(name)
-		if err != nil {
-			continue
-		}
-		for id := range p.Required {
-			inProfiles[id] = append(inProfiles[id], name)
-		}
-	}
+	inProfiles := suite.ProfileMembers()
 	fmt.Fprintln(w, "# ovacts requirement catalogue")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Generated from the feature files by `make docs` (`ovacts list --format markdown`). Do not edit by hand.")
+	if set := suite.NewestSet(); set != nil {
+		fmt.Fprintf(w, "\nRequirement set **%s** (%s%s), in [features/sets/%s.json](../features/sets/%s.json). A profile's verdict counts its "+
+			"*required* requirements; *advisory* ones (new in this set) and *deprecated* ones run and are reported, and count for nothing.\n",
+			set.Name, set.Status, map[bool]string{true: " " + set.Released}[set.Released != ""], set.Name, set.Name)
+	}
 	byArea := map[string][]*harness.Requirement{}
 	var areas []string
 	for _, r := range reqs {
@@ -114,7 +110,7 @@ func writeMarkdown(w io.Writer, suite *harness.Suite, reqs []*harness.Requiremen
 	}
 	fmt.Fprintf(w, "\n%d requirements: %d MUST, %d SHOULD, %d MAY.\n", len(reqs), counts[harness.MUST], counts[harness.SHOULD], counts[harness.MAY])
 	for _, a := range areas {
-		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | Requirement | Needs | Profiles | Level cited from | Source |\n|---|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
+		fmt.Fprintf(w, "\n## %s: %s\n\n| ID | Level | State | Requirement | Needs | Profiles | Level cited from | Source |\n|---|---|---|---|---|---|---|---|\n", a, byArea[a][0].Feature)
 		for _, r := range byArea[a] {
 			profiles := strings.Join(inProfiles[r.ID], ", ")
 			var refs []string
@@ -125,7 +121,7 @@ func writeMarkdown(w io.Writer, suite *harness.Suite, reqs []*harness.Requiremen
 					refs = append(refs, ref)
 				}
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, strings.ReplaceAll(r.Title, "|", "\\|"),
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | [%s:%d](../%s#L%d) |\n", r.ID, r.Level, r.State, strings.ReplaceAll(r.Title, "|", "\\|"),
 				strings.Join(r.Needs, ", "), profiles, strings.Join(refs, ", "), r.URI, r.Line, r.URI, r.Line)
 		}
 	}
