@@ -15,7 +15,12 @@ comma := ,
 GFS_MODFLAG = $(shell bash scripts/guestfs-module.sh)
 GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 
-.PHONY: all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
+# The suite version stamped into the binary (and every report): the release
+# tag, else a pseudo-version of the commit (scripts/version.sh).
+VERSION ?= $(shell bash scripts/version.sh)
+LDFLAGS = $(if $(VERSION),-ldflags '-X main.version=$(VERSION)')
+
+.PHONY: catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
 
 all: build
 
@@ -40,7 +45,7 @@ guest:
 	@bash fixtures/guest/build.sh >/dev/null
 
 build: packages
-	$(GO) build $(GFS_MODFLAG) -tags '$(GFS_TAGS)' -o $(BIN) ./cmd/ovacts
+	$(GO) build $(GFS_MODFLAG) -tags '$(GFS_TAGS)' $(LDFLAGS) -o $(BIN) ./cmd/ovacts
 
 # The main job: the core profile on libvirt's built-in test driver (no daemon).
 run: build
@@ -82,6 +87,15 @@ unit: packages
 
 docs: build
 	./$(BIN) list --format markdown > docs/requirements.md
+
+# The requirement set (features/sets/<set>.json), generated from the features:
+# regenerates the draft set; SET=YYYY.MM starts the next one after a released
+# set; RELEASE=YYYY-MM-DD releases it (then it never changes). Refuses steps
+# changed under an existing ID without @revised:<set>, and a requirement gone
+# without @deprecated in the set before (see README, "Requirement sets").
+catalogue: packages
+	$(GO) run ./internal/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE))
+	@$(MAKE) --no-print-directory docs
 
 # Generated code: libvirt's error code names, from the pinned Go binding.
 generate:

@@ -28,6 +28,7 @@ type Config struct {
 	Keep            bool
 	FailOn          Level // failures at this level or stricter make the run fail
 	SuiteVersion    string
+	Command         string // the command line as run, URIs redacted: a report's "Reproduce" section
 	Progress        io.Writer
 	Clock           func() time.Time
 	Registry        RunRegistry

@@ -29,6 +29,22 @@ func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (repor
 	return reports.Judge(p, res, string(level)), nil
 }
 
+// setProperties name the requirement set the run's suite is, and the digest
+// of its requirements as this binary has them, which verify compares with the
+// set's; and the command line.
+func setProperties(suite *Suite, command string) []reports.Property {
+	var props []reports.Property
+	if set := suite.NewestSet(); set != nil {
+		props = append(props, reports.Property{Name: reports.PropSet, Value: set.Name},
+			reports.Property{Name: reports.PropSetStatus, Value: set.Status})
+	}
+	props = append(props, reports.Property{Name: reports.PropSetDigest, Value: SetDigest(suite.Entries())})
+	if command != "" {
+		props = append(props, reports.Property{Name: reports.PropCommand, Value: command})
+	}
+	return props
+}
+
 // ExitCode maps a verdict to the CLI's exit code: 0 conformant, 1 not
 // conformant, 3 incomplete.
 func ExitCode(v reports.ProfileVerdict) int {
@@ -72,6 +88,7 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		reports.Property{Name: "suite.version", Value: cfg.SuiteVersion},
 		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
 	)
+	rep.Properties = append(rep.Properties, setProperties(r.suite, cfg.Command)...)
 	if cfg.RerunOf != "" {
 		rep.Properties = append(rep.Properties, reports.Property{Name: "rerun.of", Value: cfg.RerunOf})
 	}

@@ -39,6 +39,7 @@ type runner struct {
 	stack     string  // the stack's key in the ledger
 	peerStack string
 
+	suite           *Suite
 	fixtures        *sharedFixtures
 	concurrencyNote string // the level used and why (run.concurrency)
 	probeTime       time.Duration
@@ -90,6 +91,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	if err != nil {
 		return nil, err
 	}
+	r.suite = suite
 	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
 	if cfg.SelfTest != "" {
 		fmt.Fprintf(cfg.Progress, "SELF-TEST: %s; a test of ovacts, not conformance\n", cfg.SelfTest)

@@ -34,6 +34,14 @@ const (
 	BundleSig      = "manifest.sig"
 )
 
+// Report properties a bundle's verification and the published site read.
+const (
+	PropSet       = "requirements.set"        // the requirement set the run's suite is (YYYY.MM)
+	PropSetStatus = "requirements.set.status" // draft, released or withdrawn, as the running binary had it
+	PropSetDigest = "requirements.digest"     // the digest of the run's requirements (ID, level, state, profiles, steps)
+	PropCommand   = "run.command"             // the command line, URIs redacted
+)
+
 // MaxInputBytes bounds every file ovacts reads back (untrusted input): a
 // report, a bundle's files, a product description, a waiver list.
 const MaxInputBytes = 64 << 20
@@ -48,6 +56,16 @@ type Product struct {
 	Version string `yaml:"version" json:"version"`
 	URL     string `yaml:"url,omitempty" json:"url,omitempty"`
 	Contact string `yaml:"contact,omitempty" json:"contact,omitempty"`
+}
+
+// Name is the product's name with its vendor's, once: "Acme Virt" for
+// vendor Acme and product "Acme Virt", "Acme Virt" for vendor Acme and
+// product "Virt".
+func (p *Product) Name() string {
+	if strings.HasPrefix(strings.ToLower(p.Product), strings.ToLower(p.Vendor)) {
+		return p.Product
+	}
+	return p.Vendor + " " + p.Product
 }
 
 // Check says what a product description lacks.

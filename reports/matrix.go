@@ -1,36 +1,52 @@
 package reports
 
 import (
-	"bytes"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
-// A compatibility matrix: one row per requirement, one column per product or
-// stack, built from bundles (or bare JUnit reports).
+// A compatibility matrix: one row per requirement, one column per product
+// version or stack, built from bundles (or bare JUnit reports). The column's
+// verdict is Judge's for the profile its bundle claims, unless the bundle
+// cannot certify (unverified) or its results are too old (expired).
+
+// ExpiryMonths is how long a run's results stand: a column whose run is
+// older reads "expired", never conformant.
+const ExpiryMonths = 12
+
+// Publication verdicts beyond Judge's: a column that cannot certify, and one
+// whose results are too old.
+const (
+	Unverified VerdictKind = "unverified"
+	Expired    VerdictKind = "expired"
+)
 
 // MatrixColumn is one bundle.
 type MatrixColumn struct {
-	Label   string `json:"label"`   // vendor, product and version
-	Stack   string `json:"stack"`   // driver, versions, accelerator
-	Source  string `json:"source"`  // the bundle's path
-	Profile string `json:"profile"` // the profile it claims (the one it ran)
-	// Verified: the bundle checked out (hashes, signature by Signer, product,
-	// stack, report); an unverified column never reads conformant.
-	Verified bool   `json:"verified"`
-	Signer   string `json:"signer,omitempty"` // the signing key's fingerprint
-	// Verdicts holds the verdict of the profile it claims, and of no other:
-	// a core-only bundle says nothing about full.
-	Verdicts map[string]string `json:"verdicts"`
-	results  *Results
-	order    [4]string
+	Slug     string   `json:"slug"`  // vendor-product-version, unique in the matrix
+	Label    string   `json:"label"` // vendor, product and version
+	Product  *Product `json:"product,omitempty"`
+	Stack    string   `json:"stack"`   // driver, versions, accelerator
+	Source   string   `json:"source"`  // the bundle's path
+	Profile  string   `json:"profile"` // the profile it claims (the one it ran)
+	Set      string   `json:"set"`     // the requirement set it ran against
+	Verified bool     `json:"verified"`
+	Signer   string   `json:"signer,omitempty"` // the signing key's fingerprint
+	RunDate  string   `json:"runDate,omitempty"`
+	Expires  string   `json:"expires,omitempty"`
+	// Verdict of the profile it claims, and of no other (a core-only bundle
+	// says nothing about full), and what keeps it from conformant.
+	Verdict VerdictKind       `json:"verdict"`
+	Why     []string          `json:"why,omitempty"`
+	Facts   map[string]string `json:"-"` // the stack's properties
+	results *Results
+	order   [4]string
+	in      ColumnInput
 }
 
 // MatrixCell is one requirement in one column.
@@ -54,6 +70,24 @@ type Matrix struct {
 	Rows    []MatrixRow     `json:"rows"`
 }
 
+// ColumnInput is what is known of one bundle (or bare report) after checking it.
+type ColumnInput struct {
+	Source   string
+	Product  *Product // nil for a bare report
+	Stack    map[string]string
+	Results  *Results
+	Verified bool   // the bundle checked out with Signer's key
+	Signer   string // the key's fingerprint
+	Problem  string // why it did not check out
+	// SetExpired: it checked out but for its requirement set, which is no
+	// longer among the accepted ones.
+	SetExpired bool
+	Draft      bool // run against a draft requirement set
+}
+
+// Results are the column's results.
+func (c *MatrixColumn) Results() *Results { return c.results }
+
 // ReadColumn reads a bare JUnit report as a column: nothing vouches for
 // it, so it is unverified.
 func ReadColumn(path string) (*MatrixColumn, error) {
@@ -61,19 +95,21 @@ func ReadColumn(path string) (*MatrixColumn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewColumn(path, nil, res.Properties, res, false, ""), nil
+	return NewColumn(ColumnInput{Source: path, Stack: res.Properties, Results: res, Problem: "a bare JUnit report: nothing vouches for it"}), nil
 }
 
 // NewColumn is a column of results, labelled from the product (when there is
 // one) and described from the stack's properties.
-func NewColumn(source string, p *Product, stack map[string]string, res *Results, verified bool, signer string) *MatrixColumn {
-	c := &MatrixColumn{Source: source, results: res, Profile: stack["profile"], Verified: verified, Signer: signer, Verdicts: map[string]string{}}
-	if p != nil {
-		c.Label = fmt.Sprintf("%s %s %s", p.Vendor, p.Product, p.Version)
-		c.order = [4]string{p.Vendor, p.Product, p.Version, source}
+func NewColumn(in ColumnInput) *MatrixColumn {
+	stack := in.Stack
+	c := &MatrixColumn{Source: in.Source, results: in.Results, Profile: stack["profile"], Set: stack[PropSet], Verified: in.Verified,
+		Signer: in.Signer, Product: in.Product, Facts: stack, in: in}
+	if p := in.Product; p != nil {
+		c.Label = p.Name() + " " + p.Version
+		c.order = [4]string{p.Vendor, p.Product, stack["started"], in.Source}
 	} else {
 		c.Label = fmt.Sprintf("%s %s", stack["driver"], stack["hostname"])
-		c.order = [4]string{"~", c.Label, "", source}
+		c.order = [4]string{"~", c.Label, stack["started"], in.Source}
 	}
 	parts := []string{stack["driver"], "libvirt " + stack["libvirt.daemon"], "hypervisor " + stack["hypervisor.version"]}
 	if t := stack["domain.type"]; t != "" {
@@ -86,24 +122,42 @@ func NewColumn(source string, p *Product, stack map[string]string, res *Results,
 		parts = append(parts, "a rehearsal on libvirt's test driver")
 	}
 	c.Stack = strings.Join(parts, ", ")
+	if t, err := time.Parse(time.RFC3339, stack["started"]); err == nil {
+		c.RunDate = t.UTC().Format(time.DateOnly)
+		c.Expires = t.UTC().AddDate(0, ExpiryMonths, 0).Format(time.DateOnly)
+	}
 	return c
 }
 
-// BuildMatrix lays the columns out (ordered by vendor, product, version) and
-// gives each the verdict (Judge, at level) of the profile it claims; an
-// unverified column gets "unverified" and no verdict.
-func BuildMatrix(cols []*MatrixColumn, profile func(name string) (Profile, error), level string) *Matrix {
+// MatrixOptions: the level judged and the time expiry is judged at.
+type MatrixOptions struct {
+	Level string
+	Now   time.Time
+}
+
+// BuildMatrix lays the columns out (by vendor and product, newest run first)
+// and gives each its verdict (verdict).
+func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, error), opt MatrixOptions) *Matrix {
 	sort.SliceStable(cols, func(i, j int) bool {
 		a, b := cols[i].order, cols[j].order
 		for k := range a {
 			if a[k] != b[k] {
+				if k == 2 {
+					return a[k] > b[k] // newest first
+				}
 				return a[k] < b[k]
 			}
 		}
 		return false
 	})
+	slugs := map[string]int{}
 	rows := map[string]*MatrixRow{}
 	for ci, c := range cols {
+		c.Slug = slug(c.Label)
+		if slugs[c.Slug]++; slugs[c.Slug] > 1 {
+			c.Slug += fmt.Sprintf("-%d", slugs[c.Slug])
+		}
+		c.Verdict, c.Why = verdict(c, profile, opt)
 		for id, v := range c.results.Verdicts {
 			r := rows[id]
 			if r == nil {
@@ -118,42 +172,52 @@ func BuildMatrix(cols []*MatrixColumn, profile func(name string) (Profile, error
 		}
 	}
 	m := &Matrix{Columns: cols}
-	ids := make([]string, 0, len(rows))
-	for id := range rows {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(rows)) {
 		m.Rows = append(m.Rows, *rows[id])
-	}
-	for _, c := range cols {
-		if c.Profile == "" {
-			continue
-		}
-		switch p, err := profile(c.Profile); {
-		case !c.Verified:
-			c.Verdicts[c.Profile] = "unverified"
-		case err != nil:
-			c.Verdicts[c.Profile] = "not judged: " + err.Error()
-		default:
-			v := Judge(p, c.results, level)
-			c.Verdicts[c.Profile] = string(v.Kind)
-			if why := v.Why(); len(why) > 0 {
-				c.Verdicts[c.Profile] += ": " + strings.Join(why, "; ")
-			}
-		}
 	}
 	return m
 }
 
-// WriteMatrixJSON writes matrix.json.
-func WriteMatrixJSON(w io.Writer, m *Matrix) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(m)
+// verdict is a column's published verdict: Judge's for the profile it
+// claims, unless it cannot certify (unverified: it did not check out, is a
+// rehearsal, a tag selection, or ran against a draft set) or its results
+// are too old (expired: its set is no longer accepted, or the run is older
+// than ExpiryMonths).
+func verdict(c *MatrixColumn, profile func(set, name string) (Profile, error), opt MatrixOptions) (VerdictKind, []string) {
+	in := c.in
+	switch {
+	case !in.Verified && in.SetExpired:
+		return Expired, []string{in.Problem}
+	case !in.Verified:
+		return Unverified, []string{in.Problem}
+	case IsRehearsal(in.Stack):
+		return Unverified, []string{"a rehearsal on libvirt's test driver: it certifies no stack"}
+	case in.Draft:
+		return Unverified, []string{fmt.Sprintf("run against requirement set %s, a draft: it certifies nothing", c.Set)}
+	case in.Stack["tags"] != "":
+		return Unverified, []string{fmt.Sprintf("the run selected tags %q, which certifies no profile", in.Stack["tags"])}
+	case c.Expires == "":
+		return Unverified, []string{"the bundle gives no run date"}
+	}
+	p, err := profile(c.Set, c.Profile)
+	if err != nil {
+		return Unverified, []string{"not judged: " + err.Error()}
+	}
+	v := Judge(p, c.results, opt.Level)
+	if exp, _ := time.Parse(time.DateOnly, c.Expires); !opt.Now.Before(exp) {
+		return Expired, []string{fmt.Sprintf("run on %s: results stand for %d months, until %s (the verdict then: %s)", c.RunDate, ExpiryMonths, c.Expires, v.Kind)}
+	}
+	return v.Kind, v.Why()
 }
 
-var cellWord = map[string]string{"passed": "pass", "failed": "FAIL", "blocked": "BLOCKED", "not-applicable": "n/a", "not-run": "not run", "waived": "waived", "": "-"}
+// Slug names a column, or a vendor's key file: lower case, runs of other
+// characters as one dash.
+func Slug(s string) string { return slug(s) }
+
+// CellWord is a cell's outcome in words, with a sign, so that colour is
+// never the only signal.
+var CellWord = map[string]string{"passed": "✓ pass", "failed": "✗ FAIL", "blocked": "■ blocked", "not-applicable": "– n/a",
+	"not-run": "○ not run", "waived": "! waived", "": "· absent"}
 
 // WriteMatrixMarkdown writes matrix.md, for pasting into documentation.
 func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
@@ -165,74 +229,18 @@ func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
 	for _, c := range m.Columns {
 		fmt.Fprintf(&b, " %s |", esc(c.Label))
 	}
-	b.WriteString("\n|---|---|---|" + strings.Repeat("---|", len(m.Columns)) + "\n")
-	for _, profile := range profileNames(m) {
-		fmt.Fprintf(&b, "| **profile %s** | | |", esc(profile))
-		for _, c := range m.Columns {
-			fmt.Fprintf(&b, " %s |", esc(c.Verdicts[profile]))
-		}
-		b.WriteString("\n")
+	b.WriteString("\n|---|---|---|" + strings.Repeat("---|", len(m.Columns)) + "\n| **verdict** | | |")
+	for _, c := range m.Columns {
+		fmt.Fprintf(&b, " profile %s, set %s: **%s** |", esc(c.Profile), esc(c.Set), c.Verdict)
 	}
+	b.WriteString("\n")
 	for _, r := range m.Rows {
 		fmt.Fprintf(&b, "| %s | %s | %s |", r.ID, r.Level, esc(r.Title))
 		for _, cell := range r.Cells {
-			fmt.Fprintf(&b, " %s |", cellWord[cell.Status])
+			fmt.Fprintf(&b, " %s |", CellWord[cell.Status])
 		}
 		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func profileNames(m *Matrix) []string {
-	var ms []map[string]string
-	for _, c := range m.Columns {
-		ms = append(ms, c.Verdicts)
-	}
-	return sortedUnion(ms...)
-}
-
-//go:embed matrix.html.tmpl
-var matrixHTML string
-
-// The page's CSP allows its one inline script by the sha256 of the script
-// as rendered (html/template drops its comments), and nothing else inline:
-// 'unsafe-inline' would let an injected script run too.
-const scriptHashMark = "sha256-SCRIPT-HASH"
-
-func withScriptHash(page []byte) []byte {
-	_, rest, _ := bytes.Cut(page, []byte("<script>"))
-	body, _, _ := bytes.Cut(rest, []byte("</script>"))
-	sum := sha256.Sum256(body)
-	return bytes.Replace(page, []byte(scriptHashMark), []byte("sha256-"+base64.StdEncoding.EncodeToString(sum[:])), 1)
-}
-
-var matrixTemplate = template.Must(template.New("matrix").Funcs(template.FuncMap{
-	"scriptHash": func() string { return "'" + scriptHashMark + "'" },
-	"word":       func(s string) string { return cellWord[s] },
-	"profiles":   profileNames,
-	"areas": func(m *Matrix) []string {
-		seen := map[string]bool{}
-		var out []string
-		for _, r := range m.Rows {
-			if !seen[r.Area] {
-				seen[r.Area] = true
-				out = append(out, r.Area)
-			}
-		}
-		sort.Strings(out)
-		return out
-	},
-	"conformant": func(v string) bool { return v == "conformant" },
-}).Parse(matrixHTML))
-
-// WriteMatrixHTML writes matrix.html: one self-contained page (styles and
-// script inline, no network fetches) with filters by area, level and outcome.
-func WriteMatrixHTML(w io.Writer, m *Matrix) error {
-	var b bytes.Buffer
-	if err := matrixTemplate.Execute(&b, m); err != nil {
-		return err
-	}
-	_, err := w.Write(withScriptHash(b.Bytes()))
 	return err
 }

@@ -30,14 +30,27 @@ type Finding struct {
 
 // VerifyInput is what verify checks a bundle against.
 type VerifyInput struct {
-	Dir           string
-	PublicKey     ed25519.PublicKey // nil: the signature cannot be checked, which fails
-	KnownVersions []string
-	// Profile gives, per suite version, what a profile demands in that
-	// version's catalogue.
-	Profile func(version, profile string) (Profile, error)
+	Dir       string
+	PublicKey ed25519.PublicKey // nil: the signature cannot be checked, which fails
+	// Sets are the requirement sets the verifier knows, oldest first: a
+	// bundle is checked against the one it names.
+	Sets []SetInfo
+	// Profile gives what a profile demands in a requirement set.
+	Profile func(set, profile string) (Profile, error)
 	Level   string // the level judged (--fail-on): MUST by default
 }
+
+// SetInfo is what verify needs of a requirement set.
+type SetInfo struct {
+	Name, Status, Released, WithdrawnWhy, Digest string
+}
+
+// CheckSet names verify's check of the requirement set.
+const CheckSet = "set"
+
+// AcceptedSets is how many of the newest released sets results are accepted
+// against (as OpenStack's interop program accepts the two latest guidelines).
+const AcceptedSets = 2
 
 var summaryLine = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) blocked, ([0-9]+) not applicable, ([0-9]+) not run(?:, ([0-9]+) waived)?(?:, ([0-9]+) suite errors)?`)
 
@@ -48,9 +61,17 @@ type Bundle struct {
 	Stack    map[string]string
 	Results  *Results
 	// Intact: the manifest, the hashes, the signature, the product, the stack,
-	// the suite version and the report all check out, and agree.
+	// the requirement set and the report all check out, and agree.
 	Intact bool
+	// Set is the requirement set it was run against (when the verifier
+	// knows it); a draft set's bundle certifies nothing.
+	Set *SetInfo
+	// SetExpired: its set is released but older than the accepted ones.
+	SetExpired bool
 }
+
+// Draft reports whether it ran against a draft set.
+func (b Bundle) Draft() bool { return b.Set != nil && b.Set.Status == "draft" }
 
 // bundleFiles are the files every bundle has besides its manifest and signature.
 var bundleFiles = []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog, BundleStack}
@@ -58,14 +79,16 @@ var bundleFiles = []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog
 // verifier gathers a bundle's findings, reading each file once, bounded and
 // only as a regular file of the bundle (a link, a FIFO or a device is refused).
 type verifier struct {
-	in       VerifyInput
-	findings []Finding
-	manData  []byte
-	manErr   error
-	product  *Product
-	stack    map[string]string
-	stackOK  bool
-	results  *Results
+	in         VerifyInput
+	findings   []Finding
+	manData    []byte
+	manErr     error
+	product    *Product
+	stack      map[string]string
+	stackOK    bool
+	results    *Results
+	set        *SetInfo
+	setExpired bool
 }
 
 func (v *verifier) add(check string, err error, okMsg string) bool {
@@ -91,7 +114,7 @@ func CheckBundle(in VerifyInput) Bundle {
 	v.checkProduct()
 	v.checkStack()
 	v.checkResults()
-	b := Bundle{Findings: v.findings, Product: v.product, Stack: v.stack, Results: v.results, Intact: true}
+	b := Bundle{Findings: v.findings, Product: v.product, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired}
 	for _, f := range v.findings {
 		b.Intact = b.Intact && f.OK
 	}
@@ -114,7 +137,7 @@ func VerifyBundle(in VerifyInput) []Finding {
 		// Judged as run judged it, and never a certification.
 		return append(fs, Finding{Check: "verdict", Msg: fmt.Sprintf("the run selected tags %q, which certifies no profile; %s", tags, JudgeSelection(b.Results, level))})
 	}
-	p, err := in.Profile(b.Stack["suite.version"], b.Stack["profile"])
+	p, err := in.Profile(b.Stack[PropSet], b.Stack["profile"])
 	if err != nil {
 		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
 	}
@@ -224,11 +247,49 @@ func (v *verifier) checkStack() {
 	if IsRehearsal(s) {
 		v.add("rehearsal", nil, "run on libvirt's test driver (in-process, fake objects): a rehearsal of the suite, not a certification of a stack")
 	}
-	var verr error
-	if !slices.Contains(v.in.KnownVersions, s["suite.version"]) {
-		verr = fmt.Errorf("suite version %q is not one this verifier knows (%s)", s["suite.version"], strings.Join(v.in.KnownVersions, ", "))
+	v.checkSet()
+}
+
+// checkSet: the bundle names a requirement set this verifier knows, that is
+// neither withdrawn nor older than the AcceptedSets newest released ones,
+// and the run's requirements are exactly that set's.
+func (v *verifier) checkSet() {
+	s := v.stack
+	name := s[PropSet]
+	var released, known []string
+	for _, set := range v.in.Sets {
+		known = append(known, set.Name)
+		if set.Status == "released" {
+			released = append(released, set.Name)
+		}
+		if set.Name == name {
+			v.set = &set
+		}
 	}
-	v.add("suite version", verr, s["suite.version"])
+	accepted := released[max(0, len(released)-AcceptedSets):]
+	err := func() error {
+		switch set := v.set; {
+		case name == "":
+			return fmt.Errorf("the bundle names no requirement set (written by ovacts %s): run it again with a current release", s["suite.version"])
+		case set == nil:
+			return fmt.Errorf("requirement set %q is not one this verifier knows (%s)", name, strings.Join(known, ", "))
+		case set.Status == "withdrawn":
+			return fmt.Errorf("requirement set %s was withdrawn: %s", name, set.WithdrawnWhy)
+		case set.Status == "released" && !slices.Contains(accepted, name):
+			v.setExpired = true
+			return fmt.Errorf("requirement set %s is older than the %d newest released sets (%s): results are accepted only against those", name, AcceptedSets, strings.Join(accepted, ", "))
+		case s[PropSetDigest] != set.Digest:
+			return fmt.Errorf("the run's requirements (%s) are not those of set %s (%s): the binary that ran was not a build of that set", s[PropSetDigest], name, set.Digest)
+		}
+		return nil
+	}()
+	msg := ""
+	if v.set != nil {
+		msg = fmt.Sprintf("requirement set %s (%s %s), run by ovacts %s", name, v.set.Status, v.set.Released, s["suite.version"])
+	}
+	if v.add(CheckSet, err, msg) && v.set.Status == "draft" {
+		v.add("draft", nil, fmt.Sprintf("set %s is a draft, not released: the bundle certifies nothing until it is run against a released set", name))
+	}
 }
 
 // IsRehearsal says whether a run's stack was libvirt's test driver, whose
@@ -271,7 +332,7 @@ func (v *verifier) countsOf() string {
 func (v *verifier) agreement() error {
 	res, stack := v.results, v.stack
 	var problems []string
-	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version"} {
+	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version", PropSet, PropSetDigest} {
 		if res.Properties[k] != stack[k] {
 			problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
 		}

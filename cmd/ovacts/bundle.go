@@ -153,7 +153,7 @@ when every check holds and the profile is conformant.`,
 			if err != nil {
 				return err
 			}
-			in := reports.VerifyInput{Dir: args[0], KnownVersions: []string{version}, Profile: profileOf, Level: string(level)}
+			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level)}
 			if pubPath != "" {
 				k, err := reports.ReadPublicKey(pubPath)
 				if err != nil {
@@ -161,9 +161,10 @@ when every check holds and the profile is conformant.`,
 				}
 				in.PublicKey = k
 			}
-			failed, rehearsal := 0, false
+			failed, rehearsal, draft := 0, false, false
 			for _, f := range reports.VerifyBundle(in) {
 				rehearsal = rehearsal || f.Check == "rehearsal"
+				draft = draft || f.Check == "draft"
 				mark := "ok  "
 				if !f.OK {
 					mark = "FAIL"
@@ -176,6 +177,10 @@ when every check holds and the profile is conformant.`,
 			}
 			if rehearsal {
 				fmt.Fprintf(stdout, "%s: verified, as a rehearsal on libvirt's test driver: it certifies no stack\n", args[0])
+				return nil
+			}
+			if draft {
+				fmt.Fprintf(stdout, "%s: verified, against a draft requirement set: it certifies nothing\n", args[0])
 				return nil
 			}
 			fmt.Fprintf(stdout, "%s: verified\n", args[0])
@@ -196,17 +201,31 @@ func parseLevel(s string) (harness.Level, error) {
 	return lvl, nil
 }
 
-// profileOf is what a profile demands in this binary's catalogue (the only
-// suite version it knows).
-func profileOf(suiteVersion, profile string) (reports.Profile, error) {
-	if suiteVersion != version {
-		return reports.Profile{}, fmt.Errorf("no catalogue of suite version %s here", suiteVersion)
-	}
-	suite, err := harness.LoadSuite(features.FS, nil)
+// knownSets are the requirement sets built into this binary, oldest first.
+func knownSets() []*harness.RequirementSet {
+	sets, err := harness.LoadSets(features.FS)
 	if err != nil {
-		return reports.Profile{}, err
+		panic("the built-in requirement sets: " + err.Error()) // checked by make test
 	}
-	return suite.Profile(profile)
+	return sets
+}
+
+func setInfos() []reports.SetInfo {
+	var out []reports.SetInfo
+	for _, s := range knownSets() {
+		out = append(out, s.Info())
+	}
+	return out
+}
+
+// profileOf is what a profile demands in a requirement set this binary knows.
+func profileOf(set, profile string) (reports.Profile, error) {
+	for _, s := range knownSets() {
+		if s.Name == set {
+			return harness.SetProfile(s, profile)
+		}
+	}
+	return reports.Profile{}, fmt.Errorf("no requirement set %q here", set)
 }
 
 // keyFingerprint names a public key: the start of its sha256.
@@ -215,139 +234,3 @@ func keyFingerprint(k ed25519.PublicKey) string {
 	return "ed25519:" + hex.EncodeToString(sum[:8])
 }
 
-// vendorKeyFile is the key of a vendor in a --keys directory: its name in
-// lower case, runs of other characters as one dash, ".pub".
-func vendorKeyFile(dir, vendor string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(vendor) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return filepath.Join(dir, strings.TrimSuffix(b.String(), "-")+".pub")
-}
-
-func newMatrixCmd(stdout io.Writer) *cobra.Command {
-	var out, keysDir, failOn string
-	var pubkeys []string
-	var allowUnverified bool
-	cmd := &cobra.Command{
-		Use:   "matrix BUNDLE... -o DIR",
-		Short: "Publish a compatibility matrix (matrix.html, matrix.md, matrix.json) from verified bundles",
-		Long: `Publish a compatibility matrix from bundles. Every bundle is checked first
-(hashes, signature, product, stack, report) with the keys given: --pubkey files,
-or --keys DIR holding one <vendor>.pub per vendor (lower case, dashes). A bundle
-that does not check out is refused (exit 2), or, with --allow-unverified, shown
-as "unverified" and never as conformant; so is a bare JUnit report. Each column
-is judged only for the profile its bundle claims.`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			if out == "" {
-				return usage("give the output directory with -o DIR")
-			}
-			level, err := parseLevel(failOn)
-			if err != nil {
-				return err
-			}
-			var keys []ed25519.PublicKey
-			for _, p := range pubkeys {
-				k, err := reports.ReadPublicKey(p)
-				if err != nil {
-					return usage("--pubkey: %s", oneLine(err.Error()))
-				}
-				keys = append(keys, k)
-			}
-			if keysDir != "" {
-				if st, err := os.Stat(keysDir); err != nil || !st.IsDir() {
-					return usage("--keys %s is not a directory", keysDir)
-				}
-			}
-			var cols []*reports.MatrixColumn
-			for _, a := range args {
-				c, why, err := matrixColumn(a, keys, keysDir)
-				if err != nil {
-					return usage("%s", oneLine(err.Error()))
-				}
-				if !c.Verified && !allowUnverified {
-					return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(why))
-				}
-				cols = append(cols, c)
-			}
-			m := reports.BuildMatrix(cols, func(p string) (reports.Profile, error) { return profileOf(version, p) }, string(level))
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return usage("-o: %s", err)
-			}
-			for name, write := range map[string]func(io.Writer, *reports.Matrix) error{
-				"matrix.html": reports.WriteMatrixHTML, "matrix.md": reports.WriteMatrixMarkdown, "matrix.json": reports.WriteMatrixJSON,
-			} {
-				if err := safeio.WriteAtomic(filepath.Join(out, name), 0o644, func(w io.Writer) error { return write(w, m) }); err != nil {
-					return &exitError{code: 1, msg: oneLine(err.Error())}
-				}
-			}
-			fmt.Fprintf(stdout, "matrix of %d requirements x %d columns: %s/matrix.html, matrix.md, matrix.json\n", len(m.Rows), len(m.Columns), out)
-			for _, c := range m.Columns {
-				for p, v := range c.Verdicts {
-					fmt.Fprintf(stdout, "  %s: profile %s: %s\n", c.Label, p, v)
-				}
-			}
-			return nil
-		},
-	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory")
-	cmd.Flags().StringArrayVar(&pubkeys, "pubkey", nil, "a signer's ed25519 public key (repeatable): bundles signed by it verify")
-	cmd.Flags().StringVar(&keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies with its vendor's key")
-	cmd.Flags().BoolVar(&allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
-	cmd.Flags().StringVar(&failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
-	return cmd
-}
-
-// matrixColumn reads one argument of matrix: a bundle, checked with each
-// candidate key until one verifies it, or a bare JUnit report (unverified).
-// An unverified column comes with why.
-func matrixColumn(path string, keys []ed25519.PublicKey, keysDir string) (*reports.MatrixColumn, string, error) {
-	st, err := os.Lstat(path)
-	if err != nil {
-		return nil, "", err
-	}
-	if !st.IsDir() {
-		c, err := reports.ReadColumn(path)
-		return c, "a bare JUnit report: nothing vouches for it", err
-	}
-	in := reports.VerifyInput{Dir: path, KnownVersions: []string{version}}
-	candidates := keys
-	if keysDir != "" {
-		b := reports.CheckBundle(in)
-		if b.Product != nil {
-			if k, err := reports.ReadPublicKey(vendorKeyFile(keysDir, b.Product.Vendor)); err == nil {
-				candidates = append([]ed25519.PublicKey{k}, candidates...)
-			}
-		}
-	}
-	if len(candidates) == 0 {
-		candidates = []ed25519.PublicKey{nil}
-	}
-	var last reports.Bundle
-	for _, k := range candidates {
-		in.PublicKey = k
-		last = reports.CheckBundle(in)
-		if last.Intact {
-			return reports.NewColumn(path, last.Product, last.Stack, last.Results, true, keyFingerprint(k)), "", nil
-		}
-	}
-	why := ""
-	for _, f := range last.Findings {
-		if !f.OK {
-			why = f.Check + ": " + f.Msg
-			break
-		}
-	}
-	if last.Results == nil {
-		return nil, "", fmt.Errorf("%s: %s", path, why)
-	}
-	return reports.NewColumn(path, last.Product, last.Stack, last.Results, false, ""), why, nil
-}

@@ -6,14 +6,54 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// version is the suite version, stamped into every report. Release builds set
-// it with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version is the suite version, stamped into every report: set by
+// -ldflags "-X main.version=..." (a release build), or else read from the
+// build (stampedVersion). Never written here: a binary says what it was built
+// from. What a verdict depends on is the requirement set, not this.
+var version string
+
+func init() {
+	if version == "" {
+		version = stampedVersion()
+	}
+}
+
+// stampedVersion is the main module's version as go build stamped it: a
+// module version (go install ...@vX.Y.Z), the pseudo-version Go derives from
+// the VCS commit ("+dirty" with uncommitted changes), or, when built without
+// VCS information, "devel" and the commit if known.
+func stampedVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel+" + rev[:min(12, len(rev))]
+	if dirty {
+		v += ".dirty"
+	}
+	return v
+}
 
 // exitError carries an exit code out of a command.
 type exitError struct {
@@ -65,7 +105,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
-	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newVerifyCmd(stdout), newMatrixCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
 	return root
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/ovacts/ovacts/reports"
 	"github.com/ovacts/ovacts/steps"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // runCmd is ovacts run: its settings, and what it writes to.
@@ -99,6 +100,7 @@ selection is judged instead of a profile: 1 when a selected requirement at
 // bundle, and the exit code.
 func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	cfg := &o.cfg
+	cfg.Command = commandLine(cmd)
 	// --rerun-failed decides the selection, profile and URI before
 	// anything is written: with nothing to rerun, nothing runs.
 	if o.rerunFrom != "" {
@@ -318,4 +320,35 @@ func parseConcurrency(s string) (int, error) {
 		return 0, usage("--concurrency must be auto or a number of at least 1, got %q", s)
 	}
 	return n, nil
+}
+
+// commandLine is the run's command as given (the flags set, in a stable
+// order), with passwords of URIs redacted and every argument quoted for a
+// POSIX shell, for a report's "Reproduce" section.
+func commandLine(cmd *cobra.Command) string {
+	words := []string{"ovacts", "run"}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		vals := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		for _, v := range vals {
+			if strings.Contains(f.Name, "uri") || strings.Contains(f.Name, "url") {
+				v = harness.RedactURI(v)
+			}
+			if f.Value.Type() == "bool" {
+				words = append(words, "--"+f.Name+"="+v)
+				continue
+			}
+			words = append(words, "--"+f.Name, shellQuote(v))
+		}
+	})
+	return strings.Join(words, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

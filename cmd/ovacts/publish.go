@@ -1,0 +1,208 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ovacts/ovacts/features"
+	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/site"
+	"github.com/spf13/cobra"
+)
+
+// vendorKeyFile is the key of a vendor in a --keys directory: its name in
+// lower case, runs of other characters as one dash, ".pub".
+func vendorKeyFile(dir, vendor string) string {
+	return filepath.Join(dir, reports.Slug(vendor)+".pub")
+}
+
+type publishCmd struct {
+	out, keysDir, failOn, now string
+	pubkeys                   []string
+	allowUnverified           bool
+}
+
+func newPublishCmd(stdout io.Writer) *cobra.Command {
+	o := &publishCmd{}
+	cmd := &cobra.Command{
+		Use:     "publish BUNDLE... -o SITE",
+		Aliases: []string{"matrix"},
+		Short:   "Publish the compatibility site (products, matrix, badges, status.json) from verified bundles",
+		Long: `Publish a static compatibility site from bundles: index.html (each product
+version with its verdict, requirement set, run and expiry dates, signer and
+badge), products/<slug>.html (results by area, every non-pass with its reason,
+the stack, how to reproduce, the product's history), matrix.html (requirements
+x products by area, with filters), badges/, status.json and matrix.json with
+their JSON Schemas (schemas/), and matrix.md.
+
+Every bundle is checked first (hashes, signature, product, stack, requirement
+set, report) with the keys given: --keys DIR holding one <vendor>.pub per vendor
+(lower case, dashes), or --pubkey files. A bundle that does not check out is
+refused (exit 2), or, with --allow-unverified, shown as "unverified" and never
+as conformant; so is a bare JUnit report. A bundle whose run is older than 12
+months (at --now), or whose requirement set is older than the two newest
+released sets, is shown as "expired". Each product version is judged only for
+the profile its bundle claims. ("ovacts matrix" is the same command.)`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return o.run(stdout, args) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "", "output directory (made if needed; its files are replaced)")
+	f.StringArrayVar(&o.pubkeys, "pubkey", nil, "a signer's ed25519 public key (repeatable): bundles signed by it verify")
+	f.StringVar(&o.keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies with its vendor's key")
+	f.BoolVar(&o.allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
+	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
+	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
+	return cmd
+}
+
+func (o *publishCmd) run(stdout io.Writer, args []string) error {
+	if o.out == "" {
+		return usage("give the output directory with -o DIR")
+	}
+	level, err := parseLevel(o.failOn)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if o.now != "" {
+		if now, err = time.Parse(time.DateOnly, o.now); err != nil {
+			return usage("--now %q is not a day (YYYY-MM-DD)", o.now)
+		}
+	}
+	var keys []ed25519.PublicKey
+	for _, p := range o.pubkeys {
+		k, err := reports.ReadPublicKey(p)
+		if err != nil {
+			return usage("--pubkey: %s", oneLine(err.Error()))
+		}
+		keys = append(keys, k)
+	}
+	if o.keysDir != "" {
+		if st, err := os.Stat(o.keysDir); err != nil || !st.IsDir() {
+			return usage("--keys %s is not a directory", o.keysDir)
+		}
+	}
+	var cols []*reports.MatrixColumn
+	for _, a := range args {
+		in, err := publishInput(a, keys, o.keysDir)
+		if err != nil {
+			return usage("%s", oneLine(err.Error()))
+		}
+		if !in.Verified && !in.SetExpired && !o.allowUnverified {
+			return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(in.Problem))
+		}
+		cols = append(cols, reports.NewColumn(in))
+	}
+	opt, err := siteOptions(now, string(level))
+	if err != nil {
+		return &exitError{code: 1, msg: oneLine(err.Error())}
+	}
+	s := site.Build(cols, profileOf, opt)
+	if err := site.Write(o.out, s); err != nil {
+		return &exitError{code: 1, msg: oneLine(err.Error())}
+	}
+	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
+	for _, p := range s.Products {
+		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", p.Label, p.Profile, orDash(p.Set), p.Verdict)
+	}
+	return nil
+}
+
+// siteOptions: this binary's requirement sets, each requirement's profiles
+// and each area's name.
+func siteOptions(now time.Time, level string) (site.Options, error) {
+	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Areas: map[string]string{}}
+	suite, err := harness.LoadSuite(features.FS, nil)
+	if err != nil {
+		return opt, err
+	}
+	for _, s := range suite.Sets {
+		opt.Sets = append(opt.Sets, s.Info())
+	}
+	if n := suite.NewestSet(); n != nil {
+		for _, e := range n.Requirements {
+			opt.Profiles[e.ID] = e.Profiles
+		}
+	}
+	for _, r := range suite.Requirements {
+		if _, ok := opt.Areas[r.Area]; !ok {
+			opt.Areas[r.Area] = r.Feature
+		}
+	}
+	return opt, nil
+}
+
+// publishInput reads one argument of publish: a bundle, checked with each
+// candidate key until one verifies it, or a bare JUnit report (unverified).
+// A bundle that checks out but for its requirement set being too old is
+// kept, to be shown as expired.
+func publishInput(path string, keys []ed25519.PublicKey, keysDir string) (reports.ColumnInput, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return reports.ColumnInput{}, err
+	}
+	if !st.IsDir() {
+		res, err := reports.ReadResults(path)
+		if err != nil {
+			return reports.ColumnInput{}, err
+		}
+		return reports.ColumnInput{Source: path, Stack: res.Properties, Results: res, Problem: "a bare JUnit report: nothing vouches for it"}, nil
+	}
+	in := reports.VerifyInput{Dir: path, Sets: setInfos()}
+	candidates := keys
+	if keysDir != "" {
+		b := reports.CheckBundle(in)
+		if b.Product != nil {
+			if k, err := reports.ReadPublicKey(vendorKeyFile(keysDir, b.Product.Vendor)); err == nil {
+				candidates = append([]ed25519.PublicKey{k}, candidates...)
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		candidates = []ed25519.PublicKey{nil}
+	}
+	var last reports.Bundle
+	var lastKey ed25519.PublicKey
+	for _, k := range candidates {
+		in.PublicKey = k
+		last, lastKey = reports.CheckBundle(in), k
+		if last.Intact || onlySetExpired(last) {
+			break
+		}
+	}
+	ci := reports.ColumnInput{Source: path, Product: last.Product, Stack: last.Stack, Results: last.Results, Verified: last.Intact,
+		SetExpired: onlySetExpired(last), Draft: last.Draft()}
+	if ci.Verified || ci.SetExpired {
+		ci.Signer = keyFingerprint(lastKey)
+	}
+	for _, f := range last.Findings {
+		if !f.OK {
+			ci.Problem = f.Check + ": " + f.Msg
+			break
+		}
+	}
+	if last.Results == nil {
+		return ci, fmt.Errorf("%s: %s", path, ci.Problem)
+	}
+	return ci, nil
+}
+
+// onlySetExpired: every check held but that the bundle's requirement set is
+// older than the accepted ones.
+func onlySetExpired(b reports.Bundle) bool {
+	if !b.SetExpired {
+		return false
+	}
+	for _, f := range b.Findings {
+		if !f.OK && f.Check != reports.CheckSet {
+			return false
+		}
+	}
+	return true
+}
