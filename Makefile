@@ -57,7 +57,7 @@ run: build
 # The oVirt engine steps' self-test against an HTTPS stub writes its own report,
 # labelled a self-test, to out/selftest (never a conformance result).
 test: setup guest vet check-docs fuzz
-	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' OVACTS_SELFTEST_DIR=$(CURDIR)/$(OUT)/selftest \
+	GOFLAGS='$(GFS_MODFLAG) -tags=realstack$(if $(GFS_TAGS),$(comma)guestfs)' OVACTS_SELFTEST_DIR=$(CURDIR)/$(OUT)/selftest OVACTS_SCREENSHOT_DIR=$(CURDIR)/$(OUT)/screenshots \
 	  $(GOTESTSUM) --junitfile $(OUT)/go-tests.xml -- -race -count=1 -timeout 45m ./...
 
 # Short fuzz runs of every reader of untrusted input (longer: make fuzz FUZZTIME=2000000x).

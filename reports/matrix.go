@@ -129,10 +129,13 @@ func NewColumn(in ColumnInput) *MatrixColumn {
 	return c
 }
 
-// MatrixOptions: the level judged and the time expiry is judged at.
+// MatrixOptions: the level judged, the time expiry is judged at, and the
+// current ID of each renamed requirement (alias -> ID), so that results
+// under an old ID share the requirement's row.
 type MatrixOptions struct {
-	Level string
-	Now   time.Time
+	Level     string
+	Now       time.Time
+	Canonical map[string]string
 }
 
 // BuildMatrix lays the columns out (by vendor and product, newest run first)
@@ -158,7 +161,11 @@ func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, 
 			c.Slug += fmt.Sprintf("-%d", slugs[c.Slug])
 		}
 		c.Verdict, c.Why = verdict(c, profile, opt)
-		for id, v := range c.results.Verdicts {
+		for rid, v := range c.results.Verdicts {
+			id := rid
+			if cur, ok := opt.Canonical[rid]; ok {
+				id = cur
+			}
 			r := rows[id]
 			if r == nil {
 				area, _, _ := strings.Cut(id, "-")

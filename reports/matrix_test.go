@@ -130,6 +130,22 @@ func TestMatrixPublicationVerdicts(t *testing.T) {
 	}
 }
 
+// A requirement renamed since a product was certified shares its row with
+// the results under its new ID.
+func TestMatrixRowsFollowRenames(t *testing.T) {
+	old, cur := sample(), sample()
+	old.Outcomes, cur.Outcomes = old.Outcomes[:1], cur.Outcomes[:1]
+	old.Outcomes[0].ReqID = "DOM-099" // DOM-001's ID before its rename
+	cols := []*MatrixColumn{
+		NewColumn(ColumnInput{Source: "o", Product: &Product{Vendor: "V", Product: "P", Version: "1"}, Stack: stackOf(old), Results: resultsOfReport(t, old), Verified: true}),
+		NewColumn(ColumnInput{Source: "n", Product: &Product{Vendor: "V", Product: "P", Version: "2"}, Stack: stackOf(cur), Results: resultsOfReport(t, cur), Verified: true}),
+	}
+	m := BuildMatrix(cols, sampleProfile, MatrixOptions{Level: "MUST", Now: sampleNow, Canonical: map[string]string{"DOM-099": "DOM-001"}})
+	if len(m.Rows) != 1 || m.Rows[0].ID != "DOM-001" || m.Rows[0].Cells[0].Status != "passed" || m.Rows[0].Cells[1].Status != "passed" {
+		t.Fatalf("rows: %+v", m.Rows)
+	}
+}
+
 func TestReadColumnWithoutBundle(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "junit.xml")
 	os.WriteFile(p, junitOf(t, sample()), 0o644)

@@ -25,6 +25,7 @@ type Options struct {
 	// newest's entries give each requirement's profiles.
 	Sets     []reports.SetInfo
 	Profiles map[string][]string // requirement ID -> profiles, in the newest set
+	Aliases  map[string]string   // an old ID -> the requirement's ID in the newest set
 	Areas    map[string]string   // area -> its feature's name
 }
 
@@ -61,8 +62,8 @@ type Product struct {
 
 // AreaCount is one area's outcomes in one product version.
 type AreaCount struct {
-	Area                                     string
-	Passed, Failed, NotApplicable, Other, Of int
+	Area                                                       string
+	Of, Passed, Failed, Waived, Blocked, NotApplicable, NotRun int
 }
 
 // Build lays the site out from checked columns (reports.NewColumn), judging
@@ -71,7 +72,7 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports
 	if opt.Level == "" {
 		opt.Level = "MUST"
 	}
-	m := reports.BuildMatrix(cols, profile, reports.MatrixOptions{Level: opt.Level, Now: opt.Now})
+	m := reports.BuildMatrix(cols, profile, reports.MatrixOptions{Level: opt.Level, Now: opt.Now, Canonical: opt.Aliases})
 	s := &Site{Generated: opt.Now.UTC().Format(time.DateOnly), SuiteVersion: opt.SuiteVersion, Level: strings.ToUpper(opt.Level),
 		Matrix: m, AreaNames: opt.Areas, profiles: opt.Profiles}
 	var released []string
@@ -126,10 +127,14 @@ func (p *Product) count() {
 			a.Passed++
 		case reports.Failed:
 			a.Failed++
+		case reports.Waived:
+			a.Waived++
+		case reports.Blocked:
+			a.Blocked++
 		case reports.NotApplicable:
 			a.NotApplicable++
-		default:
-			a.Other++
+		case reports.NotRun:
+			a.NotRun++
 		}
 		if v.Status != reports.Passed || v.SuiteError {
 			p.NonPass = append(p.NonPass, v)

@@ -63,7 +63,7 @@ var pages = template.Must(template.New("site").Funcs(template.FuncMap{
 			Open  bool
 		}{level, open}
 	},
-	"inc":  func(n int) int { return n + 1 },
+	"inc": func(n int) int { return n + 1 },
 }).Parse(pagesHTML))
 
 // Write writes the site into dir (made if needed): index.html, matrix.html,

@@ -233,4 +233,3 @@ func keyFingerprint(k ed25519.PublicKey) string {
 	sum := sha256.Sum256(k)
 	return "ed25519:" + hex.EncodeToString(sum[:8])
 }
-

@@ -117,7 +117,7 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 // siteOptions: this binary's requirement sets, each requirement's profiles
 // and each area's name.
 func siteOptions(now time.Time, level string) (site.Options, error) {
-	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Areas: map[string]string{}}
+	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{}}
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
 		return opt, err
@@ -128,6 +128,9 @@ func siteOptions(now time.Time, level string) (site.Options, error) {
 	if n := suite.NewestSet(); n != nil {
 		for _, e := range n.Requirements {
 			opt.Profiles[e.ID] = e.Profiles
+			for _, old := range e.Aliases {
+				opt.Aliases[old] = e.ID
+			}
 		}
 	}
 	for _, r := range suite.Requirements {

@@ -6,9 +6,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,93 +97,6 @@ func TestRealStackPeerIsTheSameHost(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "not-run (peer): needs peer: the peer is the same host as the stack") != 1 || !strings.Contains(r.stdout, "PASS   MIG-011") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-}
-
-// Bundles of the core profile on the real stack and on the test driver verify;
-// their two-column matrix loads in a real headless Chromium, whose DOM has the
-// rows, the columns and their verdicts, honours a filter, and renders.
-func TestRealStackBundleMatrixInChromium(t *testing.T) {
-	dir := t.TempDir()
-	key := filepath.Join(dir, "k")
-	if r := ovacts(t, "keygen", "--out", key); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
-	var bundles []string
-	for _, uri := range []string{realURI, "test:///default"} {
-		b := filepath.Join(dir, "bundle-"+strings.NewReplacer(":", "", "/", "").Replace(uri))
-		r := ovacts(t, "run", "--uri", uri, "--profile", "core", "--bundle", b, "--sign-key", key+".key",
-			"--vendor", "ovacts CI", "--product-name", uri, "--product-version", "Debian 12")
-		if r.code != 0 {
-			t.Fatalf("run on %s: %d\n%s%s", uri, r.code, r.stdout, r.stderr)
-		}
-		checkReportReaders(t, r.stdout, filepath.Join(b, "junit.xml"), "junit", filepath.Join(b, "cucumber.json"))
-		if r := ovacts(t, "verify", b, "--pubkey", key+".pub"); r.code != 0 {
-			t.Fatalf("verify %s: %d\n%s%s", b, r.code, r.stdout, r.stderr)
-		}
-		bundles = append(bundles, b)
-	}
-	data, err := os.ReadFile(filepath.Join(bundles[0], "stack.json"))
-	if err != nil || !strings.Contains(string(data), `"capabilities.sha256"`) || !strings.Contains(string(data), `"host.kernel"`) {
-		t.Errorf("stack.json of the real stack: %v\n%s", err, data)
-	}
-	out := filepath.Join(dir, "matrix")
-	if r := ovacts(t, append([]string{"matrix", "-o", out, "--pubkey", key + ".pub"}, bundles...)...); r.code != 0 {
-		t.Fatalf("matrix: %d %s", r.code, r.stderr)
-	}
-	var m struct {
-		Columns []struct{ Label string }
-		Rows    []struct{ ID, Area string }
-	}
-	raw, _ := os.ReadFile(filepath.Join(out, "matrix.json"))
-	if err := json.Unmarshal(raw, &m); err != nil || len(m.Columns) != 2 || len(m.Rows) == 0 {
-		t.Fatalf("matrix.json: %v %s", err, raw)
-	}
-	domRows := 0
-	for _, r := range m.Rows {
-		if r.Area == "DOM" {
-			domRows++
-		}
-	}
-	page := "file://" + filepath.Join(out, "matrix.html")
-	chromium := func(args ...string) string {
-		t.Helper()
-		base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-			"--disable-sync", "--disable-default-apps", "--no-first-run", "--user-data-dir=" + t.TempDir()}
-		cmd := exec.Command("chromium", append(base, args...)...)
-		var stdout, stderr strings.Builder
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
-		}
-		return stdout.String()
-	}
-	dom := chromium("--dump-dom", page)
-	for _, want := range []string{
-		fmt.Sprintf(`<span id="shown">%d</span>`, len(m.Rows)), // the script ran over every row
-		">ovacts CI qemu:///system Debian 12<", ">ovacts CI test:///default Debian 12<",
-		`<td class="c verdict ok">conformant</td>`,
-	} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("the rendered page lacks %q", want)
-		}
-	}
-	if n := strings.Count(dom, `<tr class="req"`); n != len(m.Rows) {
-		t.Errorf("%d requirement rows in the DOM, %d in matrix.json", n, len(m.Rows))
-	}
-	// A filter preset in the address: only the DOM area's rows stay visible.
-	filtered := chromium("--dump-dom", page+"#area=DOM")
-	if !strings.Contains(filtered, fmt.Sprintf(`<span id="shown">%d</span>`, domRows)) ||
-		strings.Count(filtered, `<tr class="req" data-area="DOM"`) != domRows ||
-		strings.Count(filtered, " hidden=\"\"") != len(m.Rows)-domRows {
-		t.Errorf("the area filter did not leave exactly the %d DOM rows", domRows)
-	}
-	shot := filepath.Join(dir, "matrix.png")
-	chromium("--screenshot="+shot, "--window-size=1400,1800", page)
-	png, err := os.ReadFile(shot)
-	if err != nil || len(png) < 10000 || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
-		t.Fatalf("screenshot: %v, %d bytes", err, len(png))
-	}
-	t.Logf("screenshot of the matrix: %d bytes", len(png))
 }
 
 // The ovirt-host profile on this machine: KVM runs, cluster level 4.7 is
