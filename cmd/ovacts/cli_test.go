@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "ovacts")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	// Stamped as a release build is, so that the binary and these tests agree.
+	version = testVersion
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", bin, ".").CombinedOutput(); err != nil {
 		panic("building ovacts: " + err.Error() + "\n" + string(out))
 	}
 	code := m.Run()
@@ -155,10 +158,28 @@ func TestBadInputsExit2WithOneLine(t *testing.T) {
 	}
 }
 
+// testVersion is the version the tests' binary is stamped with.
+const testVersion = "v0.0.0-ovacts-test"
+
+// The version is stamped, never written in the code: -ldflags sets it; else
+// go build's VCS stamp gives a pseudo-version of the commit, and a build
+// without VCS information says "devel".
 func TestVersion(t *testing.T) {
-	r := ovacts(t, "version")
-	if r.code != 0 || r.stdout != "ovacts "+version+"\n" {
+	if r := ovacts(t, "version"); r.code != 0 || r.stdout != "ovacts "+testVersion+"\n" {
 		t.Fatalf("version: %d %q", r.code, r.stdout)
+	}
+	for flag, want := range map[string]*regexp.Regexp{
+		"-buildvcs=true":  regexp.MustCompile(`^ovacts v0\.0\.0-[0-9]{14}-[0-9a-f]{12}(\+dirty)?\n$`),
+		"-buildvcs=false": regexp.MustCompile(`^ovacts devel\n$`),
+	} {
+		b := filepath.Join(t.TempDir(), "ovacts")
+		if out, err := exec.Command("go", "build", flag, "-o", b, ".").CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", flag, err, out)
+		}
+		out, err := exec.Command(b, "version").Output()
+		if err != nil || !want.MatchString(string(out)) {
+			t.Errorf("built with %s: %q %v, want %s", flag, out, err, want)
+		}
 	}
 }
 
