@@ -20,7 +20,7 @@ GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 VERSION ?= $(shell bash scripts/version.sh)
 LDFLAGS = $(if $(VERSION),-ldflags '-X main.version=$(VERSION)')
 
-.PHONY: catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
+.PHONY: coverage catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
 
 all: build
 
@@ -124,6 +124,11 @@ bench-guestfs: setup
 # the median of 3 runs each.
 bench-run: setup guest build
 	$(GO) run ./internal/benchrun -bin $(BIN) -runs 3 -peer-uri qemu+tcp://127.0.0.1:16509/system qemu:///system test:///default
+
+# The share of libvirt's public API the scenarios enter (not the harness), on
+# the test driver and on this machine's stack: docs/api-coverage.md and .json.
+coverage: setup guest build
+	@bash scripts/coverage.sh
 
 # Migration times to the peer per kind (median of 3 migrations each).
 bench-migration: setup

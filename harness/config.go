@@ -29,12 +29,16 @@ type Config struct {
 	FailOn          Level // failures at this level or stricter make the run fail
 	SuiteVersion    string
 	Command         string // the command line as run, URIs redacted: a report's "Reproduce" section
-	Progress        io.Writer
-	Clock           func() time.Time
-	Registry        RunRegistry
-	Guest           GuestConfig
-	Guestfs         GuestfsConfig
-	OVirt           OVirtConfig
+	// APICoverage: write the scenarios' coverage of libvirt's public API to
+	// this file (JSON), from libvirt's client debug log at APILog, which the
+	// caller has libvirt write (LIBVIRT_LOG_OUTPUTS, before libvirt starts).
+	APICoverage, APILog string
+	Progress            io.Writer
+	Clock               func() time.Time
+	Registry            RunRegistry
+	Guest               GuestConfig
+	Guestfs             GuestfsConfig
+	OVirt               OVirtConfig
 	// SelfTest labels a run of the suite against a fake (a stub engine): its
 	// report says so, and reports.ReadResults refuses it as conformance.
 	SelfTest string

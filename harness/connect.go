@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"libvirt.org/go/libvirt"
@@ -25,6 +27,10 @@ func ensureEventLoop() error {
 			return
 		}
 		go func() {
+			// Its own thread, so that the calls made in event callbacks are
+			// known to be the harness's (apicov.go).
+			runtime.LockOSThread()
+			eventLoopTID.Store(int64(syscall.Gettid()))
 			for {
 				if err := libvirt.EventRunDefaultImpl(); err != nil {
 					return

@@ -257,6 +257,15 @@ func (r *runner) cleanScenario(s *Scenario) error {
 // unless the connection is lost (the objects stay for the next sweep) or
 // --keep leaves them, listed.
 func (r *runner) release(trackers ...*Tracker) error {
+	if r.cov != nil { // the removal's libvirt calls are the harness's, not the scenario's
+		var err error
+		r.cov.onHarnessThread(func() { err = r.releaseNow(trackers...) })
+		return err
+	}
+	return r.releaseNow(trackers...)
+}
+
+func (r *runner) releaseNow(trackers ...*Tracker) error {
 	var err error
 	for _, t := range trackers {
 		switch {

@@ -40,6 +40,7 @@ type runner struct {
 	peerStack string
 
 	suite           *Suite
+	cov             *apiCoverage // with --api-coverage
 	fixtures        *sharedFixtures
 	concurrencyNote string // the level used and why (run.concurrency)
 	probeTime       time.Duration
@@ -117,7 +118,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, r.abort(&SetupError{Err: err})
 	} else if any {
 		r.startFixtures()
+		r.markScenarios(true)
 		err := r.runGodog(ctx, suite, filter, init)
+		r.markScenarios(false)
 		r.endFixtures()
 		if err != nil {
 			return nil, r.abort(err)
@@ -132,6 +135,9 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	}
 	if err := r.close(); err != nil {
 		return rep, fmt.Errorf("after the run: %w", err)
+	}
+	if err := r.writeAPICoverage(); err != nil {
+		return rep, fmt.Errorf("--api-coverage: %w", err)
 	}
 	return rep, WriteReports(cfg, rep)
 }

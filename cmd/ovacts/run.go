@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,6 +94,7 @@ selection is judged instead of a profile: 1 when a selected requirement at
 	f.StringVar(&o.waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
 	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI unless --uri is given")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
+	f.StringVar(&o.cfg.APICoverage, "api-coverage", "", "write which of libvirt's public API functions the scenarios entered (not the harness) to this file, as JSON (needs libvirt-dev)")
 	return cmd
 }
 
@@ -129,6 +131,16 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	b, err := o.settings()
 	if err != nil {
 		return err
+	}
+	if cfg.APICoverage != "" {
+		done, err := startAPILog(cfg)
+		if err != nil {
+			if b != nil {
+				b.discard()
+			}
+			return err
+		}
+		defer done()
 	}
 	if b != nil {
 		defer b.log.Close()
@@ -351,4 +363,24 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// startAPILog has libvirt's client library log its public API entries to a
+// file of the run's own (read by --api-coverage), before libvirt starts in
+// this process; done removes it.
+func startAPILog(cfg *harness.Config) (done func(), err error) {
+	if err := harness.CheckReportPath("--api-coverage", cfg.APICoverage); err != nil {
+		return nil, usage("%s", oneLine(err.Error()))
+	}
+	if _, err := harness.LoadAPI(harness.APIDir); err != nil {
+		return nil, usage("--api-coverage: %s", oneLine(err.Error()))
+	}
+	dir, err := os.MkdirTemp("", "ovacts-api-log")
+	if err != nil {
+		return nil, usage("--api-coverage: %s", oneLine(err.Error()))
+	}
+	cfg.APILog = filepath.Join(dir, "libvirt.log")
+	os.Setenv("LIBVIRT_LOG_FILTERS", "1:libvirt")
+	os.Setenv("LIBVIRT_LOG_OUTPUTS", "1:file:"+cfg.APILog)
+	return func() { os.RemoveAll(dir) }, nil
 }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/apicov"
+)
+
+// committedCoverage is docs/api-coverage.json, whose .md is its rendering.
+func committedCoverage(t *testing.T) *apicov.Doc {
+	t.Helper()
+	d, err := apicov.Read("../../docs/api-coverage.json")
+	if err != nil {
+		t.Fatalf("%v (make coverage)", err)
+	}
+	md, err := os.ReadFile("../../docs/api-coverage.md")
+	if err != nil || string(md) != string(d.Markdown()) {
+		t.Fatalf("docs/api-coverage.md is not the rendering of docs/api-coverage.json (make coverage): %v", err)
+	}
+	return d
+}
+
+// notEntered lists a report's functions the scenarios did not enter.
+func notEntered(r harness.APICoverageReport) map[string]bool {
+	out := map[string]bool{}
+	for _, g := range r.Groups {
+		for _, n := range append(append([]string{}, g.HarnessOnly...), g.NotEntered...) {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+func readCoverage(t *testing.T, path string) harness.APICoverageReport {
+	t.Helper()
+	var r harness.APICoverageReport
+	data, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(data, &r) != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return r
+}
+
+// checkCoverage: the run entered every function the committed run did
+// (a drop fails, naming what is no longer entered); exact says the committed
+// figure must be the run's, not only not above it.
+func checkCoverage(t *testing.T, got harness.APICoverageReport, want *apicov.Run, exact bool) {
+	t.Helper()
+	gone, added := []string{}, []string{}
+	wantMissing, gotMissing := notEntered(want.APICoverageReport), notEntered(got)
+	for n := range gotMissing {
+		if !wantMissing[n] {
+			gone = append(gone, n)
+		}
+	}
+	for n := range wantMissing {
+		if !gotMissing[n] {
+			added = append(added, n)
+		}
+	}
+	slices.Sort(gone)
+	slices.Sort(added)
+	if len(gone) > 0 {
+		t.Errorf("%s: the scenarios no longer enter %s (%d of %d now, %d committed)", want.Title, strings.Join(gone, ", "), got.Scenarios, got.Functions, want.Scenarios)
+	}
+	if exact && len(added) > 0 {
+		t.Errorf("%s: the scenarios now also enter %s: docs/api-coverage.md is stale (make coverage)", want.Title, strings.Join(added, ", "))
+	}
+}
+
+// On the test driver the coverage is exact and the committed figure current:
+// a change of what the scenarios call needs make coverage.
+func TestAPICoverageOfTheTestDriverIsCurrent(t *testing.T) {
+	d := committedCoverage(t)
+	want := d.Run("test")
+	if want == nil {
+		t.Fatal("docs/api-coverage.json has no test:///default run")
+	}
+	out := filepath.Join(t.TempDir(), "cov.json")
+	r := ovacts(t, "run", "--uri", "test:///default", "--profile", "full", "--api-coverage", out)
+	if r.code != 1 || !strings.Contains(r.stdout, "api coverage: ") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	checkCoverage(t, readCoverage(t, out), want, true)
+}
