@@ -101,6 +101,7 @@ type Suite struct {
 	Pickles      []*Pickle
 	References   map[string]Reference // the built-in table (references.yaml)
 	Sets         []*RequirementSet    // the built-in requirement sets, oldest first (sets.go)
+	runSet       *RequirementSet      // the set a run of this suite is a run of (RunSet)
 }
 
 // LoadError points at a file and line.

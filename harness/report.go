@@ -34,11 +34,12 @@ func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (repor
 // set's; and the command line.
 func setProperties(suite *Suite, command string) []reports.Property {
 	var props []reports.Property
-	if set := suite.NewestSet(); set != nil {
+	set, digest := suite.RunSet()
+	if set != nil {
 		props = append(props, reports.Property{Name: reports.PropSet, Value: set.Name},
 			reports.Property{Name: reports.PropSetStatus, Value: set.Status})
 	}
-	props = append(props, reports.Property{Name: reports.PropSetDigest, Value: SetDigest(suite.Entries())})
+	props = append(props, reports.Property{Name: reports.PropSetDigest, Value: digest})
 	if command != "" {
 		props = append(props, reports.Property{Name: reports.PropCommand, Value: command})
 	}

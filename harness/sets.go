@@ -158,32 +158,78 @@ func stepsDigest(pickles []*Pickle) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// assignSets gives each requirement its digest and its state in the newest
-// set: a built-in requirement the newest set lacks is advisory (not yet in a
-// set); a vendor's own requirement (--features) is required by its run.
+// assignSets gives each requirement its digest and its state in the set the
+// suite runs as (RunSet): a built-in requirement that set lacks is advisory
+// (new since it); a vendor's own requirement (--features) is required by its
+// run.
 func (s *Suite) assignSets(sets []*RequirementSet) {
 	byReq := map[*Requirement][]*Pickle{}
 	for _, p := range s.Pickles {
 		byReq[p.Req] = append(byReq[p.Req], p)
 	}
 	s.Sets = sets
-	var newest *RequirementSet
-	if len(sets) > 0 {
-		newest = sets[len(sets)-1]
-	}
 	for _, r := range s.Requirements {
 		r.Digest = stepsDigest(byReq[r])
+	}
+	s.runSet = s.matchingReleased()
+	if s.runSet == nil {
+		s.runSet = s.NewestSet()
+	}
+	for _, r := range s.Requirements {
 		r.State = StateRequired
 		if !r.BuiltIn {
 			continue
 		}
 		r.State = StateAdvisory
-		if newest != nil {
-			if e, ok := newest.Entry(r.ID); ok && e.ID == r.ID {
+		if s.runSet != nil {
+			if e, ok := s.runSet.Entry(r.ID); ok && e.ID == r.ID {
 				r.State = e.State
 			}
 		}
 	}
+}
+
+// matchingReleased is the newest released set when the suite holds every
+// one of its requirements unchanged (level, profiles, steps): a build that
+// only adds requirements still runs that set, the additions as advisory.
+func (s *Suite) matchingReleased() *RequirementSet {
+	var newest *RequirementSet
+	for _, set := range s.Sets {
+		if set.Status == SetReleased {
+			newest = set
+		}
+	}
+	if newest == nil {
+		return nil
+	}
+	have := map[string]SetEntry{}
+	for _, e := range s.Entries() {
+		have[e.ID] = e
+	}
+	for _, e := range newest.Requirements {
+		h, ok := have[e.ID]
+		if !ok || h.Level != e.Level || h.Digest != e.Digest || !slices.Equal(h.Profiles, e.Profiles) {
+			return nil
+		}
+	}
+	return newest
+}
+
+// RunSet is the requirement set a run of this suite is a run of, and the
+// digest of that set's requirements as the suite has them, which verify
+// compares with the set's own: the newest released set when the suite holds
+// it unchanged, else the newest set (a draft, which certifies nothing).
+func (s *Suite) RunSet() (*RequirementSet, string) {
+	if s.runSet == nil {
+		return nil, SetDigest(s.Entries())
+	}
+	var mine []SetEntry
+	for _, e := range s.Entries() {
+		if _, ok := s.runSet.Entry(e.ID); ok {
+			mine = append(mine, e)
+		}
+	}
+	return s.runSet, SetDigest(mine)
 }
 
 // NewestSet is the suite's own set (nil when it has none).

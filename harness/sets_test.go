@@ -144,3 +144,33 @@ func TestParseSetRefusesAnEditedSet(t *testing.T) {
 		t.Errorf("edited set: %v", err)
 	}
 }
+
+// A build that only adds requirements to the newest released set still runs
+// that set (its digest is the set's, so verify accepts it), the additions as
+// advisory; a build that changed one of the set's requirements runs the
+// draft, which certifies nothing.
+func TestRunSet(t *testing.T) {
+	v1 := release(t, setSuite(t, setV1), "2026.11", nil)
+	added := setV1 + "\n  @req:SMP-003 @must @core\n  Scenario: three\n    Given a step \"c\"\n"
+	draft, err := GenerateSet(setSuite(t, added, v1), "2026.12", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := setSuite(t, added, v1, draft)
+	if set, digest := s.RunSet(); set.Name != "2026.11" || digest != v1.Digest {
+		t.Errorf("a build adding SMP-003 runs %s (digest %s), want 2026.11 (%s)", set.Name, digest, v1.Digest)
+	}
+	if r := s.requirement("SMP-003"); r.State != StateAdvisory {
+		t.Errorf("SMP-003 is %s", r.State)
+	}
+	revised := strings.Replace(added, `a step "a"`, `a step "A"`, 1)
+	revised = strings.Replace(revised, "@req:SMP-001 @must", "@req:SMP-001 @must @revised:2026.12", 1)
+	draft2, err := GenerateSet(setSuite(t, revised, v1), "2026.12", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = setSuite(t, revised, v1, draft2)
+	if set, digest := s.RunSet(); set.Name != "2026.12" || set.Status != SetDraft || digest != draft2.Digest {
+		t.Errorf("a build revising SMP-001 runs %s %s (digest %s), want the draft 2026.12 (%s)", set.Name, set.Status, digest, draft2.Digest)
+	}
+}
