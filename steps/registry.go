@@ -43,6 +43,8 @@ var areas = []func(*Registry){
 	registerOVirt,
 	registerLibguestfs,
 	registerOVirtEngine,
+	registerHost,
+	registerTuning,
 }
 
 // Def is one step definition.
