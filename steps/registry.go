@@ -45,6 +45,7 @@ var areas = []func(*Registry){
 	registerOVirtEngine,
 	registerHost,
 	registerTuning,
+	registerListing,
 }
 
 // Def is one step definition.
