@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 )
@@ -22,7 +23,7 @@ func registerListing(r *Registry) {
 }
 
 // listing is one snapshot of a kind's objects: what the legacy calls say,
-// and what the list-all call says, active and inactive apart.
+// and what the list-all call says right after, active and inactive apart.
 type listing struct {
 	numActive, numInactive int
 	active, inactive       []string // legacy names (domain IDs for active domains)
@@ -30,13 +31,38 @@ type listing struct {
 	hasInactive            bool
 }
 
-func (l listing) agrees() bool {
-	slices.Sort(l.active)
-	slices.Sort(l.inactive)
-	slices.Sort(l.allActive)
-	slices.Sort(l.allInactive)
-	return l.numActive == len(l.active) && slices.Equal(l.active, l.allActive) &&
-		(!l.hasInactive || (l.numInactive == len(l.inactive) && slices.Equal(l.inactive, l.allInactive)))
+// within judges l's legacy answers against the list-all calls around them
+// (before's, then l's own): other scenarios may add or remove objects
+// meanwhile, so every object listed by both must be in the legacy list,
+// nothing outside either may be, and the count must lie between.
+func (l listing) within(before listing) bool {
+	return agreeWithin(l.numActive, l.active, before.allActive, l.allActive) &&
+		(!l.hasInactive || agreeWithin(l.numInactive, l.inactive, before.allInactive, l.allInactive))
+}
+
+func agreeWithin(n int, legacy, before, after []string) bool {
+	var both []string
+	union := map[string]bool{}
+	for _, x := range before {
+		union[x] = true
+		if slices.Contains(after, x) {
+			both = append(both, x)
+		}
+	}
+	for _, x := range after {
+		union[x] = true
+	}
+	for _, x := range both {
+		if !slices.Contains(legacy, x) {
+			return false
+		}
+	}
+	for _, x := range legacy {
+		if !union[x] {
+			return false
+		}
+	}
+	return n >= len(both) && n <= len(union) && len(legacy) >= len(both) && len(legacy) <= len(union)
 }
 
 func (l listing) String() string {
@@ -44,18 +70,23 @@ func (l listing) String() string {
 		l.numActive, l.active, l.allActive, l.numInactive, l.inactive, l.allInactive)
 }
 
-// stable takes snapshots until one agrees (other scenarios may change the
-// stack between two calls), and returns the last.
-func stable(take func() (listing, error)) (listing, error) {
-	var l listing
-	var err error
-	for range 10 {
-		if l, err = take(); err != nil || l.agrees() {
-			return l, err
-		}
-		time.Sleep(100 * time.Millisecond)
+// stable takes snapshots until the legacy answers of one agree with the
+// list-all calls around them, at most ten times: a stack that disagrees
+// disagrees every time, while other scenarios' changes come and go.
+func stable(what string, take func() (listing, error)) (listing, error) {
+	prev, err := take()
+	if err != nil {
+		return prev, err
 	}
-	return l, nil
+	for range 10 {
+		cur, err := take()
+		if err != nil || cur.within(prev) {
+			return cur, err
+		}
+		prev = cur
+		time.Sleep(50 * time.Millisecond)
+	}
+	return prev, fmt.Errorf("the legacy %s listings disagree with the list of all, 10 times in a row: %s", what, prev)
 }
 
 func (w *world) domainListing() (listing, error) {
@@ -159,12 +190,9 @@ func (w *world) poolListing() (listing, error) {
 func legacyListingsAgree(ctx context.Context, kind, on, off string) error {
 	w := W(ctx)
 	take := map[string]func() (listing, error){"domain": w.domainListing, "network": w.networkListing, "storage pool": w.poolListing}[kind]
-	l, err := stable(take)
+	l, err := stable(kind, take)
 	if err != nil {
 		return err
-	}
-	if !l.agrees() {
-		return fmt.Errorf("the legacy %s listings disagree with the list of all: %s", kind, l)
 	}
 	// Our own objects are where they belong (an active domain is listed by its ID).
 	want := w.Name(on)
@@ -187,7 +215,7 @@ func legacyListingsAgree(ctx context.Context, kind, on, off string) error {
 func legacyVolumeListingAgrees(ctx context.Context, pool, vol string) error {
 	w := W(ctx)
 	return w.withPool(pool, func(p *libvirt.StoragePool) error {
-		l, err := stable(func() (listing, error) {
+		l, err := stable("volume", func() (listing, error) {
 			var l listing
 			var err error
 			if l.active, err = p.ListStorageVolumes(); err != nil {
@@ -207,8 +235,8 @@ func legacyVolumeListingAgrees(ctx context.Context, pool, vol string) error {
 		if err != nil {
 			return err
 		}
-		if !l.agrees() || !slices.Contains(l.active, w.Name(vol)) {
-			return fmt.Errorf("the legacy volume listing of pool %q disagrees with its list of all, or lacks %q: %s", pool, vol, l)
+		if !slices.Contains(l.active, w.Name(vol)) {
+			return fmt.Errorf("the legacy volume listing of pool %q lacks %q: %s", pool, vol, l)
 		}
 		return nil
 	})
@@ -248,7 +276,7 @@ func legacyFlatListingAgrees(ctx context.Context, kind, logical string) error {
 		}
 		return l, err
 	}
-	l, err := stable(take)
+	l, err := stable(kind, take)
 	if err != nil {
 		return err
 	}
@@ -262,16 +290,16 @@ func legacyFlatListingAgrees(ctx context.Context, kind, logical string) error {
 			return err
 		}
 	}
-	if !l.agrees() || !slices.Contains(l.active, want) {
-		return fmt.Errorf("the legacy %s listing disagrees with the list of all, or lacks %q: %s", kind, logical, l)
+	if !slices.Contains(l.active, want) {
+		return fmt.Errorf("the legacy %s listing lacks %q: %s", kind, logical, l)
 	}
 	return nil
 }
 
 // legacyNodeDeviceListingAgrees lists devices by capability (the Go binding
 // passes a capability, never NULL, to the legacy calls): per capability the
-// legacy count and names are the list-all devices that have it, and together
-// they are every device.
+// legacy count and names agree with the list-all devices that have it, and
+// every device that stays is in the listing of its capabilities.
 func legacyNodeDeviceListingAgrees(ctx context.Context) error {
 	w := W(ctx)
 	byCap, all, err := w.nodeDevicesByCap()
@@ -279,9 +307,9 @@ func legacyNodeDeviceListingAgrees(ctx context.Context) error {
 		return err
 	}
 	seen := map[string]bool{}
-	for c, names := range byCap {
-		l, err := stable(func() (listing, error) {
-			l := listing{allActive: slices.Clone(names)}
+	for c := range byCap {
+		l, err := stable("node device ("+c+")", func() (listing, error) {
+			var l listing
 			var err error
 			if l.active, err = w.Conn.ListDevices(c, 0); err != nil {
 				return l, fmt.Errorf("virNodeListDevices(%s): %w", c, err)
@@ -289,23 +317,29 @@ func legacyNodeDeviceListingAgrees(ctx context.Context) error {
 			if l.numActive, err = w.Conn.NumOfDevices(c, 0); err != nil {
 				return l, fmt.Errorf("virNodeNumOfDevices(%s): %w", c, err)
 			}
-			return l, nil
+			now, _, err := w.nodeDevicesByCap()
+			l.allActive = now[c]
+			return l, err
 		})
 		if err != nil {
 			return err
-		}
-		if !l.agrees() {
-			return fmt.Errorf("the legacy node device listing of capability %s disagrees with the list of all: %s", c, l)
 		}
 		for _, n := range l.active {
 			seen[n] = true
 		}
 	}
+	_, after, err := w.nodeDevicesByCap()
+	if err != nil {
+		return err
+	}
 	for _, n := range all {
+		if !slices.Contains(after, n) {
+			continue // gone meanwhile (a running domain's NIC, say)
+		}
 		if !seen[n] {
 			return fmt.Errorf("node device %s is in no legacy listing of its capabilities", n)
 		}
-		if err := w.checkNodeDevice(n, all); err != nil {
+		if err := w.checkNodeDevice(n, after); err != nil {
 			return err
 		}
 	}
@@ -325,7 +359,7 @@ func (w *world) nodeDevicesByCap() (map[string][]string, []string, error) {
 		caps, err := devs[i].ListCaps()
 		devs[i].Free()
 		if err != nil {
-			return nil, nil, fmt.Errorf("node device %s: capabilities: %w", n, err)
+			continue // removed between the listing and the question
 		}
 		all = append(all, n)
 		for _, c := range caps {
@@ -339,6 +373,9 @@ func (w *world) nodeDevicesByCap() (map[string][]string, []string, error) {
 // capabilities as its XML does, and its parent is a device of the node.
 func (w *world) checkNodeDevice(name string, all []string) error {
 	d, err := w.Conn.LookupDeviceByName(name)
+	if harness.IsNotFound(err) {
+		return nil // removed meanwhile
+	}
 	if err != nil {
 		return fmt.Errorf("looking up node device %s: %w", name, err)
 	}

@@ -72,3 +72,28 @@ func TestInTransit(t *testing.T) {
 		}
 	}
 }
+
+// The legacy listings are judged against the list-all calls around them:
+// other scenarios' objects may come and go, but a stack whose legacy call
+// leaves out, invents or miscounts an object that stays fails.
+func TestLegacyListingWithin(t *testing.T) {
+	before, after := []string{"a", "b", "gone"}, []string{"a", "b", "new"}
+	for _, c := range []struct {
+		name   string
+		n      int
+		legacy []string
+		want   bool
+	}{
+		{"as before", 3, []string{"a", "b", "gone"}, true},
+		{"as after", 3, []string{"a", "b", "new"}, true},
+		{"between", 2, []string{"a", "b"}, true},
+		{"leaves out a stable object", 2, []string{"a", "new"}, false},
+		{"invents an object", 3, []string{"a", "b", "ghost"}, false},
+		{"miscounts", 7, []string{"a", "b"}, false},
+		{"counts none", 0, []string{"a", "b"}, false},
+	} {
+		if got := agreeWithin(c.n, c.legacy, before, after); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -102,7 +102,14 @@ func TestRealStack(t *testing.T) {
 	}
 	d := readJUnit(t, junit)
 	if d.Tests != full.Scenarios || d.Errors != 0 || d.Failures != 0 {
-		t.Errorf("JUnit %d testcases (%d failures, %d errors), want %d all run", d.Tests, d.Failures, d.Errors, full.Scenarios)
+		var failed []string
+		lines := strings.Split(r.stdout, "\n")
+		for i, line := range lines {
+			if strings.Contains(line, "] FAIL ") {
+				failed = append(failed, lines[i:min(i+3, len(lines))]...)
+			}
+		}
+		t.Errorf("JUnit %d testcases (%d failures, %d errors), want %d all run:\n%s", d.Tests, d.Failures, d.Errors, full.Scenarios, strings.Join(failed, "\n"))
 	}
 	props := map[string]string{}
 	for _, p := range d.Suites[0].Props {
