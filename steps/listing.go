@@ -90,25 +90,20 @@ func stable(what string, take func() (listing, error)) (listing, error) {
 }
 
 func (w *world) domainListing() (listing, error) {
-	l := listing{hasInactive: true}
-	var err error
-	ids, err := w.Conn.ListDomains()
-	if err != nil {
-		return l, fmt.Errorf("virConnectListDomains: %w", err)
+	var l listing
+	c := w.Conn
+	ids := func() ([]string, error) { // active domains are listed by ID
+		ids, err := c.ListDomains()
+		out := make([]string, 0, len(ids))
+		for _, id := range ids {
+			out = append(out, strconv.Itoa(int(id)))
+		}
+		return out, err
 	}
-	for _, id := range ids {
-		l.active = append(l.active, strconv.Itoa(int(id)))
+	if err := l.legacy("domain", ids, c.NumOfDomains, c.ListDefinedDomains, c.NumOfDefinedDomains); err != nil {
+		return l, err
 	}
-	if l.numActive, err = w.Conn.NumOfDomains(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfDomains: %w", err)
-	}
-	if l.inactive, err = w.Conn.ListDefinedDomains(); err != nil {
-		return l, fmt.Errorf("virConnectListDefinedDomains: %w", err)
-	}
-	if l.numInactive, err = w.Conn.NumOfDefinedDomains(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfDefinedDomains: %w", err)
-	}
-	all, err := w.Conn.ListAllDomains(0)
+	all, err := c.ListAllDomains(0)
 	if err != nil {
 		return l, err
 	}
@@ -125,66 +120,69 @@ func (w *world) domainListing() (listing, error) {
 	return l, nil
 }
 
-func (w *world) networkListing() (listing, error) {
-	l := listing{hasInactive: true}
+// legacy fills the legacy half of a listing from a kind's four calls.
+func (l *listing) legacy(kind string, list func() ([]string, error), num func() (int, error), listDefined func() ([]string, error), numDefined func() (int, error)) error {
 	var err error
-	if l.active, err = w.Conn.ListNetworks(); err != nil {
-		return l, fmt.Errorf("virConnectListNetworks: %w", err)
+	if l.active, err = list(); err != nil {
+		return fmt.Errorf("listing the active %ss: %w", kind, err)
 	}
-	if l.numActive, err = w.Conn.NumOfNetworks(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfNetworks: %w", err)
+	if l.numActive, err = num(); err != nil {
+		return fmt.Errorf("counting the active %ss: %w", kind, err)
 	}
-	if l.inactive, err = w.Conn.ListDefinedNetworks(); err != nil {
-		return l, fmt.Errorf("virConnectListDefinedNetworks: %w", err)
+	if l.inactive, err = listDefined(); err != nil {
+		return fmt.Errorf("listing the defined %ss: %w", kind, err)
 	}
-	if l.numInactive, err = w.Conn.NumOfDefinedNetworks(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfDefinedNetworks: %w", err)
+	if l.numInactive, err = numDefined(); err != nil {
+		return fmt.Errorf("counting the defined %ss: %w", kind, err)
 	}
-	all, err := w.Conn.ListAllNetworks(0)
-	if err != nil {
-		return l, err
-	}
+	l.hasInactive = true
+	return nil
+}
+
+// activeObject is a network or a storage pool, as a list-all call gives it.
+type activeObject interface {
+	GetName() (string, error)
+	IsActive() (bool, error)
+	Free() error
+}
+
+// splitActive fills the list-all half of a listing, and frees the objects.
+func splitActive[T any, P interface {
+	*T
+	activeObject
+}](l *listing, all []T) {
 	for i := range all {
-		n, _ := all[i].GetName()
-		if on, _ := all[i].IsActive(); on {
+		o := P(&all[i])
+		n, _ := o.GetName()
+		if on, _ := o.IsActive(); on {
 			l.allActive = append(l.allActive, n)
 		} else {
 			l.allInactive = append(l.allInactive, n)
 		}
-		all[i].Free()
+		o.Free()
 	}
-	return l, nil
+}
+
+func (w *world) networkListing() (listing, error) {
+	var l listing
+	c := w.Conn
+	if err := l.legacy("network", c.ListNetworks, c.NumOfNetworks, c.ListDefinedNetworks, c.NumOfDefinedNetworks); err != nil {
+		return l, err
+	}
+	all, err := c.ListAllNetworks(0)
+	splitActive(&l, all)
+	return l, err
 }
 
 func (w *world) poolListing() (listing, error) {
-	l := listing{hasInactive: true}
-	var err error
-	if l.active, err = w.Conn.ListStoragePools(); err != nil {
-		return l, fmt.Errorf("virConnectListStoragePools: %w", err)
-	}
-	if l.numActive, err = w.Conn.NumOfStoragePools(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfStoragePools: %w", err)
-	}
-	if l.inactive, err = w.Conn.ListDefinedStoragePools(); err != nil {
-		return l, fmt.Errorf("virConnectListDefinedStoragePools: %w", err)
-	}
-	if l.numInactive, err = w.Conn.NumOfDefinedStoragePools(); err != nil {
-		return l, fmt.Errorf("virConnectNumOfDefinedStoragePools: %w", err)
-	}
-	all, err := w.Conn.ListAllStoragePools(0)
-	if err != nil {
+	var l listing
+	c := w.Conn
+	if err := l.legacy("storage pool", c.ListStoragePools, c.NumOfStoragePools, c.ListDefinedStoragePools, c.NumOfDefinedStoragePools); err != nil {
 		return l, err
 	}
-	for i := range all {
-		n, _ := all[i].GetName()
-		if on, _ := all[i].IsActive(); on {
-			l.allActive = append(l.allActive, n)
-		} else {
-			l.allInactive = append(l.allInactive, n)
-		}
-		all[i].Free()
-	}
-	return l, nil
+	all, err := c.ListAllStoragePools(0)
+	splitActive(&l, all)
+	return l, err
 }
 
 func legacyListingsAgree(ctx context.Context, kind, on, off string) error {
