@@ -88,14 +88,14 @@ type ColumnInput struct {
 // Results are the column's results.
 func (c *MatrixColumn) Results() *Results { return c.results }
 
-// ReadColumn reads a bare JUnit report as a column: nothing vouches for
-// it, so it is unverified.
-func ReadColumn(path string) (*MatrixColumn, error) {
+// BareReport reads a JUnit report without a bundle: nothing vouches for
+// it, so its column is unverified.
+func BareReport(path string) (ColumnInput, error) {
 	res, err := ReadResults(path)
 	if err != nil {
-		return nil, err
+		return ColumnInput{}, err
 	}
-	return NewColumn(ColumnInput{Source: path, Stack: res.Properties, Results: res, Problem: "a bare JUnit report: nothing vouches for it"}), nil
+	return ColumnInput{Source: path, Stack: res.Properties, Results: res, Problem: "a bare JUnit report: nothing vouches for it"}, nil
 }
 
 // NewColumn is a column of results, labelled from the product (when there is

@@ -146,14 +146,15 @@ func TestMatrixRowsFollowRenames(t *testing.T) {
 	}
 }
 
-func TestReadColumnWithoutBundle(t *testing.T) {
+func TestBareReportIsUnverified(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "junit.xml")
 	os.WriteFile(p, junitOf(t, sample()), 0o644)
-	c, err := ReadColumn(p)
+	in, err := BareReport(p)
+	c := NewColumn(in)
 	if err != nil || c.Label != "QEMU host.example" || !strings.HasPrefix(c.Stack, "QEMU, libvirt") || c.Verified {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if _, err := ReadColumn(filepath.Join(t.TempDir(), "none")); err == nil {
+	if _, err := BareReport(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Fatal("a missing report was read")
 	}
 }

@@ -151,11 +151,7 @@ func publishInput(path string, keys []ed25519.PublicKey, keysDir string) (report
 		return reports.ColumnInput{}, err
 	}
 	if !st.IsDir() {
-		res, err := reports.ReadResults(path)
-		if err != nil {
-			return reports.ColumnInput{}, err
-		}
-		return reports.ColumnInput{Source: path, Stack: res.Properties, Results: res, Problem: "a bare JUnit report: nothing vouches for it"}, nil
+		return reports.BareReport(path)
 	}
 	in := reports.VerifyInput{Dir: path, Sets: setInfos()}
 	candidates := keys
