@@ -37,6 +37,7 @@ var KnownNeeds = map[string]NeedDef{
 	"guestfs-libvirt":   {"libguestfs's libvirt backend on the stack: a local QEMU stack that can run the appliance as a domain", "GFS-011"},
 	"guestfs-tools":     {"the libguestfs tools virt-inspector and virt-v2v, xmllint and virt-inspector's RELAX NG schema", ""},
 	"ovirt-engine":      {"an oVirt engine to check (--ovirt-url, --ovirt-user, --ovirt-password-file, --ovirt-ca-file or --ovirt-insecure)", ""},
+	"schemas":           {"libvirt's RELAX NG schemas (of the daemon's version or newer) and xmllint on the host running ovacts", ""},
 	"ovirt-changes":     {"leave to create, start, stop and remove VMs on that engine (--ovirt-allow-changes)", ""},
 }
 

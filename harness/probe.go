@@ -60,12 +60,15 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	if uri, err := conn.GetURI(); err == nil {
 		c.URI = RedactURI(uri)
 	}
-	if v, err := libvirt.GetVersion(); err == nil {
-		c.LibvirtClient = VersionString(v)
+	client, err := libvirt.GetVersion()
+	if err == nil {
+		c.LibvirtClient = VersionString(client)
 	}
-	if v, err := conn.GetLibVersion(); err == nil {
-		c.LibvirtDaemon = VersionString(v)
+	daemon, err := conn.GetLibVersion()
+	if err == nil {
+		c.LibvirtDaemon = VersionString(daemon)
 	}
+	c.probeSchemas(client, daemon)
 	if v, err := conn.GetVersion(); err == nil {
 		c.HypervisorVersion = VersionString(uint32(v))
 	}

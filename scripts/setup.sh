@@ -21,6 +21,7 @@ PKGS=(
   qemu-system-x86 qemu-utils
   dnsmasq-base iptables
   tini
+  libxml2-utils
 )
 # make test's remote runs: qemu+ssh through an sshd on the loopback (scripts/sshd.sh).
 # On this kind of machine nothing starts it but that script (policy-rc.d, no systemd).

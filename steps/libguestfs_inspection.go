@@ -17,6 +17,7 @@ import (
 
 	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/xmllint"
 )
 
 // registerGuestfsInspection: libguestfs and virt-inspector on a phony Debian
@@ -167,16 +168,12 @@ func virtInspectorXmlValidatesAgainstTheRelax(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rng, doc := filepath.Join(dir, "virt-inspector.rng"), filepath.Join(dir, "inspector.xml")
+	rng := filepath.Join(dir, "virt-inspector.rng")
 	if err := os.WriteFile(rng, schema, 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(doc, st.xml, 0o644); err != nil {
-		return err
-	}
-	out, err := exec.CommandContext(ctx, "xmllint", "--noout", "--relaxng", rng, doc).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("xmllint --relaxng: %w: %s", err, lastLines(string(out), 5))
+	if err := xmllint.Check(ctx, st.xml, rng); err != nil {
+		return fmt.Errorf("virt-inspector's XML %w", err)
 	}
 	return nil
 }

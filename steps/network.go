@@ -240,23 +240,15 @@ func hostMasqueradesTheTrafficLeavingNetwork(ctx context.Context, name string) e
 func portCreatedOnNetworkIsListedUntil(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.withNetwork(name, func(n *libvirt.Network) error {
-		id := harness.NewUUID()
-		p, err := n.PortCreateXML(fmt.Sprintf(`<networkport><uuid>%s</uuid><owner><name>%s</name><uuid>%s</uuid></owner><mac address='52:54:00:0a:c7:01'/></networkport>`,
-			id, w.Name("port-owner"), harness.NewUUID()), 0)
+		p, err := w.createPort(n)
 		if err != nil {
 			return err
 		}
 		defer p.Free()
-		deleted := false
-		w.Tracker.Defer("network port "+id, func() error {
-			if deleted {
-				return nil
-			}
-			if err := p.Delete(0); err != nil && !errors.Is(err, libvirt.ERR_NO_NETWORK_PORT) && !errors.Is(err, libvirt.ERR_NO_NETWORK) {
-				return err
-			}
-			return nil
-		})
+		id, err := p.GetUUIDString()
+		if err != nil {
+			return err
+		}
 		count := func() (int, error) {
 			ports, err := n.ListAllPorts(0)
 			found := 0
@@ -274,7 +266,6 @@ func portCreatedOnNetworkIsListedUntil(ctx context.Context, name string) error {
 		if err := p.Delete(0); err != nil {
 			return err
 		}
-		deleted = true
 		if c, err := count(); err != nil || c != 0 {
 			return fmt.Errorf("the deleted port is still listed (%d, %v)", c, err)
 		}
@@ -341,4 +332,36 @@ func masquerades(rules, cidr string) bool {
 		}
 	}
 	return false
+}
+
+// createPort creates a port on a network, for an owner of the run, and
+// tracks it: the port is deleted at cleanup unless it is gone already. The
+// caller frees the handle.
+func (w *world) createPort(n *libvirt.Network) (*libvirt.NetworkPort, error) {
+	id := harness.NewUUID()
+	net, err := n.GetName()
+	if err != nil {
+		return nil, err
+	}
+	p, err := n.PortCreateXML(fmt.Sprintf(`<networkport><uuid>%s</uuid><owner><name>%s</name><uuid>%s</uuid></owner><mac address='52:54:00:0a:c7:01'/></networkport>`,
+		id, w.Name("port-owner"), harness.NewUUID()), 0)
+	if err != nil {
+		return nil, err
+	}
+	w.Tracker.Defer("network port "+id, func() error {
+		n, err := w.Conn.LookupNetworkByName(net)
+		if err == nil {
+			defer n.Free()
+			var q *libvirt.NetworkPort
+			if q, err = n.LookupNetworkPortByUUIDString(id); err == nil {
+				defer q.Free()
+				err = q.Delete(0)
+			}
+		}
+		if err != nil && !errors.Is(err, libvirt.ERR_NO_NETWORK_PORT) && !errors.Is(err, libvirt.ERR_NO_NETWORK) {
+			return err
+		}
+		return nil
+	})
+	return p, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/xmllint"
 )
 
 // The oVirt engine API, on the wire: raw HTTP, since the checks are about
@@ -321,16 +322,12 @@ func getAsXmlValidatesAgainstThatXsd(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	xsd, doc := filepath.Join(dir, "api.xsd"), filepath.Join(dir, "doc.xml")
+	xsd := filepath.Join(dir, "api.xsd")
 	if err := os.WriteFile(xsd, st.xsd, 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(doc, resp.body, 0o644); err != nil {
-		return err
-	}
-	out, err := exec.CommandContext(ctx, "xmllint", "--noout", "--nonet", "--schema", xsd, doc).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("GET %s does not validate against the engine's XSD: %v: %s", path, err, lastLines(string(out), 5))
+	if err := xmllint.Check(ctx, resp.body, xsd); err != nil {
+		return fmt.Errorf("GET %s %w", path, err)
 	}
 	return nil
 }

@@ -46,6 +46,9 @@ var areas = []func(*Registry){
 	registerHost,
 	registerTuning,
 	registerListing,
+	registerSchema,
+	registerBlockJobs,
+	registerBackup,
 }
 
 // Def is one step definition.

@@ -31,6 +31,7 @@ type world struct {
 	flt        *filterState
 	hot        *hotplugState
 	sav        *saveState
+	bak        *backupState
 	guests     map[string]*guestState // logical domain -> its guest OS state
 	migrations map[string]*migration  // logical domain -> its last migration
 	guestfs    *gfsState              // libguestfs handle, disks and tool output
