@@ -146,12 +146,16 @@ func handleVolume(conn *libvirt.Connect, r Resource, decide func(found) bool) (f
 		return found{}, err
 	}
 	defer p.Free()
+	// A pool its scenario stopped is started to see inside (its removal, after
+	// its volumes', stops it again); one that cannot start holds nothing to see.
+	if active, err := p.IsActive(); err != nil {
+		return found{}, err
+	} else if !active && p.Create(0) != nil {
+		return found{}, nil
+	}
 	name := r.Name
 	if r.Kind == KindFile {
 		// The stack wrote it behind libvirt's back: the pool sees it after a refresh.
-		if active, err := p.IsActive(); err != nil || !active {
-			return found{}, err
-		}
 		if err := p.Refresh(0); err != nil {
 			return found{}, err
 		}

@@ -35,6 +35,7 @@ func registerMigration(r *Registry) {
 			return nil
 		})
 	}
+	r.Step(`^I migrate domain "([^"]*)" live to the peer with (virDomainMigrate|virDomainMigrate2|virDomainMigrateToURI|virDomainMigrateToURI2)$`, migrateDomainLiveWith)
 	r.Step(`^I try to migrate domain "([^"]*)" (live|live copying all storage) to the peer$`, tryToMigrateDomainToThePeer)
 	r.Step(`^I try to migrate domain "([^"]*)" live to the stack itself$`, tryToMigrateDomainLiveToThe)
 	r.Step(`^I start migrating domain "([^"]*)" live to the peer at (\d+) MiB/s$`, startMigratingDomainLiveToThePeer)
@@ -48,6 +49,16 @@ func registerMigration(r *Registry) {
 	r.Step(`^the peer has the storage pool "([^"]*)" of the stack, empty$`, peerHasTheStoragePoolOfThe)
 	r.Step(`^the peer's pool "([^"]*)" holds volume "([^"]*)"$`, peerSPoolHoldsVolume)
 	r.Step(`^I watch domain events on the stack and on the peer$`, watchDomainEventsOnTheStackAnd)
+}
+
+func migrateDomainLiveWith(ctx context.Context, logical, call string) error {
+	w := W(ctx)
+	m := w.migrate(ctx, logical, call, 0)
+	w.rememberMigration(logical, m)
+	if err := m.wait(ctx); err != nil {
+		return fmt.Errorf("migrating %q with %s: %w", logical, call, err)
+	}
+	return nil
 }
 
 func tryToMigrateDomainToThePeer(ctx context.Context, logical, how string) error {

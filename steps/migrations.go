@@ -82,7 +82,7 @@ func (w *world) migrate(ctx context.Context, logical, kind string, bandwidthMiB 
 		params.Bandwidth, params.BandwidthSet = bandwidthMiB, true
 	}
 	switch kind {
-	case "live", "p2p":
+	case "live", "p2p", "virDomainMigrate", "virDomainMigrate2", "virDomainMigrateToURI", "virDomainMigrateToURI2":
 	case "offline":
 		flags = libvirt.MIGRATE_OFFLINE | libvirt.MIGRATE_PERSIST_DEST
 	case "copy":
@@ -113,14 +113,7 @@ func (w *world) migrate(ctx context.Context, logical, kind string, bandwidthMiB 
 		defer close(m.done)
 		start := time.Now()
 		m.err = w.withDomain(logical, func(d *libvirt.Domain) error {
-			if kind == "p2p" {
-				return d.MigrateToURI3(peerURIOf(w), params, flags|libvirt.MIGRATE_PEER2PEER)
-			}
-			nd, err := d.Migrate3(peer, params, flags)
-			if err == nil {
-				nd.Free()
-			}
-			return err
+			return migrateBy(d, kind, peer, peerURIOf(w), params, flags)
 		})
 		m.took = time.Since(start)
 		if m.err == nil && kind == "persist" {
@@ -129,6 +122,32 @@ func (w *world) migrate(ctx context.Context, logical, kind string, bandwidthMiB 
 		}
 	}()
 	return m
+}
+
+// migrateBy migrates d with the entry point kind names: the current ones
+// (Migrate3, or MigrateToURI3 peer-to-peer), or one of the older calls
+// management applications still make.
+func migrateBy(d *libvirt.Domain, kind string, peer *libvirt.Connect, peerURI string, params *libvirt.DomainMigrateParameters, flags libvirt.DomainMigrateFlags) error {
+	var nd *libvirt.Domain
+	var err error
+	switch kind {
+	case "p2p":
+		return d.MigrateToURI3(peerURI, params, flags|libvirt.MIGRATE_PEER2PEER)
+	case "virDomainMigrateToURI":
+		return d.MigrateToURI(peerURI, flags|libvirt.MIGRATE_PEER2PEER, "", 0)
+	case "virDomainMigrateToURI2":
+		return d.MigrateToURI2(peerURI, "", "", flags|libvirt.MIGRATE_PEER2PEER, "", 0)
+	case "virDomainMigrate":
+		nd, err = d.Migrate(peer, flags, "", "", 0)
+	case "virDomainMigrate2":
+		nd, err = d.Migrate2(peer, "", flags, "", "", 0)
+	default:
+		nd, err = d.Migrate3(peer, params, flags)
+	}
+	if err == nil {
+		nd.Free()
+	}
+	return err
 }
 
 func (m *migration) wait(ctx context.Context) error {

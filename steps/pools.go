@@ -47,7 +47,12 @@ func (w *world) poolFile(pool, name string) (string, error) {
 	if err := w.ensurePool(pool); err != nil {
 		return "", err
 	}
-	res := harness.Resource{Kind: harness.KindFile, Path: w.poolDir(pool) + "/" + w.Name(name), Parent: w.Name(pool)}
+	return w.poolFileNamed(pool, w.Name(name))
+}
+
+// poolFileNamed records a file of the pool that the stack names itself.
+func (w *world) poolFileNamed(pool, name string) (string, error) {
+	res := harness.Resource{Kind: harness.KindFile, Path: w.poolDir(pool) + "/" + name, Parent: w.Name(pool)}
 	if !w.storageSt().pools.files[res.Path] {
 		if err := w.Tracker.Create(res, func() (string, error) { return "", nil }); err != nil {
 			return "", err

@@ -46,9 +46,15 @@ var areas = []func(*Registry){
 	registerHost,
 	registerTuning,
 	registerListing,
+	registerListingMore,
 	registerSchema,
 	registerBlockJobs,
 	registerBackup,
+	registerStorageMore,
+	registerJobs,
+	registerDomainInfo,
+	registerSaveMore,
+	registerHotplugMore,
 }
 
 // Def is one step definition.

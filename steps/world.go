@@ -58,6 +58,7 @@ type storageState struct {
 	pools       poolState           // logical pools this scenario created
 	payloads    map[string][32]byte // "pool/volume" -> sha256 of data uploaded
 	payloadSize int
+	loops       map[string]string // logical loop device -> its /dev/loopN
 }
 
 // poolState is what a scenario knows of its pools.
@@ -291,7 +292,12 @@ func inTransit(st libvirt.DomainState, reason int) bool {
 // eventually retries check until it passes, for state a driver reaches
 // asynchronously, for at most 10 s (or the step deadline). It returns the last failure.
 func (w *world) eventually(ctx context.Context, check func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	return w.eventuallyFor(ctx, 10, check)
+}
+
+// eventuallyFor is eventually for at most secs seconds.
+func (w *world) eventuallyFor(ctx context.Context, secs int, check func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
 	defer cancel()
 	delay := 10 * time.Millisecond
 	for {

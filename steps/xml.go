@@ -75,7 +75,7 @@ func registerXML(r *Registry) {
 	r.Step(`^I redefine domain "([^"]*)" with the title "([^"]*)"$`, redefineDomainWithTheTitle)
 	r.Step(`^domain "([^"]*)" has the title "([^"]*)"$`, domainHasTheTitle)
 	r.Step(`^I set the (title|description) of domain "([^"]*)" to "([^"]*)" through the metadata API$`, setTheOfDomainToThroughThe)
-	r.Step(`^domain "([^"]*)" has the description "([^"]*)"$`, domainHasTheDescription)
+	r.Step(`^domain "([^"]*)" has the description "([^"]*)"( in its live XML)?$`, domainHasTheDescription)
 	r.Step(`^I set metadata "([^"]*)" under key "([^"]*)" in namespace "([^"]*)" on domain "([^"]*)"$`, setMetadataUnderKeyInNamespaceOn)
 	r.Step(`^domain "([^"]*)" returns metadata "([^"]*)" for namespace "([^"]*)"$`, domainReturnsMetadataForNamespace)
 	r.Step(`^redefining domain "([^"]*)" from its own inactive XML changes nothing$`, redefiningDomainFromItsOwnInactiveXml)
@@ -179,9 +179,13 @@ func setTheOfDomainToThroughThe(ctx context.Context, what, name, text string) er
 	})
 }
 
-func domainHasTheDescription(ctx context.Context, name, text string) error {
+func domainHasTheDescription(ctx context.Context, name, text, live string) error {
 	w := W(ctx)
-	doc, _, err := w.domainXML(name, libvirt.DOMAIN_XML_INACTIVE)
+	flags := libvirt.DOMAIN_XML_INACTIVE
+	if live != "" {
+		flags = 0
+	}
+	doc, _, err := w.domainXML(name, flags)
 	if err != nil {
 		return err
 	}

@@ -153,3 +153,54 @@ Feature: Domain lifecycle
     When I rename domain "old" to "new"
     Then there is no domain "old"
     And domain "new" is shut off
+
+  @req:DOM-018 @must @needs:persistent
+  Scenario: A running domain answers its OS type, maximum memory, vCPU maximum and UUID
+    Given a domain "vm" that is running
+    Then domain "vm" answers the OS type "hvm", 64 MiB of maximum memory, at least 1 vCPU and its UUID as bytes
+
+  @req:DOM-019 @should @needs:persistent
+  Scenario: A running domain's control interface is ready
+    Given a domain "vm" that is running
+    Then the control interface of domain "vm" is ready
+
+  @req:DOM-020 @should @needs:persistent
+  Scenario: A running domain's security labels are the ones its live XML names
+    Given a domain "vm" that is running
+    Then the security labels of domain "vm" are the ones its live XML names
+
+  @req:DOM-021 @should @needs:persistent
+  Scenario: A running domain's lifecycle actions are changed live
+    Given a domain "vm" that is running
+    When I set the action on reboot of domain "vm" to destroy live
+    And I set the action on crash of domain "vm" to preserve live
+    Then the live XML of domain "vm" reboots to destroy
+    And the live XML of domain "vm" crashes to preserve
+
+  @req:DOM-022 @should @needs:persistent @needs:host
+  Scenario Outline: A memory dump of a running domain with <call> is an ELF file holding its memory
+    Given a domain "vm" that is running
+    When I dump the memory of domain "vm" to a file with <call>
+    Then the dump of domain "vm" is an ELF file of at least 64 MiB
+    And domain "vm" is running
+
+    Examples:
+      | call                        |
+      | virDomainCoreDump           |
+      | virDomainCoreDumpWithFormat |
+
+  @req:DOM-023 @must @needs:persistent @ref:libvirt.statecapture
+  Scenario: A domain with snapshots is undefined only with the flag that removes their metadata
+    Given a shut off domain "vm" with a qcow2 disk
+    When I take an internal snapshot "s1" of domain "vm"
+    And I try to undefine domain "vm" without removing its metadata
+    Then the call fails with VIR_ERR_OPERATION_INVALID
+    And domain "vm" is shut off
+    When I undefine domain "vm" with its snapshots', checkpoints' and managed save's metadata
+    Then there is no domain "vm"
+
+  @req:DOM-024 @should @needs:persistent
+  Scenario: A graceful destroy stops a running domain
+    Given a domain "vm" that is running
+    When I destroy domain "vm" gracefully
+    Then domain "vm" is shut off with reason "destroyed"

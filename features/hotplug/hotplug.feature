@@ -62,3 +62,33 @@ Feature: Device hotplug
       | device    |
       | SCSI disk |
       | USB NIC   |
+
+  @req:HOT-008 @should
+  Scenario: The older attach and detach calls plug a disk into a running domain and out
+    Given a running domain "vm" with hotplug controllers
+    When I attach the SCSI disk to domain "vm" with the older call
+    Then the live XML of domain "vm" has the SCSI disk
+    When I detach the SCSI disk from domain "vm" with the older call
+    Then the live XML of domain "vm" lacks the SCSI disk
+
+  @req:HOT-009 @should
+  Scenario: A disk attached live with a user alias is detached by that alias
+    Given a running domain "vm" with hotplug controllers
+    When I attach the SCSI disk to domain "vm" live with the alias "ua-ovacts-disk"
+    Then the live XML of domain "vm" has the SCSI disk
+    When I detach the device with the alias "ua-ovacts-disk" from domain "vm" live
+    Then the live XML of domain "vm" lacks the SCSI disk
+
+  @req:HOT-010 @should
+  Scenario: A CD-ROM's medium is changed and ejected on a running domain
+    Given a shut off domain "vm" with hotplug controllers
+    And a storage pool "store"
+    And a raw volume "iso1" of 1 MiB in pool "store"
+    And a raw volume "iso2" of 1 MiB in pool "store"
+    When I attach a SCSI CD-ROM holding volume "iso1" of pool "store" to domain "vm" in its configuration
+    And I start domain "vm"
+    Then the CD-ROM of domain "vm" holds volume "iso1" of pool "store" in the live XML
+    When I insert volume "iso2" of pool "store" into the CD-ROM of domain "vm" live
+    Then the CD-ROM of domain "vm" holds volume "iso2" of pool "store" in the live XML
+    When I eject the medium of the CD-ROM of domain "vm" live
+    Then the CD-ROM of domain "vm" holds no medium in the live XML

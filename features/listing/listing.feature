@@ -40,3 +40,14 @@ Feature: Legacy listings
   @req:LIST-006 @should
   Scenario: The legacy node device count and listing agree with the list of all devices
     Then the legacy node device listing agrees with the list of all, and each device's name and capabilities match its XML and its parent is a device
+
+  @req:LIST-007 @should
+  Scenario: The legacy host interface counts and listings agree with the list of all interfaces
+    Then the legacy host interface listings agree with the list of all, and an interface is found again by its name and by its MAC
+
+  @req:LIST-008 @should @needs:persistent
+  Scenario: The legacy snapshot count and listings of a domain agree with its list of all snapshots
+    Given a running domain "vm" with a qcow2 disk
+    When I take an internal snapshot "s1" of domain "vm"
+    And I take an internal snapshot "s2" of domain "vm"
+    Then the legacy snapshot listings of domain "vm" agree with its list of all, "s2" the current snapshot and the only child of "s1"

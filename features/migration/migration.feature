@@ -100,3 +100,18 @@ Feature: Migration to a second stack
     When I try to migrate domain "vm" live copying all storage to the peer
     Then the call fails with VIR_ERR_OPERATION_INVALID
     And domain "vm" is running
+
+  @req:MIG-014 @should
+  Scenario Outline: The older migration entry point <call> moves a running domain to the peer unchanged
+    Given a domain "vm" that is running
+    When I migrate domain "vm" live to the peer with <call>
+    Then domain "vm" is running on the peer
+    And domain "vm" on the peer has the UUID and definition it had before the migration
+    And domain "vm" is shut off with reason "migrated"
+
+    Examples:
+      | call                   |
+      | virDomainMigrate       |
+      | virDomainMigrate2      |
+      | virDomainMigrateToURI  |
+      | virDomainMigrateToURI2 |

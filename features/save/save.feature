@@ -47,3 +47,29 @@ Feature: Save, restore and managed save
     Then domain "vm" has no managed save image
     When I start domain "vm"
     Then domain "vm" is running with reason "booted"
+
+  @req:SAVE-007 @should
+  Scenario: A save file's domain XML changed before the restore is the restored domain's
+    Given a domain "vm" that is running
+    When I save domain "vm" to a file with its flags
+    And I set the description in the save file of domain "vm" to "changed in the save file"
+    And I restore domain "vm" from its file with its flags
+    Then domain "vm" is running with reason "restored"
+    And domain "vm" has the description "changed in the save file" in its live XML
+
+  @req:SAVE-008 @should
+  Scenario: A domain saved and restored through typed parameters runs again
+    Given a domain "vm" that is running
+    When I save domain "vm" to a file through typed parameters
+    Then domain "vm" is shut off with reason "saved"
+    When I restore domain "vm" from its file through typed parameters
+    Then domain "vm" is running with reason "restored"
+
+  @req:SAVE-009 @should
+  Scenario: A managed save image's domain XML changed before the start is the started domain's
+    Given a domain "vm" that is running
+    When I managed-save domain "vm"
+    And I set the description in the managed save image of domain "vm" to "changed in the managed save"
+    And I start domain "vm"
+    Then domain "vm" is running with reason "restored"
+    And domain "vm" has the description "changed in the managed save" in its live XML

@@ -144,3 +144,40 @@ Feature: Storage pools and volumes
     And I destroy storage pool "p"
     And I undefine storage pool "p"
     Then the storage pool events of "p" include, in order, "defined, started, stopped, undefined" within 5 seconds
+
+  @req:STOR-018 @must @needs:host
+  Scenario: A filesystem pool on a block device is formatted, mounted, holds volumes, and is unmounted when stopped
+    Given a loop device "disk" of 64 MiB on the host
+    When I define a filesystem pool "fsp" of format ext4 on loop device "disk"
+    And I build storage pool "fsp", formatting its device
+    And I start storage pool "fsp"
+    Then storage pool "fsp" is mounted from loop device "disk"
+    When I create a raw volume "v" of 8 MiB in pool "fsp"
+    Then storage pool "fsp" reports a capacity that covers its allocation and free space
+    And volume "v" in pool "fsp" has a capacity of 8 MiB
+    When I delete volume "v" in pool "fsp"
+    And I destroy storage pool "fsp"
+    Then storage pool "fsp" is not mounted
+
+  @req:STOR-019 @should
+  Scenario: A volume wiped with the zero pattern reads as zeros
+    Given a storage pool "pool"
+    And a raw volume "v" of 1 MiB in pool "pool"
+    When I upload 64 KiB of random data to volume "v" in pool "pool"
+    And I wipe volume "v" in pool "pool" with the zero pattern
+    Then the first 64 KiB of volume "v" in pool "pool" are zeros
+
+  @req:STOR-020 @must
+  Scenario: A storage pool is found by its target path, and its UUID bytes are its UUID string's
+    Given a storage pool "pool"
+    Then looking up storage pool "pool" by its target path gives the pool, whose UUID bytes are its UUID string's
+
+  @req:STOR-021 @should @needs:host
+  Scenario: A volume's physical size is the size of its file
+    Given a storage pool "pool"
+    And a qcow2 volume "v" of 16 MiB in pool "pool"
+    Then the physical size of volume "v" in pool "pool" is the size of its file on the host
+
+  @req:STOR-022 @should
+  Scenario: The sources a pool type finds on the host are answered as a sources document
+    Then the stack answers the logical pool sources it finds as a sources document

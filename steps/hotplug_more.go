@@ -1,0 +1,135 @@
+// More of device hotplug (features/hotplug): the older attach and detach
+// calls, detaching by a user alias, and changing a CD-ROM's medium live.
+
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+)
+
+const cdromTarget = "sdc"
+
+func registerHotplugMore(r *Registry) {
+	r.Step(`^I (attach|detach) the SCSI disk (?:to|from) domain "([^"]*)" with the older call$`, attachDetachWithOlderCall)
+	r.Step(`^I attach the SCSI disk to domain "([^"]*)" live with the alias "([^"]*)"$`, attachSCSIDiskWithAlias)
+	r.Step(`^I detach the device with the alias "([^"]*)" from domain "([^"]*)" live$`, detachDeviceAlias)
+	r.Step(`^I attach a SCSI CD-ROM holding (volume "[^"]*" of pool "[^"]*") to domain "([^"]*)" (live|in its configuration)$`, attachCDROM)
+	r.Step(`^I (insert volume "[^"]*" of pool "[^"]*" into|eject the medium of) the CD-ROM of domain "([^"]*)" live$`, changeCDROMMedium)
+	r.Step(`^the CD-ROM of domain "([^"]*)" holds (volume "[^"]*" of pool "[^"]*"|no medium) in the live XML$`, cdromHolds)
+}
+
+func attachDetachWithOlderCall(ctx context.Context, verb, dom string) error {
+	w := W(ctx)
+	x, err := w.deviceXML("SCSI disk")
+	if err != nil {
+		return err
+	}
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		if verb == "attach" {
+			return d.AttachDevice(x)
+		}
+		return d.DetachDevice(x)
+	})
+}
+
+func attachSCSIDiskWithAlias(ctx context.Context, dom, alias string) error {
+	w := W(ctx)
+	x, err := w.deviceXML("SCSI disk")
+	if err != nil {
+		return err
+	}
+	if x, err = insertBefore(x, "</disk>", fmt.Sprintf("<alias name='%s'/>", harness.XMLEscape(alias))); err != nil {
+		return err
+	}
+	return w.withDomain(dom, func(d *libvirt.Domain) error { return d.AttachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE) })
+}
+
+func detachDeviceAlias(ctx context.Context, alias, dom string) error {
+	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+		return d.DetachDeviceAlias(alias, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
+	})
+}
+
+func cdromXML(source string) string {
+	src := ""
+	if source != "" {
+		src = fmt.Sprintf("<source file='%s'/>", harness.XMLEscape(source))
+	}
+	return fmt.Sprintf(`<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>%s<target dev='%s' bus='scsi'/><readonly/></disk>`, src, cdromTarget)
+}
+
+func attachCDROM(ctx context.Context, ref, dom, how string) error {
+	w := W(ctx)
+	src, err := w.volumeRef(ref)
+	if err != nil {
+		return err
+	}
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		return d.AttachDeviceFlags(cdromXML(src), modifyFlags[how])
+	})
+}
+
+// volumeRef resolves `volume "v" of pool "p"` to the volume's path.
+func (w *world) volumeRef(ref string) (string, error) {
+	var vol, pool string
+	if _, err := fmt.Sscanf(ref, "volume %q of pool %q", &vol, &pool); err != nil {
+		return "", fmt.Errorf("not a volume reference: %s", ref)
+	}
+	return w.volumePath(vol, pool)
+}
+
+func changeCDROMMedium(ctx context.Context, what, dom string) error {
+	w := W(ctx)
+	src := ""
+	if ref, ok := cutPrefixSuffix(what, "insert ", " into"); ok {
+		var err error
+		if src, err = w.volumeRef(ref); err != nil {
+			return err
+		}
+	}
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		return d.UpdateDeviceFlags(cdromXML(src), libvirt.DOMAIN_DEVICE_MODIFY_LIVE|libvirt.DOMAIN_DEVICE_MODIFY_FORCE)
+	})
+}
+
+func cutPrefixSuffix(s, prefix, suffix string) (string, bool) {
+	if len(s) < len(prefix)+len(suffix) || s[:len(prefix)] != prefix || s[len(s)-len(suffix):] != suffix {
+		return "", false
+	}
+	return s[len(prefix) : len(s)-len(suffix)], true
+}
+
+func cdromHolds(ctx context.Context, dom, what string) error {
+	w := W(ctx)
+	want := ""
+	if what != "no medium" {
+		var err error
+		if want, err = w.volumeRef(what); err != nil {
+			return err
+		}
+	}
+	doc, _, err := w.domainXML(dom, 0)
+	if err != nil {
+		return err
+	}
+	if doc.Devices != nil {
+		for _, d := range doc.Devices.Disks {
+			if d.Device != "cdrom" || d.Target == nil || d.Target.Dev != cdromTarget {
+				continue
+			}
+			got := ""
+			if d.Source != nil && d.Source.File != nil {
+				got = d.Source.File.File
+			}
+			if got != want {
+				return fmt.Errorf("the CD-ROM of %q holds %q, want %q", dom, got, want)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("domain %q has no CD-ROM %s in its live XML", dom, cdromTarget)
+}
