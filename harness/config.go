@@ -33,12 +33,16 @@ type Config struct {
 	// this file (JSON), from libvirt's client debug log at APILog, which the
 	// caller has libvirt write (LIBVIRT_LOG_OUTPUTS, before libvirt starts).
 	APICoverage, APILog string
-	Progress            io.Writer
-	Clock               func() time.Time
-	Registry            RunRegistry
-	Guest               GuestConfig
-	Guestfs             GuestfsConfig
-	OVirt               OVirtConfig
+	// AdminHelper is the ovacts binary whose `admin-helper` command makes the
+	// admin API calls (libvirt's admin and main libraries cannot share a
+	// process); empty: the admin requirements are not run.
+	AdminHelper string
+	Progress    io.Writer
+	Clock       func() time.Time
+	Registry    RunRegistry
+	Guest       GuestConfig
+	Guestfs     GuestfsConfig
+	OVirt       OVirtConfig
 	// SelfTest labels a run of the suite against a fake (a stub engine): its
 	// report says so, and reports.ReadResults refuses it as conformance.
 	SelfTest string

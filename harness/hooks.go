@@ -110,6 +110,9 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 	s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: r.newTracker(), Events: r.events,
 		seq: seq, fixtures: r.fixtures, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 	r.track(s.Tracker, true)
+	if r.caps.AdminURI != "" {
+		s.Admin = &Admin{Helper: r.cfg.AdminHelper, URI: r.caps.AdminURI}
+	}
 	if r.peer != nil && r.peerCaps != nil {
 		s.Peer, s.PeerEvents, s.PeerTracker, s.PeerInfo = r.peer, r.peerEvents, r.newPeerTracker(), r.peerCaps
 		r.track(s.PeerTracker, true)

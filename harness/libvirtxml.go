@@ -61,3 +61,7 @@ const ImageDir = "/var/lib/libvirt/images"
 // QEMULogDir is where libvirt's QEMU driver keeps one log per domain name; the
 // file outlives the domain.
 const QEMULogDir = "/var/log/libvirt/qemu"
+
+// SwtpmLogDir is where libvirt has swtpm, the TPM emulator of a domain with
+// an emulated TPM, keep its log (<domain name>-swtpm.log).
+const SwtpmLogDir = "/var/log/swtpm/libvirt/qemu"

@@ -37,6 +37,7 @@ var KnownNeeds = map[string]NeedDef{
 	"guestfs-libvirt":   {"libguestfs's libvirt backend on the stack: a local QEMU stack that can run the appliance as a domain", "GFS-011"},
 	"guestfs-tools":     {"the libguestfs tools virt-inspector and virt-v2v, xmllint and virt-inspector's RELAX NG schema", ""},
 	"ovirt-engine":      {"an oVirt engine to check (--ovirt-url, --ovirt-user, --ovirt-password-file, --ovirt-ca-file or --ovirt-insecure)", ""},
+	"admin":             {"the daemon's admin interface (libvirt-admin): its UNIX socket on this host", ""},
 	"schemas":           {"libvirt's RELAX NG schemas (of the daemon's version or newer) and xmllint on the host running ovacts", ""},
 	"ovirt-changes":     {"leave to create, start, stop and remove VMs on that engine (--ovirt-allow-changes)", ""},
 }
@@ -81,6 +82,7 @@ type Capabilities struct {
 	CapsSHA256        string          `json:"capsSHA256"`           // digest of the capabilities XML
 	HostKernel        string          `json:"hostKernel,omitempty"` // local stacks only
 	HostCPUs          int             `json:"hostCPUs,omitempty"`   // the stack's host's active CPUs (node info)
+	AdminURI          string          `json:"adminURI,omitempty"`   // the daemon's admin URI, when the admin interface answers
 	Missing           map[string]Need `json:"missing,omitempty"`    // need -> why it is not there
 	Guest             *Guest          `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
 	Guestfs           *Guestfs        `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it

@@ -239,6 +239,9 @@ func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) err
 		return &SetupError{Err: err}
 	}
 	r.caps = caps
+	if selectedNeeds(pickles, "admin") {
+		caps.probeAdmin(ctx, cfg.AdminHelper, cfg.URI)
+	}
 	fmt.Fprintf(cfg.Progress, "stack: %s, libvirt %s (client %s), hypervisor %s, %s host, domains of type %s (offered: %s)\n",
 		caps.Driver, caps.LibvirtDaemon, caps.LibvirtClient, caps.HypervisorVersion, caps.Arch, caps.DomainType, strings.Join(caps.DomainTypes, ","))
 	if caps.KVMNote != "" {

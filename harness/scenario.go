@@ -20,6 +20,7 @@ type Scenario struct {
 	Req     *Requirement
 	Tracker *Tracker
 	Events  *EventHub // the run's shared event registrations
+	Admin   *Admin    // the daemon's admin interface, when the probe found it
 
 	// The peer stack (--peer-uri), when there is one: the destination of
 	// migrations, with its own tracker and event hub.

@@ -257,24 +257,32 @@ func sweepAppliances(conn *libvirt.Connect, run string, dirs []string, opt Sweep
 var applianceName = regexp.MustCompile(`^guestfs-[a-z0-9]+$`)
 
 // removeDomainLogs deletes the QEMU logs of one domain of the suite
-// (<name>.log and its rotations), and only those. It returns how many went.
+// (<name>.log and its rotations) and, beside libvirt's own log directory, its
+// TPM emulator's (swtpm's <name>-swtpm.log), and only those. It returns how
+// many went.
 func removeDomainLogs(dir, name string, errs *[]error) int {
 	// Names come from a ledger, or from an appliance proven the run's by its
 	// disk: either way one of the two forms, never a path or a pattern.
 	if !(strings.HasPrefix(name, NamePrefix) || applianceName.MatchString(name)) || strings.ContainsAny(name, "/*?[\\") {
 		return 0
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, name+".log*"))
+	logs := [][2]string{{dir, name + ".log"}}
+	if dir == QEMULogDir {
+		logs = append(logs, [2]string{SwtpmLogDir, name + "-swtpm.log"})
+	}
 	n := 0
-	for _, f := range files {
-		if rest := strings.TrimPrefix(filepath.Base(f), name+".log"); rest != "" && !strings.HasPrefix(rest, ".") {
-			continue
+	for _, l := range logs {
+		files, _ := filepath.Glob(filepath.Join(l[0], l[1]+"*"))
+		for _, f := range files {
+			if rest := strings.TrimPrefix(filepath.Base(f), l[1]); rest != "" && !strings.HasPrefix(rest, ".") {
+				continue
+			}
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				*errs = append(*errs, err)
+				continue
+			}
+			n++
 		}
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			*errs = append(*errs, err)
-			continue
-		}
-		n++
 	}
 	return n
 }

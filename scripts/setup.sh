@@ -37,10 +37,12 @@ GUEST_PKGS=(cpio xz-utils)
 # builds the appliance from the host's /boot and /lib/modules, which this kind of
 # machine lacks until linux-image-amd64 is installed.
 GUESTFS_PKGS=(libguestfs-tools golang-guestfs-dev guestfs-tools virt-v2v libxml2-utils e2fsprogs linux-image-amd64)
+# The firmware area: swtpm for emulated TPMs, OVMF for UEFI guests.
+FIRMWARE_PKGS=(swtpm swtpm-tools ovmf)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}" "${FIRMWARE_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -64,10 +64,16 @@ func (w *world) withNetwork(logical string, fn func(n *libvirt.Network) error) e
 }
 
 func (w *world) addNetwork(logical, mode string, transient bool) error {
+	return w.addNetworkWith(logical, mode, transient, false)
+}
+
+// addNetworkWith is addNetwork, asking libvirt to validate the XML against
+// its schema when validate is set.
+func (w *world) addNetworkWith(logical, mode string, transient, validate bool) error {
 	var x string
 	var n *libvirt.Network
 	err := w.Tracker.Create(harness.Resource{Kind: harness.KindNetwork, Name: w.Name(logical), UUID: w.uuidFor("network " + logical)}, func() (string, error) {
-		return "", w.createNetwork(logical, mode, transient, &x, &n)
+		return "", w.createNetwork(logical, mode, transient, validate, &x, &n)
 	})
 	if err != nil {
 		return fmt.Errorf("creating %s network %q: %w", mode, logical, err)
@@ -79,16 +85,24 @@ func (w *world) addNetwork(logical, mode string, transient bool) error {
 
 // createNetwork defines or starts a network, on another subnet when the
 // stack says the first one is in use.
-func (w *world) createNetwork(logical, mode string, transient bool, x *string, n **libvirt.Network) (err error) {
+func (w *world) createNetwork(logical, mode string, transient, validate bool, x *string, n **libvirt.Network) (err error) {
 	for try := 0; ; try++ {
 		if *x, err = w.networkDoc(logical, mode).Marshal(); err != nil {
 			return err
 		}
-		if !transient {
+		switch {
+		case !transient && validate:
+			*n, err = w.Conn.NetworkDefineXMLFlags(*x, libvirt.NETWORK_DEFINE_VALIDATE)
+			return err
+		case !transient:
 			*n, err = w.Conn.NetworkDefineXML(*x)
 			return err
+		case validate:
+			*n, err = w.Conn.NetworkCreateXMLFlags(*x, libvirt.NETWORK_CREATE_VALIDATE)
+		default:
+			*n, err = w.Conn.NetworkCreateXML(*x)
 		}
-		if *n, err = w.Conn.NetworkCreateXML(*x); !subnetTaken(err) || try == maxSubnetTries {
+		if !subnetTaken(err) || try == maxSubnetTries {
 			return err
 		}
 		w.nextSubnet(logical)

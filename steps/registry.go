@@ -55,6 +55,9 @@ var areas = []func(*Registry){
 	registerDomainInfo,
 	registerSaveMore,
 	registerHotplugMore,
+	registerAdmin,
+	registerObjectsMore,
+	registerFirmware,
 }
 
 // Def is one step definition.

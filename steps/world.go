@@ -32,6 +32,7 @@ type world struct {
 	hot        *hotplugState
 	sav        *saveState
 	bak        *backupState
+	adm        *adminState
 	guests     map[string]*guestState // logical domain -> its guest OS state
 	migrations map[string]*migration  // logical domain -> its last migration
 	guestfs    *gfsState              // libguestfs handle, disks and tool output

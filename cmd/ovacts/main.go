@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/ovacts/ovacts/harness"
 	"github.com/spf13/cobra"
 )
 
@@ -74,6 +75,11 @@ func main() {
 // execute runs the CLI and returns the exit code: 0 conformant, 1 failures,
 // 2 usage or setup error, 130/143 interrupted.
 func execute(args []string, stdout, stderr io.Writer) int {
+	// The admin helper (harness/admin_helper.go): a child of a run, never
+	// a command of its own for users; it must not start libvirt's main library.
+	if len(args) > 0 && args[0] == "admin-helper" {
+		return harness.AdminHelperMain(args[1:], stdout)
+	}
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()

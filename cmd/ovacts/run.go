@@ -103,6 +103,9 @@ selection is judged instead of a profile: 1 when a selected requirement at
 func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	cfg := &o.cfg
 	cfg.Command = commandLine(cmd)
+	if exe, err := os.Executable(); err == nil {
+		cfg.AdminHelper = exe
+	}
 	// --rerun-failed decides the selection, profile and URI before
 	// anything is written: with nothing to rerun, nothing runs.
 	if o.rerunFrom != "" {

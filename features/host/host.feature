@@ -40,3 +40,7 @@ Feature: Host CPU and node facts
     When I try to define domain "ro" over a read-only connection
     Then the call fails with VIR_ERR_OPERATION_DENIED
     And there is no domain "ro"
+
+  @req:HOST-009 @should @needs:host
+  Scenario: The node's memory parameters answer the kernel's same-page merging
+    Then the node's memory parameters answer the pages the kernel's same-page merging scans

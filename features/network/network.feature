@@ -90,3 +90,23 @@ Feature: Virtual networks
   Scenario: Network ports can be created, listed and deleted
     Given an active isolated network "n"
     Then a port created on network "n" is listed until it is deleted
+
+  @req:NET-013 @should
+  Scenario: A network port keeps the inbound bandwidth it is given
+    Given an active isolated network "n"
+    Then a port created on network "n" keeps the inbound bandwidth it is given, read back as set
+
+  @req:NET-014 @should
+  Scenario: A network port is found by its UUID on its network
+    Given an active isolated network "n"
+    Then a port created on network "n" is found by its UUID, on that network, with its UUID as bytes
+
+  @req:NET-015 @must @ref:libvirt.schemas
+  Scenario: A network definition asked to be validated is refused when the schema does not allow it
+    When I try to define an isolated network "bad" with an element the schema does not know, asking libvirt to validate it
+    Then the call fails with VIR_ERR_XML_INVALID_SCHEMA
+    And there is no network "bad"
+    When I define isolated network "good", asking libvirt to validate it
+    Then network "good" is persistent
+    When I create transient isolated network "tmp", asking libvirt to validate it
+    Then network "tmp" is active

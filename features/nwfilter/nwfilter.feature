@@ -41,3 +41,16 @@ Feature: Network filters
     When I try to start domain "vm"
     Then the call is refused as a missing object
     And domain "vm" is shut off
+
+  @req:FLT-006 @should
+  Scenario: The list of all filter bindings holds a filtered NIC's binding
+    Given I define network filter "f"
+    And an active isolated network "n"
+    And a running domain "vm" with a NIC on network "n" filtered by "f"
+    Then the list of all filter bindings holds the binding of domain "vm"'s NIC, naming filter "f" and its host device
+
+  @req:FLT-007 @should @ref:libvirt.schemas
+  Scenario: A filter definition asked to be validated is refused when the schema does not allow it
+    When I try to define network filter "bad" with an element the schema does not know, asking libvirt to validate it
+    Then the call fails with VIR_ERR_XML_INVALID_SCHEMA
+    And no network filter "bad" was defined

@@ -41,3 +41,8 @@ Feature: Secrets
     And I set the value of secret "s" to a random value
     And I undefine secret "s"
     Then the secret events of "s" include, in order, "defined, value changed, undefined" within 5 seconds
+
+  @req:SEC-007 @should
+  Scenario: A secret answers the usage it was defined with and its UUID
+    When I define a public secret "s"
+    Then secret "s" answers its usage type, its usage ID and its UUID as bytes

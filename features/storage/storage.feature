@@ -181,3 +181,9 @@ Feature: Storage pools and volumes
   @req:STOR-022 @should
   Scenario: The sources a pool type finds on the host are answered as a sources document
     Then the stack answers the logical pool sources it finds as a sources document
+
+  @req:STOR-023 @should
+  Scenario: Data sent through a stream's send-all loop comes back through its receive-all loop
+    Given a storage pool "pool"
+    And a raw volume "v" of 1 MiB in pool "pool"
+    Then 256 KiB sent to volume "v" in pool "pool" through the stream's send-all loop come back through its receive-all loop

@@ -1,0 +1,156 @@
+// UEFI firmware and emulated TPMs (features/firmware): a domain that asks for
+// UEFI gets the stack's firmware and an NVRAM of its own and runs it; a
+// domain with an emulated TPM 2.0 gets its emulator and a state that goes
+// with its definition.
+
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ovacts/ovacts/fixtures"
+	"github.com/ovacts/ovacts/harness"
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+)
+
+// swtpmStateDir is where libvirt keeps the state of a domain's emulated TPM
+// (one directory per domain UUID).
+const swtpmStateDir = "/var/lib/libvirt/swtpm"
+
+func registerFirmware(r *Registry) {
+	r.Step(`^a running domain "([^"]*)" with (UEFI firmware without secure boot|an emulated TPM 2.0), as the domain capabilities offer$`, runningDomainWithFirmware)
+	r.Step(`^the live XML of domain "([^"]*)" names the firmware's loader and an NVRAM made from its template$`, liveXMLNamesLoaderAndNVRAM)
+	r.Step(`^domain "([^"]*)" keeps running for (\d+) seconds$`, domainKeepsRunning)
+	r.Step(`^the live XML of domain "([^"]*)" has an emulated TPM 2.0$`, liveXMLHasTPM)
+	r.Step(`^the TPM state of domain "([^"]*)" (is kept on|is gone from) the host$`, tpmStateOnTheHost)
+}
+
+// offered reads the domain capabilities for what the scenario asks: a stack
+// that does not offer it is not applicable, with the evidence.
+func (w *world) offered(what string) error {
+	dc, err := w.domainCaps("")
+	if err != nil {
+		return err
+	}
+	enum := func(es []libvirtxml.DomainCapsEnum, name string) []string {
+		for _, e := range es {
+			if e.Name == name {
+				return e.Values
+			}
+		}
+		return nil
+	}
+	if what == "UEFI firmware without secure boot" {
+		if dc.OS == nil || dc.OS.Supported != "yes" || !slices.Contains(enum(dc.OS.Enums, "firmware"), "efi") {
+			return harness.NotApplicable("the domain capabilities offer no efi firmware for %s domains", w.Caps.DomainType)
+		}
+		return nil
+	}
+	tpm := dc.Devices.TPM
+	if dc.Devices == nil || tpm == nil || tpm.Supported != "yes" || !slices.Contains(enum(tpm.Enums, "backendModel"), "emulator") ||
+		!slices.Contains(enum(tpm.Enums, "backendVersion"), "2.0") {
+		return harness.NotApplicable("the domain capabilities offer no emulated TPM 2.0 for %s domains", w.Caps.DomainType)
+	}
+	return nil
+}
+
+func runningDomainWithFirmware(ctx context.Context, name, what string) error {
+	w := W(ctx)
+	if err := w.offered(what); err != nil {
+		return err
+	}
+	fixture := map[string]string{"UEFI firmware without secure boot": "uefi", "an emulated TPM 2.0": "tpm"}[what]
+	return w.domainFromFixture(name, fixture, "running", func(v *fixtures.DomainVars) error {
+		if fixture == "uefi" {
+			v.MemoryMiB = 128 // OVMF's own needs
+		}
+		return nil
+	})
+}
+
+func liveXMLNamesLoaderAndNVRAM(ctx context.Context, dom string) error {
+	w := W(ctx)
+	doc, _, err := w.domainXML(dom, 0)
+	if err != nil {
+		return err
+	}
+	os_ := doc.OS
+	switch {
+	case os_ == nil || os_.Loader == nil || os_.Loader.Path == "":
+		return fmt.Errorf("the live XML of %q names no firmware loader", dom)
+	case os_.NVRam == nil || os_.NVRam.NVRam == "" || os_.NVRam.Template == "":
+		return fmt.Errorf("the live XML of %q names no NVRAM made from a template: %+v", dom, os_.NVRam)
+	}
+	if w.Caps.Has("host") {
+		if _, err := os.Stat(os_.NVRam.NVRam); err != nil {
+			return fmt.Errorf("the NVRAM of %q: %w", dom, err)
+		}
+	}
+	return nil
+}
+
+// domainKeepsRunning watches the domain for a while: a firmware the
+// hypervisor cannot run stops it (paused, crashed or shut off).
+func domainKeepsRunning(ctx context.Context, dom string, secs int) error {
+	w := W(ctx)
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	return w.withDomain(dom, func(d *libvirt.Domain) error {
+		for {
+			st, reason, err := d.GetState()
+			if err != nil {
+				return err
+			}
+			if st != libvirt.DOMAIN_RUNNING {
+				return fmt.Errorf("domain %q stopped running: %s", dom, describeState(st, reason))
+			}
+			if time.Now().After(deadline) {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	})
+}
+
+func liveXMLHasTPM(ctx context.Context, dom string) error {
+	doc, _, err := W(ctx).domainXML(dom, 0)
+	if err != nil {
+		return err
+	}
+	if doc.Devices != nil {
+		for _, t := range doc.Devices.TPMs {
+			if t.Backend != nil && t.Backend.Emulator != nil && t.Backend.Emulator.Version == "2.0" && t.Alias != nil {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("the live XML of %q has no running emulated TPM 2.0", dom)
+}
+
+func tpmStateOnTheHost(ctx context.Context, dom, want string) error {
+	w := W(ctx)
+	uuid := uuidOf(w.domainSt().sentXML[dom])
+	if uuid == "" {
+		return fmt.Errorf("no UUID of domain %q in this scenario", dom)
+	}
+	_, err := os.Stat(filepath.Join(swtpmStateDir, uuid))
+	switch {
+	case want == "is kept on" && err != nil:
+		return fmt.Errorf("the TPM state of %q: %w", dom, err)
+	case want == "is gone from" && err == nil:
+		return fmt.Errorf("the TPM state of %q is still in %s", dom, filepath.Join(swtpmStateDir, uuid))
+	case want == "is gone from" && !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	return nil
+}
