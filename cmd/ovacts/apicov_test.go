@@ -47,9 +47,10 @@ func readCoverage(t *testing.T, path string) harness.APICoverageReport {
 	return r
 }
 
-// checkCoverage: the run entered exactly the functions the committed run
-// did, naming what it no longer enters and what it enters besides.
-func checkCoverage(t *testing.T, got harness.APICoverageReport, want *apicov.Run) {
+// checkCoverage: the run entered every function the committed run did,
+// naming what it no longer enters (a drop fails); with exact, it entered no
+// other either (the committed figure is current).
+func checkCoverage(t *testing.T, got harness.APICoverageReport, want *apicov.Run, exact bool) {
 	t.Helper()
 	gone, added := []string{}, []string{}
 	wantMissing, gotMissing := notEntered(want.APICoverageReport), notEntered(got)
@@ -68,8 +69,11 @@ func checkCoverage(t *testing.T, got harness.APICoverageReport, want *apicov.Run
 	if len(gone) > 0 {
 		t.Errorf("%s: the scenarios no longer enter %s (%d of %d now, %d committed)", want.Title, strings.Join(gone, ", "), got.Scenarios, got.Functions, want.Scenarios)
 	}
-	if len(added) > 0 {
+	switch {
+	case len(added) > 0 && exact:
 		t.Errorf("%s: the scenarios now also enter %s: docs/api-coverage.md is stale (make coverage)", want.Title, strings.Join(added, ", "))
+	case len(added) > 0:
+		t.Logf("%s: the scenarios now also enter %s (make coverage raises the committed figure)", want.Title, strings.Join(added, ", "))
 	}
 }
 
@@ -86,5 +90,5 @@ func TestAPICoverageOfTheTestDriverIsCurrent(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "api coverage: ") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	checkCoverage(t, readCoverage(t, out), want)
+	checkCoverage(t, readCoverage(t, out), want, true)
 }

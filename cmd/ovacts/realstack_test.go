@@ -100,8 +100,9 @@ func TestRealStack(t *testing.T) {
 	})
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	cucumber := filepath.Join(t.TempDir(), "cucumber.json")
+	coverage := filepath.Join(t.TempDir(), "api-coverage.json")
 	r := ovactsIn(t, state, "run", "--uri", realURI, "--peer-uri", peerURI, "--profile", "full", "--tags", notHost, "--fail-on", "should",
-		"--waivers", hostWaivers, "--junit", junit, "--cucumber", cucumber, "--concurrency", "4")
+		"--waivers", hostWaivers, "--junit", junit, "--cucumber", cucumber, "--concurrency", "4", "--api-coverage", coverage)
 	// The waived findings keep the run from conformant (a waiver never
 	// certifies): exit 1, and nothing but them failed.
 	waived := waivedHere(t)
@@ -117,6 +118,13 @@ func TestRealStack(t *testing.T) {
 		t.Errorf("the run swept a look-alike:\n%s", r.stdout)
 	}
 	checkReportReaders(t, r.stdout, junit, "junit", cucumber)
+	// The scenarios enter at least what the committed coverage of this
+	// selection says: a drop of the real-stack figure fails.
+	if want := committedCoverage(t).Run("strict"); want == nil {
+		t.Error("docs/api-coverage.json has no run of this selection (make coverage)")
+	} else {
+		checkCoverage(t, readCoverage(t, coverage), want, false)
+	}
 	d := readJUnit(t, junit)
 	if d.Tests != full.Scenarios || d.Errors != 0 || d.Failures != 0 {
 		var failed []string
