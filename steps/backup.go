@@ -147,12 +147,12 @@ func checkpointXMLNamesBitmap(ctx context.Context, cp, dom string) error {
 		}
 		if doc.Disks != nil {
 			for _, d := range doc.Disks.Disks {
-				if d.Name == disk && d.Checkpoint == "bitmap" && d.Bitmap != "" {
+				if d.Name == vdaDisk && d.Checkpoint == "bitmap" && d.Bitmap != "" {
 					return nil
 				}
 			}
 		}
-		return fmt.Errorf("the XML of checkpoint %q names no bitmap of %s:\n%s", cp, disk, x)
+		return fmt.Errorf("the XML of checkpoint %q names no bitmap of %s:\n%s", cp, vdaDisk, x)
 	})
 }
 
@@ -222,7 +222,7 @@ func pushBackup(ctx context.Context, dom, file string) error {
 	if err != nil {
 		return err
 	}
-	x := fmt.Sprintf(`<domainbackup mode='push'><disks><disk name='%s' backup='yes' type='file'><driver type='qcow2'/><target file='%s'/></disk></disks></domainbackup>`, disk, target)
+	x := fmt.Sprintf(`<domainbackup mode='push'><disks><disk name='%s' backup='yes' type='file'><driver type='qcow2'/><target file='%s'/></disk></disks></domainbackup>`, vdaDisk, target)
 	return w.withDomain(dom, func(d *libvirt.Domain) error { return d.BackupBegin(x, "", 0) })
 }
 
@@ -246,7 +246,7 @@ func pullBackup(ctx context.Context, dom string) error {
 	if err != nil {
 		return err
 	}
-	x := fmt.Sprintf(`<domainbackup mode='pull'><server transport='tcp' name='127.0.0.1' port='%d'/><disks><disk name='%s' backup='yes' type='file'><scratch file='%s'/></disk></disks></domainbackup>`, port, disk, scratch)
+	x := fmt.Sprintf(`<domainbackup mode='pull'><server transport='tcp' name='127.0.0.1' port='%d'/><disks><disk name='%s' backup='yes' type='file'><scratch file='%s'/></disk></disks></domainbackup>`, port, vdaDisk, scratch)
 	if err := w.withDomain(dom, func(d *libvirt.Domain) error { return d.BackupBegin(x, "", 0) }); err != nil {
 		return err
 	}
@@ -302,12 +302,12 @@ func backupXMLDescribesPull(ctx context.Context, dom string) error {
 		}
 		if pull.Disks != nil {
 			for _, dd := range pull.Disks.Disks {
-				if dd.Name == disk && dd.Backup == "yes" && (dd.ExportName == "" || dd.ExportName == disk) {
+				if dd.Name == vdaDisk && dd.Backup == "yes" && (dd.ExportName == "" || dd.ExportName == vdaDisk) {
 					return nil
 				}
 			}
 		}
-		return fmt.Errorf("the backup XML does not back up %s:\n%s", disk, x)
+		return fmt.Errorf("the backup XML does not back up %s:\n%s", vdaDisk, x)
 	})
 }
 
@@ -328,7 +328,7 @@ func backupHoldsTheSameData(ctx context.Context, what, vol, pool string) error {
 		if !ok {
 			return fmt.Errorf("domain %q has no pull backup in this scenario", dom)
 		}
-		dst, format = fmt.Sprintf("nbd://127.0.0.1:%d/%s", port, disk), "raw"
+		dst, format = fmt.Sprintf("nbd://127.0.0.1:%d/%s", port, vdaDisk), "raw"
 	}
 	out, err := exec.CommandContext(ctx, "qemu-img", "compare", "-U", "-f", "raw", "-F", format, src, dst).CombinedOutput()
 	if err != nil {

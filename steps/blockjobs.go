@@ -14,7 +14,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
-const disk = "vda" // the disk of the disk fixture
+const vdaDisk = "vda" // the target of the disk fixture's disk
 
 func registerBlockJobs(r *Registry) {
 	r.Step(`^the block info of disk vda of domain "([^"]*)" gives a capacity of (\d+) MiB and a physical size$`, blockInfoGivesCapacity)
@@ -33,15 +33,15 @@ func registerBlockJobs(r *Registry) {
 
 func blockInfoGivesCapacity(ctx context.Context, dom string, mib int) error {
 	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
-		bi, err := d.GetBlockInfo(disk, 0)
+		bi, err := d.GetBlockInfo(vdaDisk, 0)
 		if err != nil {
 			return err
 		}
 		if bi.Capacity != uint64(mib)<<20 {
-			return fmt.Errorf("the block info of %s gives a capacity of %d bytes, want %d MiB", disk, bi.Capacity, mib)
+			return fmt.Errorf("the block info of %s gives a capacity of %d bytes, want %d MiB", vdaDisk, bi.Capacity, mib)
 		}
 		if bi.Physical == 0 {
-			return fmt.Errorf("the block info of %s gives no physical size (allocation %d bytes)", disk, bi.Allocation)
+			return fmt.Errorf("the block info of %s gives no physical size (allocation %d bytes)", vdaDisk, bi.Allocation)
 		}
 		return nil
 	})
@@ -49,7 +49,7 @@ func blockInfoGivesCapacity(ctx context.Context, dom string, mib int) error {
 
 func resizeDiskLive(ctx context.Context, dom string, mib int) error {
 	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
-		return d.BlockResize(disk, uint64(mib)<<20, libvirt.DOMAIN_BLOCK_RESIZE_BYTES)
+		return d.BlockResize(vdaDisk, uint64(mib)<<20, libvirt.DOMAIN_BLOCK_RESIZE_BYTES)
 	})
 }
 
@@ -67,20 +67,20 @@ func startCopyingDisk(ctx context.Context, dom, file string) error {
 	// A persistent domain's copy is a job that does not outlive the domain's
 	// process (libvirt refuses a persistent one: "domain is not transient").
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
-		return d.BlockCopy(disk, x, &libvirt.DomainBlockCopyParameters{}, libvirt.DOMAIN_BLOCK_COPY_TRANSIENT_JOB)
+		return d.BlockCopy(vdaDisk, x, &libvirt.DomainBlockCopyParameters{}, libvirt.DOMAIN_BLOCK_COPY_TRANSIENT_JOB)
 	})
 }
 
 func commitActiveLayer(ctx context.Context, dom string) error {
 	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
-		return d.BlockCommit(disk, "", "", 0, libvirt.DOMAIN_BLOCK_COMMIT_ACTIVE)
+		return d.BlockCommit(vdaDisk, "", "", 0, libvirt.DOMAIN_BLOCK_COMMIT_ACTIVE)
 	})
 }
 
 // jobInfo is the disk's block job, with its bandwidth in bytes per second;
 // a zero Type when it has none.
 func jobInfo(d *libvirt.Domain) (*libvirt.DomainBlockJobInfo, error) {
-	return d.GetBlockJobInfo(disk, libvirt.DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES)
+	return d.GetBlockJobInfo(vdaDisk, libvirt.DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES)
 }
 
 var jobTypes = map[string]libvirt.DomainBlockJobType{
@@ -99,9 +99,9 @@ func blockJobBecomesReady(ctx context.Context, dom, kind string) error {
 			case err != nil:
 				return err
 			case ji.Type != jobTypes[kind]:
-				return fmt.Errorf("the block job of %s is of type %d, want %s (%d)", disk, ji.Type, kind, jobTypes[kind])
+				return fmt.Errorf("the block job of %s is of type %d, want %s (%d)", vdaDisk, ji.Type, kind, jobTypes[kind])
 			case ji.End == 0 || ji.Cur != ji.End:
-				return fmt.Errorf("the %s job of %s is not ready: %d of %d bytes", kind, disk, ji.Cur, ji.End)
+				return fmt.Errorf("the %s job of %s is not ready: %d of %d bytes", kind, vdaDisk, ji.Cur, ji.End)
 			}
 			return nil
 		})
@@ -110,7 +110,7 @@ func blockJobBecomesReady(ctx context.Context, dom, kind string) error {
 
 func setBlockJobSpeed(ctx context.Context, dom string, mib int) error {
 	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
-		return d.BlockJobSetSpeed(disk, uint64(mib)<<20, libvirt.DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES)
+		return d.BlockJobSetSpeed(vdaDisk, uint64(mib)<<20, libvirt.DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES)
 	})
 }
 
@@ -121,7 +121,7 @@ func blockJobRunsAt(ctx context.Context, dom string, mib int) error {
 			return err
 		}
 		if ji.Type == 0 || ji.Bandwidth != uint64(mib)<<20 {
-			return fmt.Errorf("the block job of %s (type %d) runs at %d bytes/s, want %d MiB/s", disk, ji.Type, ji.Bandwidth, mib)
+			return fmt.Errorf("the block job of %s (type %d) runs at %d bytes/s, want %d MiB/s", vdaDisk, ji.Type, ji.Bandwidth, mib)
 		}
 		return nil
 	})
@@ -135,21 +135,21 @@ func endBlockJob(ctx context.Context, how, dom string) error {
 	w := W(ctx)
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
 		if how == "cancel" {
-			return d.BlockJobAbort(disk, flags)
+			return d.BlockJobAbort(vdaDisk, flags)
 		}
 		// QEMU's ready event can trail the job info's cur == end by a moment:
 		// libvirt answers VIR_ERR_BLOCK_COPY_ACTIVE ("not ready for pivot
 		// yet") until it has seen it.
-		return w.eventually(ctx, func() error { return d.BlockJobAbort(disk, flags) })
+		return w.eventually(ctx, func() error { return d.BlockJobAbort(vdaDisk, flags) })
 	})
 }
 
 func flattenBackingChain(ctx context.Context, how, dom string) error {
 	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
 		if how == "pull" {
-			return d.BlockPull(disk, 0, 0)
+			return d.BlockPull(vdaDisk, 0, 0)
 		}
-		return d.BlockRebase(disk, "", 0, 0)
+		return d.BlockRebase(vdaDisk, "", 0, 0)
 	})
 }
 
@@ -159,7 +159,7 @@ func diskHasNoBlockJob(ctx context.Context, dom string) error {
 		return w.eventually(ctx, func() error {
 			ji, err := jobInfo(d)
 			if err == nil && ji.Type != 0 {
-				return fmt.Errorf("disk %s still has a block job of type %d (%d of %d bytes)", disk, ji.Type, ji.Cur, ji.End)
+				return fmt.Errorf("disk %s still has a block job of type %d (%d of %d bytes)", vdaDisk, ji.Type, ji.Cur, ji.End)
 			}
 			return err
 		})
@@ -190,10 +190,10 @@ func liveDiskIs(ctx context.Context, dom, which, noBacking string) error {
 	}
 	d := doc.Devices.Disks[0]
 	if got := d.Source.File.File; got != want {
-		return fmt.Errorf("the live disk %s is %s, want %s (%s)", disk, got, want, which)
+		return fmt.Errorf("the live disk %s is %s, want %s (%s)", vdaDisk, got, want, which)
 	}
 	if noBacking != "" && d.BackingStore != nil && d.BackingStore.Source != nil && d.BackingStore.Source.File != nil {
-		return fmt.Errorf("the live disk %s is still backed by %s in its XML", disk, d.BackingStore.Source.File.File)
+		return fmt.Errorf("the live disk %s is still backed by %s in its XML", vdaDisk, d.BackingStore.Source.File.File)
 	}
 	return nil
 }
@@ -215,14 +215,14 @@ func peekingAtDiskGivesUploadedData(ctx context.Context, kib int, dom, vol, pool
 		const chunk = 16 * 1024 // far below any driver's largest peek
 		var data []byte
 		for off := 0; off < kib*1024; off += chunk {
-			got, err := d.BlockPeek(disk, uint64(off), chunk, 0)
+			got, err := d.BlockPeek(vdaDisk, uint64(off), chunk, 0)
 			if err != nil {
 				return err
 			}
 			data = append(data, got...)
 		}
 		if len(data) != kib*1024 || sha256.Sum256(data) != want {
-			return fmt.Errorf("peeking at the first %d KiB of %s gives %d bytes, not the data uploaded to %q", kib, disk, len(data), vol)
+			return fmt.Errorf("peeking at the first %d KiB of %s gives %d bytes, not the data uploaded to %q", kib, vdaDisk, len(data), vol)
 		}
 		return nil
 	})

@@ -8,7 +8,6 @@ package steps
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,7 +50,7 @@ func domainAnswersItsBasics(ctx context.Context, dom string, mib, vcpus int) err
 		if err != nil {
 			return err
 		}
-		if hex.EncodeToString(raw[:]) != strings.ReplaceAll(strings.ToLower(s), "-", "") {
+		if !sameUUIDBytes(raw[:], s) {
 			return fmt.Errorf("the UUID bytes %x of %q are not its UUID string %s", raw, dom, s)
 		}
 		return nil

@@ -118,9 +118,9 @@ func allDomainStatsListDomain(ctx context.Context, dom string, vcpus int) error 
 		return fmt.Errorf("the statistics of all domains give %q %d vCPUs, want %d", dom, len(st.Vcpu), vcpus)
 	}
 	for _, b := range st.Block {
-		if b.NameSet && b.Name == disk {
+		if b.NameSet && b.Name == vdaDisk {
 			return nil
 		}
 	}
-	return fmt.Errorf("the statistics of all domains list no disk %s of %q (%d disks)", disk, dom, len(st.Block))
+	return fmt.Errorf("the statistics of all domains list no disk %s of %q (%d disks)", vdaDisk, dom, len(st.Block))
 }

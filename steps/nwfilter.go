@@ -114,23 +114,15 @@ func thereIsNoNetworkFilter(ctx context.Context, name string) error {
 	if w.lastErr != nil {
 		return fmt.Errorf("undefining failed: %w", w.lastErr)
 	}
-	f, err := w.Conn.LookupNWFilterByName(w.Name(name))
-	if err == nil {
-		f.Free()
-		return fmt.Errorf("network filter %q still exists", name)
-	}
-	if !errors.Is(err, libvirt.ERR_NO_NWFILTER) {
-		return fmt.Errorf("want VIR_ERR_NO_NWFILTER: %w", err)
-	}
-	return nil
+	return noNetworkFilterDefined(ctx, name)
 }
 
 func networkFilterStillExists(ctx context.Context, name string) error {
 	return W(ctx).withFilter(name, func(*libvirt.NWFilter) error { return nil })
 }
 
-func nicOfDomainHasAFilterBinding(ctx context.Context, dom, filter string) error {
-	w := W(ctx)
+// withNICBinding runs fn on the filter binding of a domain's NIC.
+func (w *world) withNICBinding(dom string, fn func(b *libvirt.NWFilterBinding, dev string) error) error {
 	dev, err := w.nicDevice(dom)
 	if err != nil {
 		return err
@@ -140,15 +132,22 @@ func nicOfDomainHasAFilterBinding(ctx context.Context, dom, filter string) error
 		return fmt.Errorf("binding for %s: %w", dev, err)
 	}
 	defer b.Free()
-	_, got, err := harness.BindingInfo(b)
-	if err != nil {
-		return err
-	}
-	if got != w.Name(filter) {
-		return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
-	}
-	w.remember(&w.filterSt().bindings, dom, dev)
-	return nil
+	return fn(b, dev)
+}
+
+func nicOfDomainHasAFilterBinding(ctx context.Context, dom, filter string) error {
+	w := W(ctx)
+	return w.withNICBinding(dom, func(b *libvirt.NWFilterBinding, dev string) error {
+		_, got, err := harness.BindingInfo(b)
+		if err != nil {
+			return err
+		}
+		if got != w.Name(filter) {
+			return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
+		}
+		w.remember(&w.filterSt().bindings, dom, dev)
+		return nil
+	})
 }
 
 func filterBindingOfDomainIsGone(ctx context.Context, dom string) error {

@@ -74,7 +74,7 @@ func portFoundByUUID(ctx context.Context, network string) error {
 		if err != nil {
 			return err
 		}
-		if hex.EncodeToString(raw) != strings.ReplaceAll(id, "-", "") {
+		if !sameUUIDBytes(raw, id) {
 			return fmt.Errorf("the port's UUID bytes %x are not its UUID string %s", raw, id)
 		}
 		q, err := n.LookupNetworkPortByUUID(raw)
@@ -96,7 +96,7 @@ func portFoundByUUID(ctx context.Context, network string) error {
 		}
 		netRaw, err := on.GetUUID()
 		netID, err2 := on.GetUUIDString()
-		if err := errors.Join(err, err2); err != nil || hex.EncodeToString(netRaw) != strings.ReplaceAll(netID, "-", "") {
+		if err := errors.Join(err, err2); err != nil || !sameUUIDBytes(netRaw, netID) {
 			return fmt.Errorf("the network's UUID bytes %x are not its UUID string %s (%v)", netRaw, netID, err)
 		}
 		return nil
@@ -145,7 +145,7 @@ func noNetworkFilterDefined(ctx context.Context, name string) error {
 	f, err := w.Conn.LookupNWFilterByName(w.Name(name))
 	if err == nil {
 		f.Free()
-		return fmt.Errorf("network filter %q was defined", name)
+		return fmt.Errorf("network filter %q exists", name)
 	}
 	if !errors.Is(err, libvirt.ERR_NO_NWFILTER) {
 		return fmt.Errorf("want VIR_ERR_NO_NWFILTER: %w", err)
@@ -198,7 +198,7 @@ func secretAnswersUsageAndUUID(ctx context.Context, logical string) error {
 			return err
 		}
 		id, err := s.GetUUIDString()
-		if err != nil || hex.EncodeToString(raw) != strings.ReplaceAll(id, "-", "") {
+		if err != nil || !sameUUIDBytes(raw, id) {
 			return fmt.Errorf("the secret's UUID bytes %x are not its UUID string %s (%v)", raw, id, err)
 		}
 		return nil
@@ -269,4 +269,10 @@ func nodeMemoryParametersAnswer(ctx context.Context) error {
 		return fmt.Errorf("the node's memory parameters give no pages to scan and sleep time: %+v", p)
 	}
 	return nil
+}
+
+// sameUUIDBytes says whether an object's raw UUID (virXxxGetUUID) is the one
+// its UUID string (virXxxGetUUIDString) spells.
+func sameUUIDBytes(raw []byte, s string) bool {
+	return len(raw) == 16 && hex.EncodeToString(raw) == strings.ReplaceAll(strings.ToLower(s), "-", "")
 }

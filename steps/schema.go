@@ -166,18 +166,10 @@ func everyHostObjectXMLValidates(ctx context.Context, kind string) error {
 }
 
 func filterBindingXMLValidates(ctx context.Context, dom string) error {
-	w := W(ctx)
-	dev, err := w.nicDevice(dom)
-	if err != nil {
-		return err
-	}
-	b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
-	if err != nil {
-		return fmt.Errorf("the filter binding of %s: %w", dev, err)
-	}
-	defer b.Free()
-	x, err := b.GetXMLDesc(0)
-	return validates(ctx, "nwfilterbinding", x, err)
+	return W(ctx).withNICBinding(dom, func(b *libvirt.NWFilterBinding, _ string) error {
+		x, err := b.GetXMLDesc(0)
+		return validates(ctx, "nwfilterbinding", x, err)
+	})
 }
 
 func networkPortXMLValidates(ctx context.Context, name string) error {

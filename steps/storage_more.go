@@ -7,7 +7,6 @@ package steps
 import (
 	"bufio"
 	"context"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"os"
@@ -157,7 +156,7 @@ func lookingUpPoolByTargetPath(ctx context.Context, pool string) error {
 	if err != nil {
 		return err
 	}
-	if hex.EncodeToString(raw[:]) != strings.ReplaceAll(strings.ToLower(s), "-", "") {
+	if !sameUUIDBytes(raw[:], s) {
 		return fmt.Errorf("the pool's UUID bytes %x are not its UUID string %s", raw, s)
 	}
 	return nil
