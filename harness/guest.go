@@ -186,6 +186,7 @@ type GuestDomain struct {
 	DataDisk string // optional qcow2 data disk
 	Network  string // optional NIC on this network
 	OnReboot string
+	MaxVCPUs int // vCPUs the guest may have, one plugged at start (0: one vCPU)
 }
 
 // DomainXML renders the guest fixture for d with the probed accelerator.
@@ -194,7 +195,7 @@ func (g *Guest) DomainXML(d GuestDomain, arch, domainType string) (string, error
 		d.UUID = NewUUID()
 	}
 	v := fixtures.DomainVars{Name: d.Name, UUID: d.UUID, Type: domainType, Arch: arch, MemoryMiB: 256,
-		DataDisk: d.DataDisk, Network: d.Network, OnReboot: d.OnReboot}
+		DataDisk: d.DataDisk, Network: d.Network, OnReboot: d.OnReboot, MaxVCPUs: d.MaxVCPUs}
 	if domainType == "qemu" {
 		v.CPUMode = "maximum" // TCG: every feature it can emulate (cmpxchg16b and friends)
 	}

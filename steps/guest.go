@@ -24,6 +24,8 @@ type guestState struct {
 	hotMAC  string // MAC of a hotplugged NIC
 	hotNIC  string // its XML, to unplug it
 	hotDisk string // XML of a hotplugged disk
+
+	memBefore int // the guest's MemTotal (KiB) before its memory was set live
 }
 
 const (
@@ -56,7 +58,7 @@ func (w *world) defineGuest(ctx context.Context, logical, dataDisk, network stri
 		return "", err
 	}
 	name := w.Name(logical)
-	gd := harness.GuestDomain{Name: name, UUID: harness.NewUUID(), Network: network}
+	gd := harness.GuestDomain{Name: name, UUID: harness.NewUUID(), Network: network, MaxVCPUs: w.guestVCPUs[logical]}
 	if dataDisk != "" {
 		gd.DataDisk = dataDisk
 	}

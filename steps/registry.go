@@ -58,6 +58,7 @@ var areas = []func(*Registry){
 	registerAdmin,
 	registerObjectsMore,
 	registerFirmware,
+	registerGuestLive,
 }
 
 // Def is one step definition.

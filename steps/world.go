@@ -34,6 +34,7 @@ type world struct {
 	bak        *backupState
 	adm        *adminState
 	guests     map[string]*guestState // logical domain -> its guest OS state
+	guestVCPUs map[string]int         // logical guest -> the vCPUs it may have (1 plugged at start)
 	migrations map[string]*migration  // logical domain -> its last migration
 	guestfs    *gfsState              // libguestfs handle, disks and tool output
 	engineSt   *engineState           // oVirt engine: token, last answer, VMs

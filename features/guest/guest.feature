@@ -141,3 +141,18 @@ Feature: A guest operating system on the stack
   @req:GUEST-018 @should @needs:kvm
   Scenario: The guest OS boots with the KVM the stack offers
     Then the probe booted the guest OS with KVM
+
+  @req:GUEST-019 @must
+  Scenario: A vCPU plugged into a running guest is seen by its kernel and brought online through its agent
+    Given a running guest "g" that may have 2 vCPUs, 1 of them plugged
+    When I plug vCPUs into guest "g" live until it has 2
+    Then guest "g" sees 2 vCPUs present within 30 seconds
+    When I bring every vCPU of guest "g" online through its agent
+    Then the agent of guest "g" reports 2 vCPUs online, and the guest counts as many online
+
+  @req:GUEST-020 @should
+  Scenario: A running guest's balloon takes the memory it is told to, and the guest sees it gone
+    Given a running guest "g"
+    When I set the memory of guest "g" to 192 MiB live
+    Then the balloon of guest "g" reports 192 MiB within 60 seconds
+    And guest "g" sees its memory shrink by at least 48 MiB within 60 seconds
