@@ -59,6 +59,7 @@ var areas = []func(*Registry){
 	registerObjectsMore,
 	registerFirmware,
 	registerGuestLive,
+	registerTuningMore,
 }
 
 // Def is one step definition.

@@ -54,3 +54,16 @@ Feature: Tuning and QoS
   Scenario: A running domain's CPU statistics count its CPU time
     Given a domain "vm" that is running
     Then the CPU statistics of domain "vm" count its CPU time
+
+  @req:TUNE-006 @should
+  Scenario: A running domain's NIC bandwidth is limited live and read back in the call and in its XML
+    Given an active isolated network "n"
+    And a running domain "vm" with a NIC on network "n"
+    When I limit the inbound bandwidth of the NIC of domain "vm" to 1000 KiB/s live
+    Then the NIC of domain "vm" has an inbound bandwidth of 1000 KiB/s, in the call and in its live XML
+
+  @req:TUNE-007 @should @needs:persistent
+  Scenario: The older scheduler call agrees with the CPU shares set through the current one
+    Given a running domain "vm" with a raw disk
+    When I set the CPU shares of domain "vm" live
+    Then the older scheduler call of domain "vm" answers the CPU shares it was given
