@@ -100,6 +100,16 @@ if [ ! -r /sys/class/dmi/id/product_uuid ] && [ -s /etc/machine-id ] && ! grep -
   fi
 fi
 
+# swtpm's local CA, which signs each emulated TPM's certificates, is the swtpm
+# user's (tss): a libvirtd started before swtpm was installed knows no tss and
+# runs swtpm_setup as root, which leaves the CA's files root's and every later
+# TPM start failing ("Need read/write rights on .../.lock.swtpm-localca").
+if [ -d /var/lib/swtpm-localca ] && id tss >/dev/null 2>&1 &&
+   [ -n "$(find /var/lib/swtpm-localca ! -user tss -print -quit)" ]; then
+  chown -R tss /var/lib/swtpm-localca
+  log "swtpm-localca: owned by tss again"
+fi
+
 # libvirtd under tini as a subreaper: PID 1 here reaps slowly, which makes every destroy wait ~2 s.
 if ! alive /run/libvirtd.pid; then
   rm -f /run/libvirtd.pid
