@@ -217,6 +217,7 @@ func streamLoopsRoundTrip(ctx context.Context, kib int, vol, pool string) error 
 			return err
 		}
 		defer up.Free()
+		defer abortOnDeadline(ctx, up)()
 		if err := v.Upload(up, 0, uint64(len(data)), 0); err != nil {
 			return err
 		}
@@ -238,6 +239,7 @@ func streamLoopsRoundTrip(ctx context.Context, kib int, vol, pool string) error 
 			return err
 		}
 		defer down.Free()
+		defer abortOnDeadline(ctx, down)()
 		if err := v.Download(down, 0, uint64(len(data)), 0); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@
 package steps
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -156,7 +157,7 @@ func (w *world) volumePath(vol, pool string) (string, error) {
 	return p, err
 }
 
-func (w *world) download(vol, pool string, n uint64) ([]byte, error) {
+func (w *world) download(ctx context.Context, vol, pool string, n uint64) ([]byte, error) {
 	var data []byte
 	err := w.withVolume(vol, pool, func(v *libvirt.StorageVol) error {
 		st, err := w.Conn.NewStream(0)
@@ -164,11 +165,16 @@ func (w *world) download(vol, pool string, n uint64) ([]byte, error) {
 			return err
 		}
 		defer st.Free()
+		defer abortOnDeadline(ctx, st)()
 		if err := v.Download(st, 0, n, 0); err != nil {
 			return err
 		}
+		// Read to the end of the stream, not just n bytes: finishing a stream
+		// whose end the daemon has not sent yet races with the daemon closing
+		// it ("stream is not open" in libvirtd's log) and can leave the finish
+		// unanswered.
 		buf := make([]byte, 64*1024)
-		for uint64(len(data)) < n {
+		for {
 			k, err := st.Recv(buf)
 			data = append(data, buf[:k]...)
 			if errors.Is(err, io.EOF) || (err == nil && k == 0) {
@@ -178,19 +184,24 @@ func (w *world) download(vol, pool string, n uint64) ([]byte, error) {
 				st.Abort()
 				return fmt.Errorf("receiving: %w", err)
 			}
+			if uint64(len(data)) > n {
+				st.Abort()
+				return fmt.Errorf("the stream sent more than the %d bytes asked for", n)
+			}
 		}
 		return st.Finish()
 	})
 	return data, err
 }
 
-func (w *world) upload(vol, pool string, data []byte) error {
+func (w *world) upload(ctx context.Context, vol, pool string, data []byte) error {
 	return w.withVolume(vol, pool, func(v *libvirt.StorageVol) error {
 		st, err := w.Conn.NewStream(0)
 		if err != nil {
 			return err
 		}
 		defer st.Free()
+		defer abortOnDeadline(ctx, st)()
 		if err := v.Upload(st, 0, uint64(len(data)), 0); err != nil {
 			return err
 		}
@@ -204,6 +215,24 @@ func (w *world) upload(vol, pool string, data []byte) error {
 		}
 		return st.Finish()
 	})
+}
+
+// abortOnDeadline aborts a stream when the step's context ends, so that a
+// transfer the stack stops feeding fails the step at its deadline instead of
+// blocking in libvirt forever (a blocked call cannot be interrupted
+// otherwise). The returned function ends the watch.
+func abortOnDeadline(ctx context.Context, st *libvirt.Stream) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-ctx.Done():
+			st.Abort()
+		case <-done:
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func (w *world) volumeDoc(vol, pool string) (*libvirtxml.StorageVolume, error) {

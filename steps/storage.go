@@ -246,7 +246,7 @@ func uploadKibOfRandomDataToVolume(ctx context.Context, kib int, vol, pool strin
 	w := W(ctx)
 	data := make([]byte, kib*1024)
 	rand.Read(data)
-	if err := w.upload(vol, pool, data); err != nil {
+	if err := w.upload(ctx, vol, pool, data); err != nil {
 		return err
 	}
 	if w.storageSt().payloads == nil {
@@ -263,7 +263,7 @@ func downloadingVolumeInPoolGivesBackThe(ctx context.Context, vol, pool string) 
 	if !ok {
 		return fmt.Errorf("nothing was uploaded to %q in this scenario", vol)
 	}
-	data, err := w.download(vol, pool, uint64(w.storageSt().payloadSize))
+	data, err := w.download(ctx, vol, pool, uint64(w.storageSt().payloadSize))
 	if err != nil {
 		return err
 	}
@@ -275,11 +275,11 @@ func downloadingVolumeInPoolGivesBackThe(ctx context.Context, vol, pool string) 
 
 func volumesAndInPoolHaveTheSame(ctx context.Context, a, b, pool string, kib int) error {
 	w := W(ctx)
-	da, err := w.download(a, pool, uint64(kib)*1024)
+	da, err := w.download(ctx, a, pool, uint64(kib)*1024)
 	if err != nil {
 		return err
 	}
-	db, err := w.download(b, pool, uint64(kib)*1024)
+	db, err := w.download(ctx, b, pool, uint64(kib)*1024)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func firstKibOfVolumeInPoolAre(ctx context.Context, kib int, vol, pool, src stri
 	if !ok || w.storageSt().payloadSize != kib*1024 {
 		return fmt.Errorf("%d KiB were not uploaded to %q in this scenario", kib, src)
 	}
-	data, err := w.download(vol, pool, uint64(kib)*1024)
+	data, err := w.download(ctx, vol, pool, uint64(kib)*1024)
 	if err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ func wipeVolumeInPool(ctx context.Context, vol, pool string) error {
 }
 
 func firstKibOfVolumeAreZeros(ctx context.Context, kib int, vol, pool string) error {
-	data, err := W(ctx).download(vol, pool, uint64(kib)*1024)
+	data, err := W(ctx).download(ctx, vol, pool, uint64(kib)*1024)
 	if err != nil {
 		return err
 	}

@@ -249,7 +249,7 @@ func TestRealStackConcurrentRuns(t *testing.T) {
 	b := startRun(t, state, args...)
 	ca, cb := a.wait(), b.wait()
 	if ca != 0 || cb != 0 {
-		t.Fatalf("exits %d and %d\nA:\n%s\nB:\n%s%s", ca, cb, a.out.String(), b.out.String(), b.stderr.String())
+		t.Fatalf("exits %d and %d\nA:\n%s%s\nB:\n%s%s", ca, cb, a.out.String(), a.stderr.String(), b.out.String(), b.stderr.String())
 	}
 	t.Logf("second run's sweep: %q", firstLine(b.out.String(), "sweep:"))
 	assertClean(t, "after two concurrent runs")
