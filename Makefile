@@ -20,7 +20,7 @@ GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 VERSION ?= $(shell bash scripts/version.sh)
 LDFLAGS = $(if $(VERSION),-ldflags '-X main.version=$(VERSION)')
 
-.PHONY: coverage catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
+.PHONY: release coverage catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
 
 all: build
 
@@ -46,6 +46,11 @@ guest:
 
 build: packages
 	$(GO) build $(GFS_MODFLAG) -tags '$(GFS_TAGS)' $(LDFLAGS) -o $(BIN) ./cmd/ovacts
+
+# The released binary (libvirt_dlopen: loads libvirt.so.0 at run time), its
+# .deb and .rpm, a CycloneDX SBOM and SHA256SUMS, in out/dist (scripts/release.sh).
+release:
+	DIST=$(OUT)/dist VERSION=$(VERSION) bash scripts/release.sh
 
 # The main job: the core profile on libvirt's built-in test driver (no daemon).
 run: build

@@ -24,6 +24,9 @@ another host or a live process protects it. Objects no ledger lists, whatever
 their names, are never touched. --dry-run lists what would go and why.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if err := needLibvirt(); err != nil {
+				return err
+			}
 			reg := harness.DefaultRunRegistry()
 			if err := reg.Check(); err != nil {
 				return usage("%s", oneLine(err.Error()))

@@ -51,7 +51,12 @@ not judged, or not applicable for a reason the profile does not allow);
 selection is judged instead of a profile: 1 when a selected requirement at
 --fail-on or stricter failed or is blocked.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := needLibvirt(); err != nil {
+				return err
+			}
+			return o.run(cmd)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.cfg.URI, "uri", envOr("OVACTS_URI", "test:///default"), "libvirt URI of the stack under test (env OVACTS_URI)")
