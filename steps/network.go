@@ -238,13 +238,7 @@ func hostMasqueradesTheTrafficLeavingNetwork(ctx context.Context, name string) e
 }
 
 func portCreatedOnNetworkIsListedUntil(ctx context.Context, name string) error {
-	w := W(ctx)
-	return w.withNetwork(name, func(n *libvirt.Network) error {
-		p, err := w.createPort(n)
-		if err != nil {
-			return err
-		}
-		defer p.Free()
+	return W(ctx).withNewPort(name, func(n *libvirt.Network, p *libvirt.NetworkPort) error {
 		id, err := p.GetUUIDString()
 		if err != nil {
 			return err
@@ -332,6 +326,19 @@ func masquerades(rules, cidr string) bool {
 		}
 	}
 	return false
+}
+
+// withNewPort creates a port on a logical network (createPort) and runs fn
+// on the network and the port.
+func (w *world) withNewPort(network string, fn func(n *libvirt.Network, p *libvirt.NetworkPort) error) error {
+	return w.withNetwork(network, func(n *libvirt.Network) error {
+		p, err := w.createPort(n)
+		if err != nil {
+			return err
+		}
+		defer p.Free()
+		return fn(n, p)
+	})
 }
 
 // createPort creates a port on a network, for an owner of the run, and

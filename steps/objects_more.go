@@ -33,13 +33,7 @@ func registerObjectsMore(r *Registry) {
 }
 
 func portKeepsBandwidth(ctx context.Context, network string) error {
-	w := W(ctx)
-	return w.withNetwork(network, func(n *libvirt.Network) error {
-		p, err := w.createPort(n)
-		if err != nil {
-			return err
-		}
-		defer p.Free()
+	return W(ctx).withNewPort(network, func(_ *libvirt.Network, p *libvirt.NetworkPort) error {
 		const average, peak, burst = 1000, 2000, 1024 // KiB/s, KiB/s, KiB
 		set := &libvirt.NetworkPortParameters{BandwidthInAverageSet: true, BandwidthInAverage: average,
 			BandwidthInPeakSet: true, BandwidthInPeak: peak, BandwidthInBurstSet: true, BandwidthInBurst: burst}
@@ -60,12 +54,7 @@ func portKeepsBandwidth(ctx context.Context, network string) error {
 
 func portFoundByUUID(ctx context.Context, network string) error {
 	w := W(ctx)
-	return w.withNetwork(network, func(n *libvirt.Network) error {
-		p, err := w.createPort(n)
-		if err != nil {
-			return err
-		}
-		defer p.Free()
+	return w.withNewPort(network, func(n *libvirt.Network, p *libvirt.NetworkPort) error {
 		raw, err := p.GetUUID()
 		if err != nil {
 			return err

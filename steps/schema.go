@@ -173,13 +173,7 @@ func filterBindingXMLValidates(ctx context.Context, dom string) error {
 }
 
 func networkPortXMLValidates(ctx context.Context, name string) error {
-	w := W(ctx)
-	return w.withNetwork(name, func(n *libvirt.Network) error {
-		p, err := w.createPort(n)
-		if err != nil {
-			return err
-		}
-		defer p.Free()
+	return W(ctx).withNewPort(name, func(_ *libvirt.Network, p *libvirt.NetworkPort) error {
 		x, err := p.GetXMLDesc(0)
 		return validates(ctx, "networkport", x, err)
 	})

@@ -118,9 +118,12 @@ func cleanup(t *testing.T, stateDir string) {
 	t.Helper()
 	cmd := exec.Command(bin, "cleanup", "--uri", realURI)
 	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+stateDir)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("ovacts cleanup: %v\n%s", err, out)
 	}
+	// What it removed and kept, and why: the story when something is left.
+	t.Logf("ovacts cleanup:\n%s", out)
 }
 
 // SIGINT (and one SIGTERM) at points spread across the areas, landing in the
