@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +168,11 @@ func (w *world) withHandle(fn func(h gfsHandle) error) error {
 		mu.Lock()
 		defer mu.Unlock()
 	}
+	// libguestfs keeps a handle's last error per thread, and the Go binding
+	// reads it in a cgo call of its own after the failing one: on another OS
+	// thread it reads nothing ("write: : errno 0", once in make test's GFS-007).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	return fn(h)
 }
 
