@@ -132,7 +132,9 @@ func emptyAndRemovePool(p *libvirt.StoragePool, r Resource, recorded map[string]
 // the stack's host may not be this one, so through a pool defined again just
 // long enough, whose delete is an rmdir (only an empty directory goes).
 func removePoolDir(conn *libvirt.Connect, r Resource, recorded map[string]bool) error {
-	p, err := conn.StoragePoolDefineXML(DirPoolXML(r.Name, "", r.Path), 0)
+	// The pool is defined again with the recorded UUID: should the run die
+	// before it is undefined again, the next sweep knows it for the run's.
+	p, err := conn.StoragePoolDefineXML(DirPoolXML(r.Name, r.UUID, r.Path), 0)
 	if err != nil {
 		return err
 	}
