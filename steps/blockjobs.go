@@ -207,9 +207,9 @@ func unquote(s string) string {
 
 func peekingAtDiskGivesUploadedData(ctx context.Context, kib int, dom, vol, pool string) error {
 	w := W(ctx)
-	want, ok := w.storageSt().payloads[pool+"/"+vol]
-	if !ok || w.storageSt().payloadSize != kib*1024 {
-		return fmt.Errorf("%d KiB were not uploaded to %q in this scenario", kib, vol)
+	want, err := w.uploaded(vol, pool, kib)
+	if err != nil {
+		return err
 	}
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
 		const chunk = 16 * 1024 // far below any driver's largest peek

@@ -145,7 +145,7 @@ func dumpMemoryOfDomain(ctx context.Context, dom, call string) error {
 		return err
 	}
 	f := filepath.Join(dir, "memory.elf")
-	w.remember(&w.saveSt().files, dom+" dump", f)
+	w.remember(&w.saveSt().dumps, dom, f)
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
 		if call == "virDomainCoreDump" {
 			return d.CoreDump(f, libvirt.DUMP_MEMORY_ONLY)
@@ -155,7 +155,7 @@ func dumpMemoryOfDomain(ctx context.Context, dom, call string) error {
 }
 
 func dumpIsAnELFFile(ctx context.Context, dom string, mib int) error {
-	f, ok := W(ctx).saveSt().files[dom+" dump"]
+	f, ok := W(ctx).saveSt().dumps[dom]
 	if !ok {
 		return fmt.Errorf("domain %q was not dumped in this scenario", dom)
 	}

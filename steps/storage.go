@@ -289,11 +289,20 @@ func volumesAndInPoolHaveTheSame(ctx context.Context, a, b, pool string, kib int
 	return nil
 }
 
+// uploaded is the sha256 of the kib KiB the scenario uploaded to a volume.
+func (w *world) uploaded(vol, pool string, kib int) ([32]byte, error) {
+	want, ok := w.storageSt().payloads[pool+"/"+vol]
+	if !ok || w.storageSt().payloadSize != kib*1024 {
+		return want, fmt.Errorf("%d KiB were not uploaded to %q in this scenario", kib, vol)
+	}
+	return want, nil
+}
+
 func firstKibOfVolumeInPoolAre(ctx context.Context, kib int, vol, pool, src string) error {
 	w := W(ctx)
-	want, ok := w.storageSt().payloads[pool+"/"+src]
-	if !ok || w.storageSt().payloadSize != kib*1024 {
-		return fmt.Errorf("%d KiB were not uploaded to %q in this scenario", kib, src)
+	want, err := w.uploaded(src, pool, kib)
+	if err != nil {
+		return err
 	}
 	data, err := w.download(ctx, vol, pool, uint64(kib)*1024)
 	if err != nil {

@@ -91,6 +91,7 @@ type hotplugState struct {
 
 type saveState struct {
 	files   map[string]string // logical domain -> file it was saved to
+	dumps   map[string]string // logical domain -> file its memory was dumped to
 	scratch string            // local scratch directory (test driver only)
 }
 
