@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"sort"
 	"strings"
@@ -197,6 +198,9 @@ func snapshotOfDomainRecordedTheDomainAs(ctx context.Context, snap, dom, state s
 func revertDomainToSnapshot(ctx context.Context, try, dom, snap string) error {
 	w := W(ctx)
 	err := w.withSnapshot(dom, snap, func(s *libvirt.DomainSnapshot) error { return s.RevertToSnapshot(0) })
+	if err == nil {
+		err = w.recordStackNamedDisks(dom)
+	}
 	if try == "" {
 		return err
 	}
@@ -204,6 +208,27 @@ func revertDomainToSnapshot(ctx context.Context, try, dom, snap string) error {
 		return err
 	}
 	return w.try(err)
+}
+
+// recordStackNamedDisks records the disk files of the domain's definition
+// that the stack created in the scenario's pool under names of its own:
+// reverting to an external snapshot (libvirt 9.7 and later) starts a new
+// overlay beside the snapshot's, named after the disk.
+func (w *world) recordStackNamedDisks(dom string) error {
+	doc, _, err := w.domainXML(dom, libvirt.DOMAIN_XML_INACTIVE)
+	if err != nil || doc.Devices == nil {
+		return err
+	}
+	dir := w.poolDir("store")
+	for _, d := range doc.Devices.Disks {
+		if d.Source == nil || d.Source.File == nil || filepath.Dir(d.Source.File.File) != dir {
+			continue
+		}
+		if _, err := w.poolFileNamed("store", filepath.Base(d.Source.File.File)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func revertEitherMadeTheCurrentSnapshotOf(ctx context.Context, snap, dom string) error {

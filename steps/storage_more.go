@@ -184,7 +184,11 @@ func physicalSizeOfVolumeIsItsFiles(ctx context.Context, vol, pool string) error
 }
 
 func poolSourcesAnswered(ctx context.Context, kind string) error {
-	x, err := W(ctx).Conn.FindStoragePoolSources(kind, "", 0)
+	w := W(ctx)
+	if err := poolTypeSupported(w, kind); err != nil {
+		return err
+	}
+	x, err := w.Conn.FindStoragePoolSources(kind, "", 0)
 	if err != nil {
 		return err
 	}
@@ -200,6 +204,35 @@ func poolSourcesAnswered(ctx context.Context, kind string) error {
 	for _, s := range doc.Sources {
 		if s.XMLName.Local != "source" {
 			return fmt.Errorf("the %s pool sources hold a <%s>:\n%s", kind, s.XMLName.Local, x)
+		}
+	}
+	return nil
+}
+
+// poolTypeSupported is not applicable when the stack's storage pool
+// capabilities declare the pool type unsupported (a build or installation
+// without that backend: Debian 13 ships each one in a package of its own); a
+// stack that declares it supported has to serve it.
+func poolTypeSupported(w *world, kind string) error {
+	x, err := w.Conn.GetStoragePoolCapabilities(0)
+	if err != nil {
+		if unsupported(err) {
+			return nil // no capabilities to declare anything: the call decides
+		}
+		return fmt.Errorf("storage pool capabilities: %w", err)
+	}
+	var caps struct {
+		Pools []struct {
+			Type      string `xml:"type,attr"`
+			Supported string `xml:"supported,attr"`
+		} `xml:"pool"`
+	}
+	if err := xml.Unmarshal([]byte(x), &caps); err != nil {
+		return fmt.Errorf("storage pool capabilities do not parse: %w", err)
+	}
+	for _, p := range caps.Pools {
+		if p.Type == kind && p.Supported == "no" {
+			return harness.NotApplicable("the storage pool capabilities declare %s pools unsupported: <pool type='%s' supported='no'>", kind, kind)
 		}
 	}
 	return nil
