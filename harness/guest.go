@@ -60,6 +60,7 @@ type Guest struct {
 	ForcedAccel bool
 	ProbeBoot   time.Duration // the probe's boot to ready
 	BootLimit   time.Duration
+	Machine     string // the machine type of its domains; "" is the stack's default
 }
 
 // Describe is one line for the progress output and the report.
@@ -195,7 +196,7 @@ func (g *Guest) DomainXML(d GuestDomain, arch, domainType string) (string, error
 		d.UUID = NewUUID()
 	}
 	v := fixtures.DomainVars{Name: d.Name, UUID: d.UUID, Type: domainType, Arch: arch, MemoryMiB: 256,
-		DataDisk: d.DataDisk, Network: d.Network, OnReboot: d.OnReboot, MaxVCPUs: d.MaxVCPUs}
+		DataDisk: d.DataDisk, Network: d.Network, OnReboot: d.OnReboot, MaxVCPUs: d.MaxVCPUs, Machine: g.Machine}
 	if domainType == "qemu" {
 		v.CPUMode = "maximum" // TCG: every feature it can emulate (cmpxchg16b and friends)
 	}

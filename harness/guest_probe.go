@@ -36,6 +36,7 @@ func (r *runner) probeGuest(ctx context.Context, g *Guest) *Need {
 	t := r.newTracker()
 	r.track(t, true)
 	defer r.track(t, false)
+	g.Machine = r.caps.Machine
 	fmt.Fprintf(r.cfg.Progress, "guest: probing %s (accel %s)\n", g.Describe(), orDefault(r.cfg.Guest.Accel, "auto"))
 	probe := GuestProbe{Conn: r.conn, Events: r.events, Caps: r.caps, Tracker: t, Prefix: r.prefix, Owner: r.owner,
 		Progress: func(line string) { fmt.Fprintln(r.cfg.Progress, line) }}

@@ -83,6 +83,8 @@ type Capabilities struct {
 	HostKernel        string          `json:"hostKernel,omitempty"` // local stacks only
 	HostCPUs          int             `json:"hostCPUs,omitempty"`   // the stack's host's active CPUs (node info)
 	AdminURI          string          `json:"adminURI,omitempty"`   // the daemon's admin URI, when the admin interface answers
+	Machine           string          `json:"machine,omitempty"`    // the machine type of the run's domains, when not the stack's default
+	MachineNote       string          `json:"machineNote,omitempty"`
 	Missing           map[string]Need `json:"missing,omitempty"`    // need -> why it is not there
 	Guest             *Guest          `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
 	Guestfs           *Guestfs        `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it
@@ -148,6 +150,9 @@ func (c *Capabilities) Properties() [][2]string {
 	}
 	if c.HostKernel != "" {
 		props = append(props, [2]string{"host.kernel", c.HostKernel})
+	}
+	if c.Machine != "" {
+		props = append(props, [2]string{"machine", c.Machine}, [2]string{"machine.note", c.MachineNote})
 	}
 	if g := c.Guest; g != nil {
 		props = append(props, [2]string{"guest.source", g.Describe()}, [2]string{"guest.accel", g.Accel},

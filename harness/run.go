@@ -251,6 +251,9 @@ func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) err
 		caps.Lack("peer", why, NotProvided)
 	} else {
 		fmt.Fprintf(cfg.Progress, "peer: %s, host %s (libvirt %s), the migration destination\n", r.peerCaps.URI, r.peerCaps.Hostname, r.peerCaps.Libvirt)
+		if caps.Machine != "" {
+			fmt.Fprintf(cfg.Progress, "peer: %s\n", caps.MachineNote)
+		}
 	}
 	// libguestfs is probed only for scenarios that could run: all of them need
 	// the stack on this host (the libguestfs under test is the stack host's).

@@ -150,7 +150,7 @@ func (w *world) try(err error) error {
 
 // domainVars fills a fixture for a logical name with the probed type and arch.
 func (w *world) domainVars(logical string) fixtures.DomainVars {
-	return fixtures.DomainVars{Name: w.Name(logical), UUID: harness.NewUUID(), Type: w.Caps.DomainType, Arch: w.Caps.GuestArch}
+	return fixtures.DomainVars{Name: w.Name(logical), UUID: harness.NewUUID(), Type: w.Caps.DomainType, Arch: w.Caps.GuestArch, Machine: w.Caps.Machine}
 }
 
 // withDomain looks a domain up by its logical name and frees the handle after fn.
