@@ -28,14 +28,16 @@ all: build
 packages:
 	@bash scripts/setup.sh --packages
 
-# Packages, /dev/kvm for the kvm group, virtlogd and libvirtd, the peer libvirtd
-# and the loopback sshd (idempotent).
+# Packages, /dev/kvm for the kvm group, virtlogd and libvirtd, the peer libvirtd,
+# the Debian 13 stack (scripts/trixie.sh) and the loopback sshd (idempotent).
 setup:
 	@bash scripts/setup.sh
 
-# Stops what setup started besides the host's libvirtd: the peer and the sshd.
+# Stops what setup started besides the host's libvirtd: the peer, the Debian 13
+# stack (its root stays cached) and the sshd.
 stop:
 	@bash scripts/peer.sh stop
+	@bash scripts/trixie.sh stop
 	@bash scripts/sshd.sh stop
 
 # The tiny guest OS of the guest scenarios, built from Debian packages and cached

@@ -25,7 +25,11 @@ PKGS=(
 )
 # make test's remote runs: qemu+ssh through an sshd on the loopback (scripts/sshd.sh).
 # On this kind of machine nothing starts it but that script (policy-rc.d, no systemd).
-REMOTE_PKGS=(openssh-server openssh-client)
+# netcat: a qemu+ssh URI with ?socket= (the Debian 13 stack's socket) has the
+# remote end run "nc -U".
+REMOTE_PKGS=(openssh-server openssh-client netcat-openbsd)
+# The newer generation (scripts/trixie.sh) is built with debootstrap.
+NEWER_PKGS=(debootstrap)
 # make test loads the published compatibility matrix in a real headless browser.
 BROWSER_PKGS=(chromium)
 # The tiny guest is built from Debian packages that are downloaded, never installed
@@ -42,7 +46,7 @@ FIRMWARE_PKGS=(swtpm swtpm-tools ovmf)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}" "${FIRMWARE_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}" "${FIRMWARE_PKGS[@]}" "${NEWER_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -134,6 +138,8 @@ fi
 # The second stack (migration destination, qemu+tcp endpoint) and the loopback sshd.
 here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/peer.sh" start
+# The newer libvirt generation (Debian 13), main and peer (built once, cached).
+bash "$here/trixie.sh" start
 bash "$here/sshd.sh" start
 # The real consumers make test feeds the reports to (JUnit readers, a Cucumber report tool).
 bash "$here/consumers.sh"
