@@ -26,39 +26,14 @@ func TestRealStackRemoteTransports(t *testing.T) {
 			t.Fatalf("%s: exit %d\n%s\n%s", uri, r.code, r.stdout, r.stderr)
 		}
 		checkReportReaders(t, r.stdout, junit, "junit", "")
-		out := map[string]string{}
-		for _, s := range readJUnit(t, junit).Suites {
-			for _, c := range s.Cases {
-				status := "passed"
-				switch {
-				case c.Failure != nil:
-					status = "failed"
-				case c.Error != nil:
-					status = "error"
-				case c.Skipped != nil:
-					status, _, _ = strings.Cut(c.Skipped.Text, ":")
-				}
-				out[strings.Fields(c.Name)[0]] = status
-			}
-		}
-		return out
+		return outcomesOf(t, junit)
 	}
 	local := outcomes(realURI)
 	if len(local) == 0 {
 		t.Fatal("the local run reported nothing")
 	}
 	for _, uri := range []string{peerURI, sshURI} {
-		remote := outcomes(uri)
-		for req, want := range local {
-			if remote[req] != want {
-				t.Errorf("%s: %s %s over the remote transport, %s locally", uri, req, orMissing(remote[req]), want)
-			}
-		}
-		for req := range remote {
-			if _, ok := local[req]; !ok {
-				t.Errorf("%s: %s ran remotely only", uri, req)
-			}
-		}
+		sameOutcomes(t, uri, local, outcomes(uri))
 	}
 	stranger := strings.Replace(sshURI, "/ssh", "/stranger-ssh", 1)
 	for uri, want := range map[string]string{
@@ -69,6 +44,44 @@ func TestRealStackRemoteTransports(t *testing.T) {
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 		if r.code != 2 || len(lines) != 1 || !strings.HasPrefix(lines[0], "ovacts: cannot connect to") || !strings.Contains(lines[0], want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line saying %q", uri, r.code, r.stderr, want)
+		}
+	}
+}
+
+// outcomesOf reads a JUnit report as requirement -> passed, failed, error,
+// or the kind of skip (not-applicable, blocked, not-run...).
+func outcomesOf(t *testing.T, junit string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, s := range readJUnit(t, junit).Suites {
+		for _, c := range s.Cases {
+			status := "passed"
+			switch {
+			case c.Failure != nil:
+				status = "failed"
+			case c.Error != nil:
+				status = "error"
+			case c.Skipped != nil:
+				status, _, _ = strings.Cut(c.Skipped.Text, ":")
+			}
+			out[strings.Fields(c.Name)[0]] = status
+		}
+	}
+	return out
+}
+
+// sameOutcomes checks a run over uri gave the local run's outcome for
+// every requirement, and ran nothing else.
+func sameOutcomes(t *testing.T, uri string, local, remote map[string]string) {
+	t.Helper()
+	for req, want := range local {
+		if remote[req] != want {
+			t.Errorf("%s: %s %s over the remote transport, %s locally", uri, req, orMissing(remote[req]), want)
+		}
+	}
+	for req := range remote {
+		if _, ok := local[req]; !ok {
+			t.Errorf("%s: %s ran remotely only", uri, req)
 		}
 	}
 }
