@@ -85,10 +85,10 @@ type Capabilities struct {
 	AdminURI          string          `json:"adminURI,omitempty"`   // the daemon's admin URI, when the admin interface answers
 	Machine           string          `json:"machine,omitempty"`    // the machine type of the run's domains, when not the stack's default
 	MachineNote       string          `json:"machineNote,omitempty"`
-	Missing           map[string]Need `json:"missing,omitempty"`    // need -> why it is not there
-	Guest             *Guest          `json:"guest,omitempty"`      // the probed guest OS, when scenarios need one
-	Guestfs           *Guestfs        `json:"guestfs,omitempty"`    // the probed libguestfs, when scenarios need it
-	OVirt             *OVirtEngine    `json:"ovirt,omitempty"`      // the engine of the ovirt-engine scenarios
+	Missing           map[string]Need `json:"missing,omitempty"` // need -> why it is not there
+	Guest             *Guest          `json:"guest,omitempty"`   // the probed guest OS, when scenarios need one
+	Guestfs           *Guestfs        `json:"guestfs,omitempty"` // the probed libguestfs, when scenarios need it
+	OVirt             *OVirtEngine    `json:"ovirt,omitempty"`   // the engine of the ovirt-engine scenarios
 }
 
 // Has reports whether a declared need is met.
