@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real consumers of ovacts' reports that make test feeds them to:
 # Debian's python3-junitparser, and (from npm, pinned by scripts/consumers/
-# package-lock.json) junit2json and multiple-cucumber-html-reporter, into
+# package-lock.json) junit2json, multiple-cucumber-html-reporter and
+# gitlab-ci-local (which validates docs/ci/gitlab-ci.yml by GitLab's schema), into
 # $OVACTS_CONSUMERS_DIR (default /var/cache/ovacts/consumers). Idempotent: an
 # install whose lock file matches is kept.
 set -euo pipefail

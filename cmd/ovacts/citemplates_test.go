@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The fleet templates of docs/ci: the GitHub workflow passes actionlint, and
-// both templates' own shell steps, as written, certify this machine's two
-// stacks (the core profile, set as a user would set OVACTS_PROFILE), keep a
+// The fleet templates of docs/ci: the GitHub workflow passes actionlint, the
+// GitLab file GitLab's own JSON schema, and both templates' own shell steps,
+// as written, certify this machine's stacks of both generations (the core profile, set as a user would set OVACTS_PROFILE), keep a
 // signed bundle per host, then verify them all and publish the site. The
 // steps that install the release and the SSH key need the network and the
 // CI's secrets; those are the only ones not run here.
@@ -25,13 +25,14 @@ func TestRealStackCITemplates(t *testing.T) {
 	if out, err := lint.CombinedOutput(); err != nil {
 		t.Errorf("actionlint %s: %v\n%s", gh, err, out)
 	}
+	checkGitLabSchema(t, "../../docs/ci/gitlab-ci.yml")
 	keys := t.TempDir()
 	if r := ovacts(t, "keygen", "--out", filepath.Join(keys, "acme")); r.code != 0 {
 		t.Fatalf("keygen: %s%s", r.stdout, r.stderr)
 	}
 	key, _ := os.ReadFile(filepath.Join(keys, "acme.key"))
 	pub, _ := os.ReadFile(filepath.Join(keys, "acme.pub"))
-	hosts := []struct{ name, uri string }{{"local", realURI}, {"peer", peerURI}}
+	hosts := []struct{ name, uri string }{{"local", realURI}, {"peer", peerURI}, {"trixie", trixieURI(t, "main")}}
 
 	t.Run("github", func(t *testing.T) {
 		var wf struct {
@@ -144,5 +145,40 @@ func checkSite(t *testing.T, dir string, versions ...string) {
 		if !strings.Contains(string(index), "ACME Virt "+v) && !strings.Contains(string(index), ">"+v+"<") {
 			t.Errorf("the published index does not list ACME Virt %s", v)
 		}
+	}
+}
+
+// checkGitLabSchema validates a .gitlab-ci.yml with GitLab's own JSON schema
+// (ci.json, which gitlab-ci-local bundles; scripts/consumers.sh installs it),
+// and checks the check: the same file with an invalid "when" must fail it.
+func checkGitLabSchema(t *testing.T, file string) {
+	t.Helper()
+	tool := filepath.Join(consumersDir, "node_modules", ".bin", "gitlab-ci-local")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate := func(content string) (string, error) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+			t.Fatalf("git init: %v\n%s", err, out)
+		}
+		cmd := exec.Command(tool, "--list")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := validate(string(src)); err != nil || !strings.Contains(out, "json schema validated") {
+		t.Errorf("%s is not valid by GitLab's schema (%v):\n%s", file, err, out)
+	}
+	broken := strings.Replace(string(src), "  stage: certify\n", "  stage: certify\n  when: sometimes\n", 1)
+	if broken == string(src) {
+		t.Fatalf("%s has no certify stage to break", file)
+	}
+	if out, err := validate(broken); err == nil || !strings.Contains(out, "Invalid .gitlab-ci.yml configuration") {
+		t.Errorf("an invalid when: passed GitLab's schema (%v):\n%s", err, out)
 	}
 }
