@@ -30,6 +30,9 @@ PKGS=(
 REMOTE_PKGS=(openssh-server openssh-client netcat-openbsd)
 # The newer generation (scripts/trixie.sh) is built with debootstrap.
 NEWER_PKGS=(debootstrap)
+# make release builds linux/arm64 with Debian's cross compiler; make test runs
+# that binary under qemu-user with the arm64 C library.
+RELEASE_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file)
 # make test loads the published compatibility matrix in a real headless browser.
 BROWSER_PKGS=(chromium)
 # The tiny guest is built from Debian packages that are downloaded, never installed
@@ -46,7 +49,7 @@ FIRMWARE_PKGS=(swtpm swtpm-tools ovmf)
 if $guest_only; then
   PKGS=("${GUEST_PKGS[@]}")
 elif ! $packages_only; then
-  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}" "${FIRMWARE_PKGS[@]}" "${NEWER_PKGS[@]}")
+  PKGS+=("${GUEST_PKGS[@]}" "${REMOTE_PKGS[@]}" "${BROWSER_PKGS[@]}" "${GUESTFS_PKGS[@]}" "${FIRMWARE_PKGS[@]}" "${NEWER_PKGS[@]}" "${RELEASE_PKGS[@]}")
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -9,11 +9,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ovacts/ovacts/harness"
@@ -35,6 +37,13 @@ func trixieURI(t *testing.T, inst string) string {
 	return strings.TrimSpace(mustOutput(t, "bash", trixieScript, "uri", inst))
 }
 
+// release is the one build of the release these tests install.
+var release struct {
+	sync.Once
+	dist string
+	err  error
+}
+
 // installedInTrixie builds the release, installs its .deb in the Debian 13
 // root (purged at cleanup), and returns a directory of the root for the runs'
 // files: its path inside the root and on this host.
@@ -43,15 +52,23 @@ func installedInTrixie(t *testing.T) (inside, here string) {
 	if out, err := exec.Command("chroot", trixieRoot, "dpkg-query", "-W", "-f=${Status}", "ovacts").CombinedOutput(); err == nil && strings.Contains(string(out), "installed") {
 		t.Fatalf("a package named ovacts is installed in %s already (a run killed before its cleanup?): chroot %s dpkg --purge ovacts", trixieRoot, trixieRoot)
 	}
-	dist := t.TempDir()
-	cmd := exec.Command("bash", "../../scripts/release.sh")
-	cmd.Env = append(os.Environ(), "DIST="+dist, "VERSION=v0.0.0-20261129000000-ovactstrixie")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make release: %v\n%s", err, out)
+	release.Do(func() {
+		// Built once for the tests of this file, beside the test binary
+		// (TestMain removes that directory).
+		dist := filepath.Join(filepath.Dir(bin), "release")
+		cmd := exec.Command("bash", "../../scripts/release.sh")
+		cmd.Env = append(os.Environ(), "DIST="+dist, "VERSION=v0.0.0-20261129000000-ovactstrixie")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			release.err = fmt.Errorf("make release: %v\n%s", err, out)
+		}
+		release.dist = dist
+	})
+	if release.err != nil {
+		t.Fatal(release.err)
 	}
-	debs, _ := filepath.Glob(filepath.Join(dist, "ovacts_*_amd64.deb"))
+	debs, _ := filepath.Glob(filepath.Join(release.dist, "ovacts_*_amd64.deb"))
 	if len(debs) != 1 {
-		t.Fatalf("the release holds %d .deb", len(debs))
+		t.Fatalf("the release holds %d amd64 .deb", len(debs))
 	}
 	here, err := os.MkdirTemp(filepath.Join(trixieRoot, "var/tmp"), "ovacts-test-")
 	if err != nil {
