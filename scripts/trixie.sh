@@ -120,6 +120,9 @@ build() {
   align_ids "$new"
   install "$new" "${PKGS[@]}"
   in_root "$new" apt-get clean
+  # Daemons running from the old root stop before it goes.
+  local i
+  for i in main peer; do (instance "$i"; stop); done
   rm -rf "$ROOT"
   mv "$new" "$ROOT"
   log "root built: $(versions "$ROOT")"
