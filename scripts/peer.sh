@@ -11,6 +11,8 @@
 #
 # Env: OVACTS_PEER_PORT (default 16509), OVACTS_PEER_ROOT (default /var/lib/ovacts-peer).
 set -euo pipefail
+# shellcheck source=scripts/stacklib.sh
+. "$(dirname "$0")/stacklib.sh"
 
 PORT=${OVACTS_PEER_PORT:-16509}
 ROOT=${OVACTS_PEER_ROOT:-/var/lib/ovacts-peer}
@@ -20,7 +22,6 @@ NAME=ovacts-peer
 
 log() { printf 'peer: %s\n' "$*"; }
 die() { printf 'peer: %s\n' "$*" >&2; exit 1; }
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 answers() { timeout 10 virsh -c "$URI" version >/dev/null 2>&1; }
 
 stop() {
@@ -52,17 +53,6 @@ stop() {
   fi
 }
 
-# mkskel SRC DST: the directory tree of SRC (owners and modes), no files.
-mkskel() {
-  local src=$1 dst=$2
-  mkdir -p "$dst"
-  (cd "$src" && find . -type d -print0) | while IFS= read -r -d '' d; do
-    mkdir -p "$dst/$d"
-    chown --reference="$src/$d" "$dst/$d"
-    chmod --reference="$src/$d" "$dst/$d"
-  done
-}
-
 start() {
   [ "$(id -u)" -eq 0 ] || die "must run as root"
   if alive "$RUN/libvirtd.pid" && answers; then
@@ -70,7 +60,7 @@ start() {
     return 0
   fi
   stop
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  if port_taken "$PORT"; then
     die "port $PORT is taken by another process: set OVACTS_PEER_PORT"
   fi
   mkdir -p "$RUN/run" "$ROOT"
@@ -84,12 +74,7 @@ start() {
   cat >> "$ROOT/etc/libvirtd.conf" <<EOF
 
 # ovacts peer (scripts/peer.sh)
-listen_tls = 0
-listen_tcp = 1
-listen_addr = "127.0.0.1"
-tcp_port = "$PORT"
-auth_tcp = "none"
-host_uuid = "$(cat "$ROOT/host_uuid")"
+$(tcp_listener "$PORT" "$(cat "$ROOT/host_uuid")")
 EOF
   # Its migration ports must not collide with the host daemon's (49152-49215).
   # Sources reach it at 127.0.0.2: its own hostname resolves nowhere, and libvirt

@@ -25,6 +25,8 @@
 #
 # Env: OVACTS_TRIXIE_PORT (default 16520; the peer listens on the next port).
 set -euo pipefail
+# shellcheck source=scripts/stacklib.sh
+. "$(dirname "$0")/stacklib.sh"
 
 CACHE=/var/cache/ovacts/trixie
 ROOT=$CACHE/root
@@ -54,7 +56,6 @@ instance() {
 
 log() { printf 'trixie: %s\n' "$*"; }
 die() { printf 'trixie: %s\n' "$*" >&2; exit 1; }
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 answers() { timeout 10 virsh -c "$URI" version >/dev/null 2>&1; }
 mirror() { sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1 | grep . || echo http://deb.debian.org/debian; }
 in_root() { chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "${@:2}"; }
@@ -154,17 +155,6 @@ ensure_root() {
   fi
 }
 
-# mkskel SRC DST: the directory tree of SRC (owners and modes), no files.
-mkskel() {
-  local src=$1 dst=$2
-  mkdir -p "$dst"
-  (cd "$src" && find . -type d -print0) | while IFS= read -r -d '' d; do
-    mkdir -p "$dst/$d"
-    chown --reference="$src/$d" "$dst/$d"
-    chmod --reference="$src/$d" "$dst/$d"
-  done
-}
-
 # configure: the instance's configuration (the root's, plus its own lines,
 # written at each start) and state directories, outside the cached root.
 configure() {
@@ -175,12 +165,7 @@ configure() {
   cat >> "$STATE/etc/libvirtd.conf" <<EOF
 
 # ovacts trixie $INST (scripts/trixie.sh)
-listen_tls = 0
-listen_tcp = 1
-listen_addr = "127.0.0.1"
-tcp_port = "$PORT"
-auth_tcp = "none"
-host_uuid = "$(cat "$STATE/host_uuid")"
+$(tcp_listener "$PORT" "$(cat "$STATE/host_uuid")")
 EOF
   # QEMU's per-domain mount namespace cannot be made inside a chroot (libvirt
   # builds a private /dev there, where /dev/kvm and the ptys are then missing):
@@ -233,7 +218,7 @@ start() {
     return 0
   fi
   stop
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  if port_taken "$PORT"; then
     die "port $PORT is taken by another process: set OVACTS_TRIXIE_PORT"
   fi
   configure
