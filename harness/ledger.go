@@ -54,6 +54,8 @@ type Ledger struct {
 	// domains are the names of the domains the run recorded: their QEMU logs
 	// are the run's to remove at its end.
 	domains []string
+	// onStack counts the domains recorded per stack key.
+	onStack map[string]int
 }
 
 func (r RunRegistry) ledgerDir() string { return filepath.Join(r.Dir, "ledger") }
@@ -118,6 +120,10 @@ func (l *Ledger) Record(stack string, res Resource) (int, error) {
 	l.open++
 	if res.Kind == KindDomain {
 		l.domains = append(l.domains, res.Name)
+		if l.onStack == nil {
+			l.onStack = map[string]int{}
+		}
+		l.onStack[stack]++
 	}
 	return l.seq, nil
 }
@@ -132,6 +138,16 @@ func (l *Ledger) NoteDomainLog(name string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.domains = append(l.domains, name)
+}
+
+// DomainsOn counts the domains the run recorded on the stack with key stack.
+func (l *Ledger) DomainsOn(stack string) int {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.onStack[stack]
 }
 
 // DomainNames lists the domains the run recorded.

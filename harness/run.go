@@ -296,6 +296,22 @@ func (r *runner) finish() {
 	if n := r.ledger.Remaining(); n > 0 {
 		fmt.Fprintf(r.cfg.Progress, "cleanup: %d object(s) of this run are left on the stack; its ledger %s lists them for the next sweep (ovacts cleanup)\n", n, r.ledger.Path())
 	}
+	// libvirt keeps a log per domain name on the host that ran it, which no
+	// API removes: say what stays where this run cannot reach.
+	if _, remote := r.caps.Missing["host"]; remote && r.caps.Driver == "QEMU" {
+		r.logsStay("the stack's", r.ledger.DomainsOn(r.stack))
+	}
+	if r.peer != nil {
+		r.logsStay("the peer's", r.ledger.DomainsOn(r.peerStack))
+	}
+}
+
+// logsStay says that the QEMU logs of n domains stay on another host.
+func (r *runner) logsStay(whose string, n int) {
+	if n > 0 {
+		fmt.Fprintf(r.cfg.Progress, "cleanup: %s host keeps QEMU's logs of the %d domain(s) the run put there (%s*.log in its QEMU log directory, %s by default): ovacts removes files on this host only\n",
+			whose, n, r.prefix, QEMULogDir)
+	}
 }
 
 // WriteReports writes the JUnit report and the Cucumber JSON the run was

@@ -165,6 +165,11 @@ func TestRealStackCrossGenerationMigration(t *testing.T) {
 		if !strings.HasPrefix(props["peer.libvirt"], wantPeer) || (props["machine"] != "") != wantMachine {
 			t.Errorf("%s: properties %v", dir, props)
 		}
+		// The migrated domains' QEMU logs stay on the peer's host, which
+		// the run cannot reach: it says so.
+		if !strings.Contains(r.stdout, "cleanup: the peer's host keeps QEMU's logs of the ") {
+			t.Errorf("%s: the run does not say what it leaves on the peer's host:\n%s", dir, r.stdout)
+		}
 	}
 	up := filepath.Join(t.TempDir(), "junit.xml")
 	r := ovacts(t, "run", "--uri", realURI, "--peer-uri", main, "--profile", "full", "--tags", "@migration", "--fail-on", "should", "--junit", up, "--concurrency", "4")
