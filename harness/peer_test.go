@@ -26,3 +26,23 @@ func TestPickMachine(t *testing.T) {
 		}
 	}
 }
+
+// A stack at a local address whose daemon answers another host name is not
+// this host's: its files are elsewhere. A fully qualified answer for the
+// same short name is the same host.
+func TestOtherHost(t *testing.T) {
+	for _, c := range []struct {
+		daemon, here string
+		other        bool
+	}{
+		{"vm", "vm", false},
+		{"vm.example.com", "vm", false},
+		{"VM", "vm.example.com", false},
+		{"ovacts-peer", "vm", true},
+		{"ovacts-trixie", "vm", true},
+	} {
+		if why := otherHost(c.daemon, c.here); (why != "") != c.other {
+			t.Errorf("otherHost(%q, %q) = %q, want other=%v", c.daemon, c.here, why, c.other)
+		}
+	}
+}

@@ -75,6 +75,13 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	if c.Hostname, err = conn.GetHostname(); err != nil {
 		return nil, fmt.Errorf("probe: hostname: %w", err)
 	}
+	if c.Has("host") {
+		if here, err := os.Hostname(); err == nil {
+			if why := otherHost(c.Hostname, here); why != "" {
+				c.Lack("host", why, NotProvided)
+			}
+		}
+	}
 	if ni, err := conn.GetNodeInfo(); err == nil {
 		c.HostCPUs = int(ni.Cpus)
 	}
@@ -264,6 +271,19 @@ func notLocal(uri string) (string, NeedState) {
 		return "", ""
 	}
 	return "the stack runs on " + u.Hostname() + ", not on this host: run ovacts there to check its host", NotProvided
+}
+
+// otherHost says why a stack reached at a local address is not on this host
+// after all, or "": its daemon answers another host name (it runs in a
+// container or namespaces of its own, as the peers make test starts do), so
+// the paths it reports are not this host's to read. libvirt may answer the
+// fully qualified name of a short one: the first labels are compared.
+func otherHost(daemon, here string) string {
+	first := func(h string) string { l, _, _ := strings.Cut(strings.ToLower(h), "."); return l }
+	if first(daemon) == first(here) {
+		return ""
+	}
+	return fmt.Sprintf("the stack's daemon answers host name %q, this host is %q: it runs apart (another host, container or namespace), and its files are not this host's to read: run ovacts where it runs", daemon, here)
 }
 
 // guestTypes lists the domain types offered for hvm guests of arch.

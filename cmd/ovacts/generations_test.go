@@ -187,7 +187,8 @@ func TestRealStackCrossGenerationMigration(t *testing.T) {
 
 // The remote transports on the newer generation: the core profile over
 // qemu+tcp, and over qemu+ssh to its socket, gives the outcome the released
-// binary gets on its own host, requirement by requirement.
+// binary gets on its own host, requirement by requirement; and a scenario
+// that reads the stack's host is not run from here.
 func TestRealStackNewerGenerationRemoteTransports(t *testing.T) {
 	main := trixieURI(t, "main")
 	inside, here := installedInTrixie(t)
@@ -210,6 +211,14 @@ func TestRealStackNewerGenerationRemoteTransports(t *testing.T) {
 			t.Errorf("%s: not the Debian 13 daemon: %v", uri, props)
 		}
 		sameOutcomes(t, uri, local, outcomesOf(t, junit))
+	}
+	// From here, over the loopback, its files are not this host's: the
+	// scenarios that read the stack's host (STOR-021 stats a volume's file)
+	// are not run, saying why, where they failed on paths of this host's
+	// before. Inside the root they pass (TestRealStackNewerGeneration).
+	r = ovacts(t, "run", "--uri", main, "--profile", "full", "--tags", "@req:STOR-021")
+	if !strings.Contains(r.stdout, "not-run (host)") || !strings.Contains(r.stdout, `answers host name "ovacts-trixie"`) {
+		t.Errorf("STOR-021 over %s: want not run, the daemon answering another host name:\n%s", main, r.stdout)
 	}
 }
 
