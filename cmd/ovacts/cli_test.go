@@ -48,6 +48,13 @@ func ovactsIn(t *testing.T, stateDir string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+stateDir)
+	return execResult(t, cmd)
+}
+
+// execResult runs cmd to its end: its exit code and what it wrote; a command that
+// could not run at all stops the test.
+func execResult(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -84,16 +84,7 @@ func TestRealStackReleasedPackage(t *testing.T) {
 	installed := func(args ...string) result {
 		c := exec.Command("/usr/bin/ovacts", args...)
 		c.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
-		var o, e bytes.Buffer
-		c.Stdout, c.Stderr = &o, &e
-		err := c.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{code: code, stdout: o.String(), stderr: e.String()}
+		return execResult(t, c)
 	}
 	if r := installed("version"); !strings.Contains(r.stdout, version) {
 		t.Errorf("the installed binary says %q, want its stamped %s", r.stdout, version)
@@ -145,15 +136,8 @@ func checkArm64(t *testing.T, dist, version string, one func(string) string) {
 		t.Errorf("the arm64 binary links libvirt (%v):\n%s", err, out)
 	}
 	arm := func(args ...string) (string, int) {
-		cmd := exec.Command("qemu-aarch64", append([]string{"-L", "/usr/aarch64-linux-gnu", bin}, args...)...)
-		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), code
+		r := execResult(t, exec.Command("qemu-aarch64", append([]string{"-L", "/usr/aarch64-linux-gnu", bin}, args...)...))
+		return r.stdout + r.stderr, r.code
 	}
 	if out, code := arm("version"); code != 0 || !strings.Contains(out, version) {
 		t.Errorf("the arm64 binary under qemu-aarch64: exit %d, %q; want its version %s", code, out, version)
