@@ -81,8 +81,8 @@ with_proc() {
   return $rc
 }
 
-# install ROOT PKG...: the packages, without their recommendations.
-install() {
+# install_pkgs ROOT PKG...: the packages, without their recommendations.
+install_pkgs() {
   local root=$1; shift
   with_proc "$root" in_root "$root" apt-get install -y -qq --no-install-recommends "$@" > "$CACHE/apt.log" 2>&1 ||
     { tail -5 "$CACHE/apt.log" >&2; die "installing in the root failed (log: $CACHE/apt.log)"; }
@@ -119,7 +119,7 @@ build() {
   printf '#!/bin/sh\nexit 101\n' > "$new/usr/sbin/policy-rc.d"
   chmod +x "$new/usr/sbin/policy-rc.d"
   align_ids "$new"
-  install "$new" "${PKGS[@]}"
+  install_pkgs "$new" "${PKGS[@]}"
   in_root "$new" apt-get clean
   # Daemons running from the old root stop before it goes.
   local i
@@ -142,7 +142,7 @@ ensure_root() {
   done
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing in the root: ${missing[*]}"
-    install "$ROOT" "${missing[@]}"
+    install_pkgs "$ROOT" "${missing[@]}"
   fi
   have=$(versions "$ROOT")
   if ! want=$(candidates "$ROOT"); then
