@@ -74,7 +74,14 @@ func handlePool(conn *libvirt.Connect, r Resource, decide func(found) bool, reco
 	if !f.ours || !decide(f) {
 		return f, nil
 	}
-	return f, emptyAndRemovePool(p, r, recorded)
+	err = emptyAndRemovePool(p, r, recorded)
+	if IsNotFound(err) && r.Path != "" {
+		// The pool went away under the removal (a killed run's last call,
+		// still in flight in the daemon, undefined it): its directory may
+		// be left, which a pool defined again takes away.
+		return f, removePoolDir(conn, r, recorded)
+	}
+	return f, err
 }
 
 func emptyAndRemovePool(p *libvirt.StoragePool, r Resource, recorded map[string]bool) error {
