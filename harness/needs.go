@@ -81,6 +81,7 @@ type Capabilities struct {
 	Persistent        bool            `json:"persistent"`
 	CapsSHA256        string          `json:"capsSHA256"`           // digest of the capabilities XML
 	HostKernel        string          `json:"hostKernel,omitempty"` // local stacks only
+	HostFacts         HostFacts       `json:"hostFacts,omitempty"`  // local stacks only (MeasureHost)
 	HostCPUs          int             `json:"hostCPUs,omitempty"`   // the stack's host's active CPUs (node info)
 	AdminURI          string          `json:"adminURI,omitempty"`   // the daemon's admin URI, when the admin interface answers
 	Machine           string          `json:"machine,omitempty"`    // the machine type of the run's domains, when not the stack's default
@@ -148,9 +149,7 @@ func (c *Capabilities) Properties() [][2]string {
 		{"domcaps", fmt.Sprint(c.DomainCaps)},
 		{"capabilities.sha256", c.CapsSHA256},
 	}
-	if c.HostKernel != "" {
-		props = append(props, [2]string{"host.kernel", c.HostKernel})
-	}
+	props = append(props, c.hostFactProperties()...)
 	if c.Machine != "" {
 		props = append(props, [2]string{"machine", c.Machine}, [2]string{"machine.note", c.MachineNote})
 	}

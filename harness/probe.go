@@ -86,9 +86,8 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 		c.HostCPUs = int(ni.Cpus)
 	}
 	if c.Has("host") {
-		if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-			c.HostKernel = strings.TrimSpace(string(b))
-		}
+		c.HostFacts = MeasureHost()
+		c.HostKernel, _ = c.HostFacts.Get(FactKernel)
 	}
 	c.probeGuestTypes(conn)
 	c.probeOptional(conn)

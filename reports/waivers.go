@@ -19,10 +19,17 @@ type Waiver struct {
 	Reason  string `yaml:"reason" json:"reason"`
 	Link    string `yaml:"link" json:"link"`
 	Expires string `yaml:"expires" json:"expires"` // YYYY-MM-DD, waived through that day (UTC)
+	// When: the measured facts that justify it, each "name=value" or
+	// "name!=value" over the run's properties (host.<fact>, driver, ...);
+	// all must hold for the waiver to apply.
+	When []string `yaml:"when,omitempty" json:"when,omitempty"`
+	// Versions: the releases an upstream bug is known in, "libvirt" and/or
+	// "qemu" to an inclusive range "9.0.0 - 11.3.0".
+	Versions map[string]string `yaml:"versions,omitempty" json:"versions,omitempty"`
 }
 
 func (w Waiver) String() string {
-	return fmt.Sprintf("%s (%s, until %s)", w.Reason, w.Link, w.Expires)
+	return fmt.Sprintf("%s (%s, until %s%s)", w.Reason, w.Link, w.Expires, w.conditionText())
 }
 
 var reqID = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{3}$`)
@@ -66,6 +73,9 @@ func ReadWaivers(r io.Reader) ([]Waiver, error) {
 		if _, err := time.Parse(time.DateOnly, w.Expires); err != nil {
 			return nil, fmt.Errorf("%s (%s): expires %q is not a date (YYYY-MM-DD)", where, w.Req, w.Expires)
 		}
+		if err := w.checkConditions(); err != nil {
+			return nil, fmt.Errorf("%s (%s): %w", where, w.Req, err)
+		}
 	}
 	if len(doc.Waivers) == 0 {
 		return nil, fmt.Errorf("no waivers in the file (want a top-level 'waivers:' list)")
@@ -78,6 +88,17 @@ type WaiverUse struct {
 	Applied   []Waiver // waived at least one failure
 	Expired   []Waiver // matched a failure but had expired: the failure stands
 	Unmatched []Waiver // no failure of the run matched
+	// Inapplicable: the waiver's condition is false on this run's stack, so it
+	// waived nothing (its failures stand); Why says which condition and what
+	// was measured.
+	Inapplicable []InapplicableWaiver
+}
+
+// InapplicableWaiver is a waiver whose condition did not hold, and why.
+type InapplicableWaiver struct {
+	Waiver
+	Why     string
+	Matched bool // a failure of the run had its requirement: it stands
 }
 
 // ApplyWaivers turns the failures that an unexpired waiver covers into waived
@@ -86,6 +107,12 @@ func ApplyWaivers(r *Report, ws []Waiver, now time.Time) WaiverUse {
 	var use WaiverUse
 	today := now.UTC().Format(time.DateOnly)
 	for _, w := range ws {
+		holds, evidence := w.Holds(r)
+		if !holds {
+			use.Inapplicable = append(use.Inapplicable, InapplicableWaiver{Waiver: w, Why: evidence, Matched: failedReq(r, w.Req)})
+			r.Properties = append(r.Properties, Property{Name: "waiver." + w.Req + ".inapplicable", Value: evidence})
+			continue
+		}
 		matched, applied := false, false
 		for i := range r.Outcomes {
 			o := &r.Outcomes[i]
@@ -101,6 +128,9 @@ func ApplyWaivers(r *Report, ws []Waiver, now time.Time) WaiverUse {
 		switch {
 		case applied:
 			use.Applied = append(use.Applied, w)
+			if evidence != "" {
+				r.Properties = append(r.Properties, Property{Name: "waiver." + w.Req + ".evidence", Value: evidence})
+			}
 		case matched:
 			use.Expired = append(use.Expired, w)
 		default:
@@ -110,7 +140,7 @@ func ApplyWaivers(r *Report, ws []Waiver, now time.Time) WaiverUse {
 	for _, l := range []struct {
 		name string
 		list []Waiver
-	}{{"waivers.applied", use.Applied}, {"waivers.expired", use.Expired}, {"waivers.unmatched", use.Unmatched}} {
+	}{{"waivers.applied", use.Applied}, {"waivers.expired", use.Expired}, {"waivers.unmatched", use.Unmatched}, {"waivers.inapplicable", inapplicable(use)}} {
 		var ids []string
 		for _, w := range l.list {
 			ids = append(ids, w.Req)
@@ -129,6 +159,13 @@ func WriteWaiverUse(w io.Writer, use WaiverUse) {
 	}
 	for _, x := range use.Expired {
 		fmt.Fprintf(w, "waiver: %s EXPIRED on %s: its failure stands (%s)\n", x.Req, x.Expires, x.Link)
+	}
+	for _, x := range use.Inapplicable {
+		stands := ""
+		if x.Matched {
+			stands = ": its failure stands"
+		}
+		fmt.Fprintf(w, "waiver: %s does not apply to this stack (%s)%s\n", x.Req, x.Why, stands)
 	}
 	for _, x := range use.Unmatched {
 		fmt.Fprintf(w, "waiver: %s matched no failure of this run: remove it if the requirement passes now (%s)\n", x.Req, x.Link)

@@ -12,14 +12,17 @@ const waiverDoc = `waivers:
     reason: known bug
     link: https://bugs.example/1
     expires: 2026-12-31
+    when: [driver=QEMU]
   - req: VND-001
     reason: suite errors are never waived
     link: https://bugs.example/2
     expires: 2026-12-31
+    when: [driver=QEMU]
   - req: NET-001
     reason: not in this run
     link: https://bugs.example/3
     expires: 2026-12-31
+    when: [driver=QEMU]
 `
 
 func TestReadWaiversStrict(t *testing.T) {
@@ -28,7 +31,7 @@ func TestReadWaiversStrict(t *testing.T) {
 		t.Fatalf("%+v %v", ws, err)
 	}
 	entry := func(req, reason, link, exp string) string {
-		return "waivers:\n  - req: " + req + "\n    reason: " + reason + "\n    link: " + link + "\n    expires: " + exp + "\n"
+		return "waivers:\n  - req: " + req + "\n    reason: " + reason + "\n    link: " + link + "\n    expires: " + exp + "\n    when: [driver=QEMU]\n"
 	}
 	for doc, want := range map[string]string{
 		entry("dom-1", "r", "https://x.example", "2026-01-01"):                                                "not a requirement ID",
@@ -36,7 +39,7 @@ func TestReadWaiversStrict(t *testing.T) {
 		entry("DOM-001", "r", "ftp://x.example", "2026-01-01"):                                                "not an http(s) URL",
 		entry("DOM-001", "r", "https://x.example", "next year"):                                               "not a date",
 		entry("DOM-001", "r", "https://x.example", "2026-02-30"):                                              "not a date",
-		waiverDoc + "  - req: DOM-014\n    reason: r\n    link: https://x.example\n    expires: 2026-01-01\n": "a second waiver",
+		waiverDoc + "  - req: DOM-014\n    reason: r\n    link: https://x.example\n    expires: 2026-01-01\n    when: [driver=QEMU]\n": "a second waiver",
 		"waivers: []\n":    "no waivers",
 		"- req: DOM-001\n": "cannot unmarshal",
 		"waivers:\n  - req: DOM-001\n    owner: me\n": "field owner not found",
@@ -92,14 +95,15 @@ func TestApplyWaivers(t *testing.T) {
 
 func FuzzReadWaivers(f *testing.F) {
 	f.Add([]byte(waiverDoc))
-	f.Add([]byte("waivers:\n  - {req: A-001, reason: r, link: 'http://h', expires: 2026-01-01}\n"))
+	f.Add([]byte("waivers:\n  - {req: A-001, reason: r, link: 'http://h', expires: 2026-01-01, when: [host.kvm=absent]}\n"))
+	f.Add([]byte("waivers:\n  - {req: A-001, reason: r, link: 'http://h', expires: 2026-01-01, versions: {libvirt: 9.0.0 - 11.3.0}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ws, err := ReadWaivers(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
 		for _, w := range ws {
-			if _, err := time.Parse(time.DateOnly, w.Expires); err != nil || !reqID.MatchString(w.Req) || w.Reason == "" {
+			if _, err := time.Parse(time.DateOnly, w.Expires); err != nil || !reqID.MatchString(w.Req) || w.Reason == "" || len(w.When)+len(w.Versions) == 0 {
 				t.Fatalf("accepted %+v", w)
 			}
 		}

@@ -171,10 +171,12 @@ func TestWaivers(t *testing.T) {
     reason: it was known
     link: https://bugs.example/8
     expires: 2020-01-01
+    when: [driver=TEST]
   - req: DOM-001
     reason: it passes anyway
     link: https://bugs.example/1
     expires: 2099-01-01
+    when: [driver=TEST]
 `)
 	r = ovacts(t, "run", "--profile", "full", "--tags", "@req:ERR-008 or @req:DOM-001", "--waivers", expired, "--fail-on", "should")
 	if r.code != 1 || !strings.Contains(r.stdout, "ERR-008 EXPIRED on 2020-01-01") || !strings.Contains(r.stdout, "DOM-001 matched no failure") ||
@@ -184,7 +186,7 @@ func TestWaivers(t *testing.T) {
 	dir := t.TempDir()
 	ovacts(t, "keygen", "--out", filepath.Join(dir, "k"))
 	b := filepath.Join(dir, "b")
-	r = ovacts(t, "run", "--profile", "core", "--waivers", writeFile(t, "dom.yaml", "waivers:\n  - {req: DOM-001, reason: r, link: 'https://bugs.example/1', expires: 2099-01-01}\n"),
+	r = ovacts(t, "run", "--profile", "core", "--waivers", writeFile(t, "dom.yaml", "waivers:\n  - {req: DOM-001, reason: r, link: 'https://bugs.example/1', expires: 2099-01-01, when: [driver=TEST]}\n"),
 		"--bundle", b, "--vendor", "V", "--product-name", "P", "--product-version", "1", "--sign-key", filepath.Join(dir, "k.key"))
 	if r.code != 0 || !strings.Contains(r.stdout, "DOM-001 matched no failure") {
 		t.Fatalf("bundle run with an unmatched waiver: %d %s", r.code, r.stderr)

@@ -116,17 +116,17 @@ func TestRealStackNewerGeneration(t *testing.T) {
 	waivers := filepath.Join(inside, filepath.Base(hostWaivers))
 	r := inTrixie(t, "run", "--uri", "qemu:///system", "--peer-uri", peer, "--profile", "full", "--tags", notHost, "--fail-on", "should",
 		"--waivers", waivers, "--junit", filepath.Join(inside, "junit.xml"), "--concurrency", "4")
-	waived := slices.Sorted(slices.Values(waivedHere(t)))
+	junit := filepath.Join(here, "junit.xml")
+	props := junitProps(t, junit)
+	waived := slices.Sorted(slices.Values(waivedHere(t, props)))
 	if r.code != 1 || !strings.Contains(r.stdout, "0 failed, 0 blocked, 0 not applicable, 0 not run, "+strconv.Itoa(len(waived))+" waived") ||
 		!strings.Contains(r.stdout, "failed under a waiver (a waiver never certifies): "+strings.Join(waived, ", ")) {
 		t.Fatalf("run in the Debian 13 root: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	junit := filepath.Join(here, "junit.xml")
 	checkReportReaders(t, r.stdout, junit, "junit", "")
 	if d := readJUnit(t, junit); d.Tests != full.Scenarios || d.Failures != 0 || d.Errors != 0 {
 		t.Errorf("JUnit %d testcases (%d failures, %d errors), want %d all run", d.Tests, d.Failures, d.Errors, full.Scenarios)
 	}
-	props := junitProps(t, junit)
 	if !strings.HasPrefix(props["libvirt.daemon"], "11.") || !strings.HasPrefix(props["hypervisor.version"], "10.") || props["peer.hostname"] != "ovacts-trixie-peer" || props["machine"] != "" {
 		t.Errorf("not the Debian 13 generation, or its peer: %v", props)
 	}
