@@ -213,6 +213,12 @@ stop() {
 }
 
 start() {
+  # A daemon whose root was removed under it (rm -rf /var/cache/ovacts while it
+  # ran) still answers, from files that are gone: start it again.
+  if alive "$RUN/tini.pid" && [ ! -x "$ROOT/usr/sbin/libvirtd" ]; then
+    log "$INST runs from a root that is gone: restarting it"
+    stop
+  fi
   if alive "$RUN/tini.pid" && answers; then
     log "$INST running ($URI)"
     return 0
@@ -224,6 +230,10 @@ start() {
   configure
   rm -rf "$RUN/libvirt"
   mkdir -p "$RUN/libvirt"
+  # The guest image's directory is bound in even when empty: make guest may
+  # build it after this daemon starts (make test runs setup first), and the
+  # bind shows what is written there later.
+  mkdir -p "$GUEST" "$ROOT$GUEST"
   # Its root must be a mount point (libvirt makes mounts under / slave), with
   # the host's /proc, /sys and /dev, a /run and /tmp of its own, its state,
   # and the guest image.
@@ -242,7 +252,8 @@ start() {
     mount --bind '$STATE/lib' '$ROOT/var/lib/libvirt'
     mount --bind '$STATE/log' '$ROOT/var/log/libvirt'
     mount --bind '$STATE/cache' '$ROOT/var/cache/libvirt'
-    if [ -d '$GUEST' ]; then mount --rbind '$GUEST' '$ROOT$GUEST' && mount -o remount,bind,ro '$ROOT$GUEST'; fi
+    mount --rbind '$GUEST' '$ROOT$GUEST'
+    mount -o remount,bind,ro '$ROOT$GUEST'
     chroot '$ROOT' /usr/sbin/virtlogd -d
     setsid chroot '$ROOT' /usr/bin/tini -s -- /usr/sbin/libvirtd -l >>'$STATE/libvirtd.log' 2>&1 </dev/null &
     echo \$! > '$RUN/tini.pid'
