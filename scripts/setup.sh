@@ -65,7 +65,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # INITRD=No: the kernel package (for supermin) gets no initramfs, which
+  # nothing here boots (supermin builds its own) and which takes minutes to make.
+  INITRD=No apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   log "packages present"
 fi
