@@ -91,10 +91,19 @@ func startMigratingDomainLiveToThePeer(ctx context.Context, logical string, mib 
 	w := W(ctx)
 	m := w.migrate(ctx, logical, "live", uint64(mib))
 	w.rememberMigration(logical, m)
-	// Wait until the job runs (or the migration already ended).
-	return w.untilAgent(ctx, 20*time.Second, func(context.Context) error {
+	// Wait until the job runs. The bandwidth limit keeps it running for
+	// longer than the steps after this one need; a migration that ended
+	// first (failed, or faster than its limit) leaves nothing to observe,
+	// and says so rather than letting a later step guess.
+	var ended error
+	err := w.untilAgent(ctx, 20*time.Second, func(context.Context) error {
 		select {
 		case <-m.done:
+			if m.err != nil {
+				ended = fmt.Errorf("the migration at %d MiB/s ended before its job could be observed: %w", mib, m.err)
+			} else {
+				ended = fmt.Errorf("the migration at %d MiB/s completed in %s, before its job could be observed: the stack did not hold it to its bandwidth limit", mib, m.took.Round(time.Millisecond))
+			}
 			return nil
 		default:
 		}
@@ -109,6 +118,10 @@ func startMigratingDomainLiveToThePeer(ctx context.Context, logical string, mib 
 			return nil
 		})
 	})
+	if ended != nil {
+		return ended
+	}
+	return err
 }
 
 func migrationJobOfDomainReportsDataProcessed(ctx context.Context, logical string) error {
