@@ -12,13 +12,13 @@ import (
 func TestWaiverConditionsLoader(t *testing.T) {
 	head := "waivers:\n  - req: TUNE-006\n    reason: r\n    link: https://x.example\n    expires: 2027-01-01\n"
 	for cond, want := range map[string]string{
-		"":                                       "no condition",
-		"    when: [qdisc.sfq=absent]\n":         "not a measured fact",
-		"    when: [host.qdisc.sfq]\n":           "not name=value",
-		"    when: [host.qdisc.sfq=]\n":          "has no value",
-		"    versions: {libvirt: 9.0.0}\n":       "not \"LOW - HIGH\"",
+		"":                                        "no condition",
+		"    when: [qdisc.sfq=absent]\n":          "not a measured fact",
+		"    when: [host.qdisc.sfq]\n":            "not name=value",
+		"    when: [host.qdisc.sfq=]\n":           "has no value",
+		"    versions: {libvirt: 9.0.0}\n":        "not \"LOW - HIGH\"",
 		"    versions: {libvirt: 11.0.0 - 9.0}\n": "not \"LOW - HIGH\"",
-		"    versions: {kernel: 6.1 - 6.2}\n":    "is not libvirt or qemu",
+		"    versions: {kernel: 6.1 - 6.2}\n":     "is not libvirt or qemu",
 	} {
 		if _, err := ReadWaivers(strings.NewReader(head + cond)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", cond, err, want)

@@ -34,11 +34,11 @@ func TestReadWaiversStrict(t *testing.T) {
 		return "waivers:\n  - req: " + req + "\n    reason: " + reason + "\n    link: " + link + "\n    expires: " + exp + "\n    when: [driver=QEMU]\n"
 	}
 	for doc, want := range map[string]string{
-		entry("dom-1", "r", "https://x.example", "2026-01-01"):                                                "not a requirement ID",
-		entry("DOM-001", "''", "https://x.example", "2026-01-01"):                                             "no reason",
-		entry("DOM-001", "r", "ftp://x.example", "2026-01-01"):                                                "not an http(s) URL",
-		entry("DOM-001", "r", "https://x.example", "next year"):                                               "not a date",
-		entry("DOM-001", "r", "https://x.example", "2026-02-30"):                                              "not a date",
+		entry("dom-1", "r", "https://x.example", "2026-01-01"):                                                                         "not a requirement ID",
+		entry("DOM-001", "''", "https://x.example", "2026-01-01"):                                                                      "no reason",
+		entry("DOM-001", "r", "ftp://x.example", "2026-01-01"):                                                                         "not an http(s) URL",
+		entry("DOM-001", "r", "https://x.example", "next year"):                                                                        "not a date",
+		entry("DOM-001", "r", "https://x.example", "2026-02-30"):                                                                       "not a date",
 		waiverDoc + "  - req: DOM-014\n    reason: r\n    link: https://x.example\n    expires: 2026-01-01\n    when: [driver=QEMU]\n": "a second waiver",
 		"waivers: []\n":    "no waivers",
 		"- req: DOM-001\n": "cannot unmarshal",
