@@ -99,6 +99,7 @@ func Sweep(conn *libvirt.Connect, reg RunRegistry, opt SweepOptions) SweepResult
 }
 
 func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *SweepResult) {
+	local := LocalStack()
 	var dirs []string
 	for _, e := range l.entries {
 		if e.Kind == KindPool && e.Stack == opt.Stack && !e.Gone && e.Path != "" {
@@ -115,15 +116,7 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			// removing the log libvirt keeps per domain name.
 			res.Logs += removeLogsOf(e, opt, res)
 		}
-		// libvirt's test driver lives in the process that opened it: a dead
-		// run's objects there died with it, and are no news elsewhere.
-		if !e.Gone && e.Stack != opt.Stack && e.Stack != LocalStack && opt.Stack != "" && !strings.HasPrefix(e.Stack, "uri:test://") {
-			if res.Elsewhere == nil {
-				res.Elsewhere = map[string]int{}
-			}
-			res.Elsewhere[e.Stack]++
-		}
-		if e.Gone || (e.Stack != opt.Stack && e.Stack != LocalStack) || (e.Stack != LocalStack && conn == nil) {
+		if e.Gone || !onThisStack(e, l.run, conn, opt, local, res) {
 			continue
 		}
 		var protect string
@@ -159,6 +152,35 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			res.Logs += removeLogsOf(e, opt, res)
 		}
 	}
+}
+
+// onThisStack says whether an open entry is to be judged by this sweep: a
+// directory recorded under this host's key, an object of the stack recorded
+// under the stack's exact key. Entries of other stacks are counted; those
+// under the bare "local" of earlier versions, which names no stack, are left
+// and said so once (the entry is dropped).
+func onThisStack(e *Entry, run string, conn *libvirt.Connect, opt SweepOptions, local string, res *SweepResult) bool {
+	switch {
+	case e.Stack == legacyLocalStack:
+		res.Kept = append(res.Kept, Judged{e.Resource, run, `its ledger entry names the stack "local", which is no stack's identity: nothing is done to it`})
+		e.Gone = true
+		return false
+	case e.Kind == KindDir:
+		return e.Stack == local
+	case isLocalKey(e.Stack):
+		return false // not a libvirt object, whatever it says
+	case e.Stack == opt.Stack && opt.Stack != "":
+		return conn != nil
+	}
+	// libvirt's test driver lives in the process that opened it: a dead
+	// run's objects there died with it, and are no news elsewhere.
+	if opt.Stack != "" && !strings.HasPrefix(e.Stack, "uri:test://") {
+		if res.Elsewhere == nil {
+			res.Elsewhere = map[string]int{}
+		}
+		res.Elsewhere[e.Stack]++
+	}
+	return false
 }
 
 // removeLogs removes the QEMU logs of a domain of the dead run that is gone
@@ -206,7 +228,7 @@ func whyOurs(r Resource, run string) string {
 	case KindSecret:
 		what = "UUID and usage match"
 	case KindDir:
-		what = "a directory of this host at the recorded path"
+		what = "a directory of this host whose path, owner and inode match"
 	case KindBinding:
 		what = "port device and filter match"
 	case KindDomain:
