@@ -276,6 +276,10 @@ func (t *Tracker) CreateDirPool(name, dir string) (*libvirt.StoragePool, error) 
 		p.Free()
 		return nil, fmt.Errorf("building pool %s: %w", name, err)
 	}
+	if err := t.NoteBuiltDir(KindPool, name); err != nil {
+		p.Free()
+		return nil, err
+	}
 	if err := p.Create(0); err != nil {
 		p.Free()
 		return nil, fmt.Errorf("starting pool %s: %w", name, err)

@@ -132,3 +132,47 @@ func (t *Tracker) recordDir(seq, i int, r Resource) error {
 	t.mu.Unlock()
 	return t.ledger.Confirm(seq, stackOf(r, t.stack), r)
 }
+
+// NoteBuiltDir records the owner and inode of the directory a pool of the
+// scenario (kind and name as tracked) has on this host, right after libvirt
+// built it; a stack on another host has none here and nothing is recorded.
+// Only the sweep of a dead run checks them (a live scenario may delete and
+// build its pool again).
+func (t *Tracker) NoteBuiltDir(kind Kind, name string) error {
+	t.mu.Lock()
+	var r Resource
+	seq := 0
+	for i := len(t.list) - 1; i >= 0; i-- {
+		if e := t.list[i]; e.undo == nil && e.res.Kind == kind && e.res.Name == name && e.res.Path != "" {
+			id, err := dirIdentity(e.res.Path)
+			if err != nil {
+				break // not a directory of this host
+			}
+			t.list[i].res.ID = id
+			r, seq = t.list[i].res, e.seq
+			break
+		}
+	}
+	t.mu.Unlock()
+	if seq == 0 {
+		return nil
+	}
+	return t.ledger.Confirm(seq, stackOf(r, t.stack), r)
+}
+
+// builtDirObjection is why a dead run's pool must stay: its directory on
+// this host is not the one recorded when it was built ("" when it is, when
+// nothing was recorded, or when the directory is gone).
+func builtDirObjection(r Resource) string {
+	if r.ID.IsZero() {
+		return ""
+	}
+	why, err := sameDir(r.Path, r.ID)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ""
+	case err != nil:
+		return "its directory cannot be checked: " + err.Error()
+	}
+	return why
+}

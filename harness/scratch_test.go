@@ -278,3 +278,78 @@ func TestLocalLedgerEntriesMatchNoStack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// deadPoolRun leaves a dead run's pool, with a volume, whose directory is a
+// real directory of this host (made before the test driver's build, which
+// makes none): the owner and inode are recorded after the build.
+func deadPoolRun(t *testing.T, conn *libvirt.Connect, reg RunRegistry, stack string) (pool, dir string) {
+	t.Helper()
+	run := NewRunID()
+	l, err := reg.OpenLedger(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := NewTracker(conn, l, stack)
+	pool = RunPrefix(run) + "s1-store"
+	dir = filepath.Join(t.TempDir(), pool)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	p, err := tr.CreateDirPool(pool, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tr.CreateVolume(p, pool, dir, RunPrefix(run)+"s1-disk", `<volume><name>`+RunPrefix(run)+`s1-disk</name><capacity>1024</capacity></volume>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Free()
+	p.Free()
+	l.f.Close() // the run dies
+	return pool, dir
+}
+
+// A dead run's pool whose directory on this host someone made again (another
+// inode, another owner) is left, with its volume and the directory, and the
+// sweep says why; the same pool with its own directory goes.
+func TestSweepLeavesAPoolWhoseDirectoryWasMadeAgain(t *testing.T) {
+	conn := openTest(t)
+	stack, err := StackKey(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := RunRegistry{Dir: t.TempDir()}
+	pool, dir := deadPoolRun(t, conn, reg, stack)
+	t.Cleanup(func() { Remove(conn, Resource{Kind: KindPool, Name: pool}) })
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(dir, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := Sweep(conn, reg, SweepOptions{Stack: stack})
+	if len(res.Errors) > 0 || len(res.Removed) > 0 {
+		t.Fatalf("removed %v, errors %v", res.Removed, res.Errors)
+	}
+	if len(res.Kept) != 2 || !strings.Contains(res.Kept[1].Why, "made again by someone else") || !strings.Contains(res.Kept[0].Why, "its pool "+pool+" is left") {
+		t.Errorf("kept %v; want the volume and the pool, saying why", res.Kept)
+	}
+	p, err := conn.LookupStoragePoolByName(pool)
+	if err != nil {
+		t.Fatal("the pool was removed")
+	}
+	p.Free()
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatal(err)
+	}
+	// Control: a dead run's pool with the directory it built goes.
+	pool2, _ := deadPoolRun(t, conn, reg, stack)
+	if res := Sweep(conn, reg, SweepOptions{Stack: stack}); len(res.Removed) != 2 || len(res.Errors) > 0 {
+		t.Errorf("the pool %s with its own directory: removed %v, errors %v", pool2, res.Removed, res.Errors)
+	}
+}

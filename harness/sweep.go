@@ -100,9 +100,10 @@ func Sweep(conn *libvirt.Connect, reg RunRegistry, opt SweepOptions) SweepResult
 
 func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *SweepResult) {
 	local := LocalStack()
+	held := heldPools(l, opt.Stack)
 	var dirs []string
 	for _, e := range l.entries {
-		if e.Kind == KindPool && e.Stack == opt.Stack && !e.Gone && e.Path != "" {
+		if e.Kind == KindPool && e.Stack == opt.Stack && !e.Gone && e.Path != "" && held[e.Name] == "" {
 			dirs = append(dirs, e.Path)
 		}
 	}
@@ -123,6 +124,16 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 		decide := func(f found) bool {
 			protect = ownerObjection(f.owner, l.run)
 			return protect == "" && !opt.DryRun
+		}
+		if why := held[e.Name]; e.Kind == KindPool && why != "" {
+			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "the pool's directory " + e.Path + ": " + why})
+			e.Gone = true
+			continue
+		}
+		if (e.Kind == KindVolume || e.Kind == KindFile) && held[e.Parent] != "" {
+			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "its pool " + e.Parent + " is left: its directory is not the one the run built"})
+			e.Gone = true
+			continue
 		}
 		var f found
 		var err error
@@ -152,6 +163,21 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			res.Logs += removeLogsOf(e, opt, res)
 		}
 	}
+}
+
+// heldPools are the dead run's pools on the stack whose directory on this
+// host is not the one recorded when it was built, with why: they, and what
+// the run recorded in them, are left.
+func heldPools(l *deadLedger, stack string) map[string]string {
+	held := map[string]string{}
+	for _, e := range l.entries {
+		if e.Kind == KindPool && e.Stack == stack && !e.Gone {
+			if why := builtDirObjection(e.Resource); why != "" {
+				held[e.Name] = why
+			}
+		}
+	}
+	return held
 }
 
 // onThisStack says whether an open entry is to be judged by this sweep: a
