@@ -90,6 +90,7 @@ const maxLedger = 16 << 20
 // Ledger appends a run's entries. Safe for concurrent use; a nil *Ledger
 // records nothing (the suite's self-tests).
 type Ledger struct {
+	run  string
 	path string
 	mu   sync.Mutex
 	f    *os.File
@@ -125,7 +126,15 @@ func (r RunRegistry) OpenLedger(runID string) (*Ledger, error) {
 		f.Close()
 		return nil, fmt.Errorf("ledger %s: locking: %w", p, err)
 	}
-	return &Ledger{path: p, f: f}, nil
+	return &Ledger{run: runID, path: p, f: f}, nil
+}
+
+// Run is the ledger's run id ("" for a nil ledger).
+func (l *Ledger) Run() string {
+	if l == nil {
+		return ""
+	}
+	return l.run
 }
 
 // Path is the ledger's file.

@@ -99,7 +99,7 @@ func (t *Tracker) makeDir(parent, prefix string) (string, error) {
 // ScratchDir makes a directory of the scenario on this host, named
 // name-<random> (name carries the suite's prefix: the scenario's name for
 // it), inside the scenario's private parent (made at the first call, 0700,
-// under os.TempDir(), ovacts-<random>). Both are in the ledger with their
+// under os.TempDir(), ovacts-<runid>-scratch-<random>). Both are in the ledger with their
 // owner and inode, and removed at cleanup with what is in them.
 func (t *Tracker) ScratchDir(name string) (string, error) {
 	if err := safeio.SafeName(name); err != nil || !strings.HasPrefix(name, NamePrefix) {
@@ -108,7 +108,11 @@ func (t *Tracker) ScratchDir(name string) (string, error) {
 	t.scratchMu.Lock()
 	defer t.scratchMu.Unlock()
 	if t.scratch == "" {
-		p, err := t.makeDir(os.TempDir(), NamePrefix)
+		prefix := NamePrefix + "scratch-"
+		if run := t.ledger.Run(); run != "" {
+			prefix = RunPrefix(run) + "scratch-"
+		}
+		p, err := t.makeDir(os.TempDir(), prefix)
 		if err != nil {
 			return "", fmt.Errorf("the scenario's scratch directory: %w", err)
 		}

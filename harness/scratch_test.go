@@ -35,6 +35,10 @@ func TestScratchNamesAreUnpredictableUnderAPrivateParent(t *testing.T) {
 		}
 		dirs = append(dirs, dir)
 		parent := filepath.Dir(dir)
+		// The run's leak checks look for ovacts-<runid>-* in the temporary directory.
+		if m, _ := filepath.Glob(filepath.Join(os.TempDir(), RunPrefix(l.Run())+"*")); len(m) != 1 || m[0] != parent {
+			t.Errorf("the parent %s is not named after run %s: %v", parent, l.Run(), m)
+		}
 		if parent == filepath.Clean(os.TempDir()) {
 			t.Fatalf("%s is made right in %s, not in a parent of the scenario", dir, os.TempDir())
 		}
