@@ -31,14 +31,58 @@ import (
 // Entry is one line of a ledger: an object, or (Gone) the end of one.
 type Entry struct {
 	Seq   int    `json:"seq"`
-	Stack string `json:"stack,omitempty"` // the stack's key (StackKey), or "local" for files of this host
+	Stack string `json:"stack,omitempty"` // the stack's key (StackKey), or LocalStack() for files of this host
 	Resource
 	Gone bool      `json:"gone,omitempty"`
 	Time time.Time `json:"time,omitzero"`
 }
 
-// LocalStack is the stack key of files and directories on this host.
-const LocalStack = "local"
+// LocalStack is the stack key of files and directories on this host:
+// "local:" and the host's machine id (else its host name), so that an entry
+// names one host and never matches every stack. Earlier versions wrote the
+// bare "local", which no stack matches any more (legacyLocalStack).
+func LocalStack() string {
+	if b, err := safeio.ReadRegular("/etc/machine-id", 4096); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return "local:" + id
+		}
+	}
+	return "local:host:" + ThisHost()
+}
+
+// legacyLocalStack is the stack key earlier versions wrote for this host's
+// files: it names no stack, so its entries are never acted on.
+const legacyLocalStack = "local"
+
+// isLocalKey says whether a stack key names some host's files.
+func isLocalKey(stack string) bool {
+	return stack == legacyLocalStack || strings.HasPrefix(stack, "local:")
+}
+
+// ErrLedgerRefused: a ledger file that someone other than root or this user
+// owns, or that group or others may write, is never read nor acted on.
+var ErrLedgerRefused = errors.New("ledger refused")
+
+// checkLedgerFile accepts an open ledger only when root or the running user
+// owns it and no one else may write it: anyone who can write a ledger can
+// name what a sweep removes.
+func checkLedgerFile(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%w: its owner cannot be read", ErrLedgerRefused)
+	}
+	if me := uint32(os.Geteuid()); sys.Uid != 0 && sys.Uid != me {
+		return fmt.Errorf("%w: owned by uid %d, neither root nor this user (uid %d)", ErrLedgerRefused, sys.Uid, me)
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: writable by group or others (%s)", ErrLedgerRefused, st.Mode().Perm())
+	}
+	return nil
+}
 
 // maxLedger bounds a ledger read back: a full run writes a few hundred lines.
 const maxLedger = 16 << 20
@@ -46,6 +90,7 @@ const maxLedger = 16 << 20
 // Ledger appends a run's entries. Safe for concurrent use; a nil *Ledger
 // records nothing (the suite's self-tests).
 type Ledger struct {
+	run  string
 	path string
 	mu   sync.Mutex
 	f    *os.File
@@ -81,7 +126,15 @@ func (r RunRegistry) OpenLedger(runID string) (*Ledger, error) {
 		f.Close()
 		return nil, fmt.Errorf("ledger %s: locking: %w", p, err)
 	}
-	return &Ledger{path: p, f: f}, nil
+	return &Ledger{run: runID, path: p, f: f}, nil
+}
+
+// Run is the ledger's run id ("" for a nil ledger).
+func (l *Ledger) Run() string {
+	if l == nil {
+		return ""
+	}
+	return l.run
 }
 
 // Path is the ledger's file.
@@ -284,6 +337,11 @@ func (r RunRegistry) lockDeadLedgers(self string) ([]*deadLedger, []error) {
 		f, _, err := safeio.OpenRegular(p, maxLedger)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("ledger of run %s: %w", run, err))
+			continue
+		}
+		if err := checkLedgerFile(f); err != nil {
+			f.Close()
+			errs = append(errs, fmt.Errorf("ledger of run %s (%s): %w; nothing of it is acted on", run, p, err))
 			continue
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

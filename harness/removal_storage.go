@@ -190,7 +190,9 @@ func handleVolume(conn *libvirt.Connect, r Resource, decide func(found) bool) (f
 }
 
 // handleDir removes a local scratch directory of the run: a real directory
-// (not a symlink) whose name carries the run prefix, with what is in it.
+// (not a symlink) whose name carries the suite's prefix, and whose owner and
+// inode are the ones recorded when the run made it, with what is in it. A
+// directory someone made again at the path is left.
 func handleDir(r Resource, decide func(found) bool) (found, error) {
 	st, err := os.Lstat(r.Path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -206,7 +208,10 @@ func handleDir(r Resource, decide func(found) bool) (found, error) {
 	case !strings.HasPrefix(filepath.Base(r.Path), NamePrefix):
 		f.why = "its name does not carry the suite's prefix"
 	default:
-		f.ours = true
+		if f.why, err = sameDir(r.Path, r.ID); err != nil {
+			return f, err
+		}
+		f.ours = f.why == ""
 	}
 	if !f.ours || !decide(f) {
 		return f, nil

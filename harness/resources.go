@@ -23,8 +23,9 @@ const (
 	// KindFile is a file the stack writes at a path the suite chose, in one of
 	// the suite's pools (a save image, a snapshot overlay). Parent is the pool.
 	KindFile Kind = "file"
-	// KindDir is a scratch directory on this host (MkdirTemp, named with the
-	// run prefix), removed with what is in it.
+	// KindDir is a scratch directory on this host (a random name with the
+	// suite's prefix, see scratch.go), removed with what is in it when its
+	// owner and inode (ID) are the recorded ones.
 	KindDir Kind = "dir"
 	// KindAppliance is libguestfs's appliance domain (libvirt backend), named
 	// guestfs-<random> by libguestfs: the suite's when it is transient and its
@@ -44,6 +45,8 @@ type Resource struct {
 	UUID   string `json:"uuid,omitempty"`
 	Path   string `json:"path,omitempty"`
 	Parent string `json:"parent,omitempty"`
+	// ID is a directory's owner and inode, recorded once the suite made it.
+	ID FileID `json:"id,omitzero"`
 }
 
 func (r Resource) String() string {
@@ -68,7 +71,7 @@ func (r Resource) String() string {
 // host whatever the stack.
 func stackOf(r Resource, stack string) string {
 	if r.Kind == KindDir {
-		return LocalStack
+		return LocalStack()
 	}
 	return stack
 }
@@ -82,6 +85,10 @@ type Tracker struct {
 	stack  string
 	mu     sync.Mutex
 	list   []tracked
+	// scratch is the scenario's private parent of its scratch directories,
+	// made at the first ScratchDir.
+	scratchMu sync.Mutex
+	scratch   string
 }
 
 // NoteDomainLog asks the run to remove the QEMU log of a domain the stack
@@ -122,6 +129,9 @@ func (t *Tracker) Create(r Resource, create func() (string, error)) error {
 		// local path has no UUID to tell them apart, so it is not tracked.
 		t.untrack(seq)
 		return err
+	}
+	if err == nil && r.Kind == KindDir {
+		return t.recordDir(seq, i, r)
 	}
 	if err != nil || uuid == "" || r.UUID != "" {
 		return err
@@ -265,6 +275,10 @@ func (t *Tracker) CreateDirPool(name, dir string) (*libvirt.StoragePool, error) 
 	if err := p.Build(0); err != nil {
 		p.Free()
 		return nil, fmt.Errorf("building pool %s: %w", name, err)
+	}
+	if err := t.NoteBuiltDir(KindPool, name); err != nil {
+		p.Free()
+		return nil, err
 	}
 	if err := p.Create(0); err != nil {
 		p.Free()

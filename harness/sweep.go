@@ -99,9 +99,11 @@ func Sweep(conn *libvirt.Connect, reg RunRegistry, opt SweepOptions) SweepResult
 }
 
 func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *SweepResult) {
+	local := LocalStack()
+	held := heldPools(l, opt.Stack)
 	var dirs []string
 	for _, e := range l.entries {
-		if e.Kind == KindPool && e.Stack == opt.Stack && !e.Gone && e.Path != "" {
+		if e.Kind == KindPool && e.Stack == opt.Stack && !e.Gone && e.Path != "" && held[e.Name] == "" {
 			dirs = append(dirs, e.Path)
 		}
 	}
@@ -115,21 +117,23 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			// removing the log libvirt keeps per domain name.
 			res.Logs += removeLogsOf(e, opt, res)
 		}
-		// libvirt's test driver lives in the process that opened it: a dead
-		// run's objects there died with it, and are no news elsewhere.
-		if !e.Gone && e.Stack != opt.Stack && e.Stack != LocalStack && opt.Stack != "" && !strings.HasPrefix(e.Stack, "uri:test://") {
-			if res.Elsewhere == nil {
-				res.Elsewhere = map[string]int{}
-			}
-			res.Elsewhere[e.Stack]++
-		}
-		if e.Gone || (e.Stack != opt.Stack && e.Stack != LocalStack) || (e.Stack != LocalStack && conn == nil) {
+		if e.Gone || !onThisStack(e, l.run, conn, opt, local, res) {
 			continue
 		}
 		var protect string
 		decide := func(f found) bool {
 			protect = ownerObjection(f.owner, l.run)
 			return protect == "" && !opt.DryRun
+		}
+		if why := held[e.Name]; e.Kind == KindPool && why != "" {
+			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "the pool's directory " + e.Path + ": " + why})
+			e.Gone = true
+			continue
+		}
+		if (e.Kind == KindVolume || e.Kind == KindFile) && held[e.Parent] != "" {
+			res.Kept = append(res.Kept, Judged{e.Resource, l.run, "its pool " + e.Parent + " is left: its directory is not the one the run built"})
+			e.Gone = true
+			continue
 		}
 		var f found
 		var err error
@@ -159,6 +163,50 @@ func sweepLedger(conn *libvirt.Connect, l *deadLedger, opt SweepOptions, res *Sw
 			res.Logs += removeLogsOf(e, opt, res)
 		}
 	}
+}
+
+// heldPools are the dead run's pools on the stack whose directory on this
+// host is not the one recorded when it was built, with why: they, and what
+// the run recorded in them, are left.
+func heldPools(l *deadLedger, stack string) map[string]string {
+	held := map[string]string{}
+	for _, e := range l.entries {
+		if e.Kind == KindPool && e.Stack == stack && !e.Gone {
+			if why := builtDirObjection(e.Resource); why != "" {
+				held[e.Name] = why
+			}
+		}
+	}
+	return held
+}
+
+// onThisStack says whether an open entry is to be judged by this sweep: a
+// directory recorded under this host's key, an object of the stack recorded
+// under the stack's exact key. Entries of other stacks are counted; those
+// under the bare "local" of earlier versions, which names no stack, are left
+// and said so once (the entry is dropped).
+func onThisStack(e *Entry, run string, conn *libvirt.Connect, opt SweepOptions, local string, res *SweepResult) bool {
+	switch {
+	case e.Stack == legacyLocalStack:
+		res.Kept = append(res.Kept, Judged{e.Resource, run, `its ledger entry names the stack "local", which is no stack's identity: nothing is done to it`})
+		e.Gone = true
+		return false
+	case e.Kind == KindDir:
+		return e.Stack == local
+	case isLocalKey(e.Stack):
+		return false // not a libvirt object, whatever it says
+	case e.Stack == opt.Stack && opt.Stack != "":
+		return conn != nil
+	}
+	// libvirt's test driver lives in the process that opened it: a dead
+	// run's objects there died with it, and are no news elsewhere.
+	if opt.Stack != "" && !strings.HasPrefix(e.Stack, "uri:test://") {
+		if res.Elsewhere == nil {
+			res.Elsewhere = map[string]int{}
+		}
+		res.Elsewhere[e.Stack]++
+	}
+	return false
 }
 
 // removeLogs removes the QEMU logs of a domain of the dead run that is gone
@@ -206,7 +254,7 @@ func whyOurs(r Resource, run string) string {
 	case KindSecret:
 		what = "UUID and usage match"
 	case KindDir:
-		what = "a directory of this host at the recorded path"
+		what = "a directory of this host whose path, owner and inode match"
 	case KindBinding:
 		what = "port device and filter match"
 	case KindDomain:

@@ -116,6 +116,9 @@ func (w *world) ensurePool(logical string) error {
 		if err := p.Build(0); err != nil {
 			return fmt.Errorf("building storage pool %q: %w", logical, err)
 		}
+		if err := w.Tracker.NoteBuiltDir(harness.KindPool, w.Name(logical)); err != nil {
+			return err
+		}
 		if err := p.Create(0); err != nil {
 			return fmt.Errorf("starting storage pool %q: %w", logical, err)
 		}

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -34,14 +33,11 @@ func (w *world) scratchFile(name string) (string, error) {
 }
 
 // scratchDir makes a directory of the scenario on this host, named with the
-// run prefix, recorded in the ledger before it is made and removed with what
-// is in it at cleanup.
+// scenario's name for purpose and a random suffix, inside the scenario's
+// private (0700) parent: recorded in the ledger with its owner and inode and
+// removed with what is in it at cleanup (harness.Tracker.ScratchDir).
 func (w *world) scratchDir(purpose string) (string, error) {
-	dir := filepath.Join(os.TempDir(), w.Name(purpose))
-	err := w.Tracker.Create(harness.Resource{Kind: harness.KindDir, Path: dir}, func() (string, error) {
-		return "", os.Mkdir(dir, 0o700)
-	})
-	return dir, err
+	return w.Tracker.ScratchDir(w.Name(purpose))
 }
 
 // Save and restore, to a file and managed by libvirt.

@@ -19,9 +19,11 @@ func newCleanupCmd(stdout io.Writer) *cobra.Command {
 
 Every run records each object in its ledger (under the state directory) before
 it creates it. cleanup removes an object only when a dead run's ledger lists it
-and its name and UUID (or path) still match; an owner record naming another run,
+and its name and UUID (or path) still match; a directory of this host only while
+its owner and inode are the recorded ones; an owner record naming another run,
 another host or a live process protects it. Objects no ledger lists, whatever
-their names, are never touched. --dry-run lists what would go and why.`,
+their names, are never touched, nor are ledgers that another user owns or that
+group or others may write. --dry-run lists what would go and why.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if err := needLibvirt(); err != nil {
