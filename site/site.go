@@ -39,7 +39,10 @@ type Site struct {
 	Products     []*Product // in matrix column order
 	Groups       []*Group   // products by vendor and product name
 	AreaNames    map[string]string
-	profiles     map[string][]string
+	// Withdrawn are the badges of earlier publications this one no longer
+	// has (Write replaced each by a "withdrawn" badge).
+	Withdrawn []string
+	profiles  map[string][]string
 }
 
 // Group is one product (vendor and name) with its versions, newest first.

@@ -1,0 +1,139 @@
+// Bundles against publish with two vendors' keys: a vendor's key verifies
+// only that vendor's bundles; a spoof never takes the vendor's page or
+// badge; a publication withdraws what it no longer has; publish never writes
+// through a linked products/ or badges/ directory.
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ovacts/ovacts/reports"
+)
+
+func TestPublishBindsVendorsToTheirKeys(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	os.Mkdir(keys, 0o755)
+	for _, v := range []string{"acme", "evil"} {
+		if r := ovacts(t, "keygen", "--out", filepath.Join(dir, v)); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+		os.Rename(filepath.Join(dir, v+".pub"), filepath.Join(keys, v+".pub"))
+	}
+	bundle := func(name, signer string) string {
+		b := filepath.Join(dir, name)
+		r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", b, "--sign-key", filepath.Join(dir, signer+".key"),
+			"--vendor", "Acme", "--product-name", "Acme Virt", "--product-version", "1.0")
+		if r.code != 0 {
+			t.Fatalf("run %s: %d %s%s", name, r.code, r.stdout, r.stderr)
+		}
+		return b
+	}
+	real, spoof := bundle("real", "acme"), bundle("spoof", "evil") // the spoof runs later, so sorts first
+	acmeFP := fingerprintOf(t, filepath.Join(keys, "acme.pub"))
+
+	// --keys: the spoof is refused, or with --allow-unverified shown away from Acme's addresses.
+	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "refused"), "--keys", keys, real, spoof); r.code != 2 || !strings.Contains(r.stderr, "spoof: not verified (signature: the signature does not match") {
+		t.Fatalf("publish with the spoof: exit %d %s", r.code, r.stderr)
+	}
+	out := filepath.Join(dir, "site")
+	if r := ovacts(t, "publish", "-o", out, "--keys", keys, "--allow-unverified", spoof, real); r.code != 0 {
+		t.Fatalf("publish: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	status := readStatusJSON(t, out)
+	if p := status["acme-virt-1-0"]; p.Source != "real" || p.Signer != acmeFP || !p.Verified {
+		t.Errorf("acme-virt-1-0 is %+v, want the real bundle signed by %s", p, acmeFP)
+	}
+	for slug, p := range status {
+		if p.Source == "spoof" && (!strings.HasPrefix(slug, reports.UnverifiedPrefix) || p.Verified || p.Badge != "badges/"+slug+"-core.svg") {
+			t.Errorf("the spoof is at %s: %+v", slug, p)
+		}
+	}
+	// --pubkey binds a key to the vendor its file is named for: evil.pub verifies no Acme bundle.
+	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "p"), "--pubkey", filepath.Join(keys, "evil.pub"), spoof); r.code != 2 ||
+		!strings.Contains(r.stderr, `no key for this vendor "Acme": give its key as acme.pub`) {
+		t.Errorf("--pubkey evil.pub with a bundle claiming Acme: exit %d %s", r.code, r.stderr)
+	}
+	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "q"), "--pubkey", filepath.Join(keys, "acme.pub"), real); r.code != 0 {
+		t.Errorf("--pubkey acme.pub with Acme's bundle: exit %d %s", r.code, r.stderr)
+	}
+	// verify --keys chooses by vendor too.
+	if r := ovacts(t, "verify", "--keys", keys, spoof); r.code != 1 || !strings.Contains(r.stdout, "FAIL signature") {
+		t.Errorf("verify --keys of the spoof: exit %d %s", r.code, r.stdout)
+	}
+	if r := ovacts(t, "verify", "--keys", keys, real); !strings.Contains(r.stdout, "ok   signature") {
+		t.Errorf("verify --keys of the real bundle: exit %d %s", r.code, r.stdout)
+	}
+
+	// Published again without the real bundle: its page is gone, its badge says withdrawn.
+	r := ovacts(t, "publish", "-o", out, "--keys", keys, "--allow-unverified", spoof)
+	if r.code != 0 || !strings.Contains(r.stdout, "withdrawn: badges/acme-virt-1-0-core.svg") {
+		t.Fatalf("publish again: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Lstat(filepath.Join(out, "products", "acme-virt-1-0.html")); !os.IsNotExist(err) {
+		t.Errorf("the withdrawn product's page is still there: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "badges", "acme-virt-1-0-core.svg")); !strings.Contains(string(b), "withdrawn") || strings.Contains(string(b), "unverified") {
+		t.Errorf("the withdrawn badge reads %s", b)
+	}
+	if _, ok := readStatusJSON(t, out)["acme-virt-1-0"]; ok {
+		t.Error("status.json still lists the withdrawn product")
+	}
+
+	// A linked products/ or badges/ is refused, and nothing is written through it.
+	for _, sub := range []string{"products", "badges"} {
+		site, elsewhere := filepath.Join(dir, "linked-"+sub), filepath.Join(dir, "elsewhere-"+sub)
+		os.MkdirAll(site, 0o755)
+		os.Mkdir(elsewhere, 0o755)
+		os.Symlink(elsewhere, filepath.Join(site, sub))
+		r := ovacts(t, "publish", "-o", site, "--keys", keys, real)
+		if entries, _ := os.ReadDir(elsewhere); r.code != 2 || !strings.Contains(r.stderr, "publish never writes through a link") || len(entries) != 0 {
+			t.Errorf("linked %s/: exit %d %s, %d files written through it", sub, r.code, r.stderr, len(entries))
+		}
+	}
+}
+
+type publishedProduct struct {
+	Slug, Verdict, Signer, Page, Badge string
+	Verified                           bool
+	Source                             string
+}
+
+// readStatusJSON: status.json's products by slug, each with its bundle's
+// name (its page's verify command names it).
+func readStatusJSON(t *testing.T, out string) map[string]publishedProduct {
+	t.Helper()
+	var doc struct{ Products []publishedProduct }
+	data, err := os.ReadFile(filepath.Join(out, "status.json"))
+	if err != nil || json.Unmarshal(data, &doc) != nil {
+		t.Fatalf("status.json: %v", err)
+	}
+	res := map[string]publishedProduct{}
+	for _, p := range doc.Products {
+		page, err := os.ReadFile(filepath.Join(out, p.Page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []string{"real", "spoof"} {
+			if strings.Contains(string(page), "ovacts verify "+b+" ") {
+				p.Source = b
+			}
+		}
+		res[p.Slug] = p
+	}
+	return res
+}
+
+func fingerprintOf(t *testing.T, pub string) string {
+	t.Helper()
+	k, err := reports.ReadPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyFingerprint(k)
+}
