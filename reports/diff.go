@@ -105,6 +105,9 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := countCases(data); err != nil {
+		return nil, err
+	}
 	var doc junitIn
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("not a JUnit report: %w", err)

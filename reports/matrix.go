@@ -225,9 +225,7 @@ var CellWord = map[string]string{"passed": "✓ pass", "failed": "✗ FAIL", "bl
 // WriteMatrixMarkdown writes matrix.md, for pasting into documentation.
 func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
 	var b strings.Builder
-	esc := func(s string) string {
-		return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-	}
+	esc := escapeMarkdown
 	b.WriteString("| requirement | level | title |")
 	for _, c := range m.Columns {
 		fmt.Fprintf(&b, " %s |", esc(c.Label))

@@ -355,6 +355,9 @@ func ReadStack(data []byte) (map[string]string, error) {
 	if err := json.Unmarshal(data, &stack); err != nil {
 		return nil, fmt.Errorf("stack.json: %w", err)
 	}
+	if err := checkStackBounds(stack); err != nil {
+		return nil, err
+	}
 	for _, k := range []string{"suite.version", "profile", "run.id", "libvirt.daemon", "driver"} {
 		if stack[k] == "" {
 			return nil, fmt.Errorf("stack.json lacks %s", k)

@@ -27,6 +27,9 @@ type Options struct {
 	Profiles map[string][]string // requirement ID -> profiles, in the newest set
 	Aliases  map[string]string   // an old ID -> the requirement's ID in the newest set
 	Areas    map[string]string   // area -> its feature's name
+	// Requirements are every requirement of the sets, by ID: the titles and
+	// levels the rows show (reports.Results.Restrict).
+	Requirements map[string]reports.ReqInfo
 }
 
 // Site is everything the pages and JSON files show.

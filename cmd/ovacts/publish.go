@@ -14,6 +14,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// maxPublished bounds the bundles of one publication.
+const maxPublished = 2000
+
 type publishCmd struct {
 	out, keysDir, failOn, now string
 	pubkeys                   []string
@@ -84,7 +87,15 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	if o.now != "" {
 		checkNow = now.AddDate(0, 0, 1)
 	}
+	if len(args) > maxPublished {
+		return usage("%d bundles, more than the %d one publication takes", len(args), maxPublished)
+	}
+	opt, err := siteOptions(now, string(level))
+	if err != nil {
+		return &exitError{code: 1, msg: oneLine(err.Error())}
+	}
 	var cols []*reports.MatrixColumn
+	var dropped []string
 	for _, a := range args {
 		in, err := publishInput(a, keys, checkNow)
 		if err != nil {
@@ -93,11 +104,11 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 		if !in.Verified && !in.SetExpired && !o.allowUnverified {
 			return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(in.Problem))
 		}
+		// Rows are the sets' requirements, titled by the sets: a bundle adds none.
+		if n := in.Results.Restrict(opt.Requirements, opt.Aliases); n > 0 {
+			dropped = append(dropped, fmt.Sprintf("  %s: %d test case(s) of requirements no requirement set has, dropped\n", a, n))
+		}
 		cols = append(cols, reports.NewColumn(in))
-	}
-	opt, err := siteOptions(now, string(level))
-	if err != nil {
-		return &exitError{code: 1, msg: oneLine(err.Error())}
 	}
 	s := site.Build(cols, profileOf, opt)
 	if err := site.Write(o.out, s); errors.Is(err, site.ErrLinkedDir) {
@@ -109,6 +120,9 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	for _, p := range s.Products {
 		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", p.Label, p.Profile, orDash(p.Set), p.Verdict)
 	}
+	for _, d := range dropped {
+		fmt.Fprint(stdout, d)
+	}
 	for _, b := range s.Withdrawn {
 		fmt.Fprintf(stdout, "  withdrawn: %s (no longer published; its page removed, its badge says withdrawn)\n", b)
 	}
@@ -118,13 +132,17 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 // siteOptions: this binary's requirement sets, each requirement's profiles
 // and each area's name.
 func siteOptions(now time.Time, level string) (site.Options, error) {
-	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{}}
+	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{},
+		Requirements: map[string]reports.ReqInfo{}}
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
 		return opt, err
 	}
-	for _, s := range suite.Sets {
+	for _, s := range suite.Sets { // oldest first: the newest set's title wins
 		opt.Sets = append(opt.Sets, s.Info())
+		for _, e := range s.Requirements {
+			opt.Requirements[e.ID] = reports.ReqInfo{Title: e.Title, Level: e.Level}
+		}
 	}
 	if n := suite.NewestSet(); n != nil {
 		for _, e := range n.Requirements {

@@ -137,3 +137,41 @@ func fingerprintOf(t *testing.T, pub string) string {
 	}
 	return keyFingerprint(k)
 }
+
+// A bundle cannot bloat or retitle the site: test cases of IDs no
+// requirement set has are dropped (and said), a requirement's row title is
+// the set's, and matrix.md keeps no link from a bundle.
+func TestPublishedRowsComeFromTheSets(t *testing.T) {
+	dir := t.TempDir()
+	if r := ovacts(t, "keygen", "--out", filepath.Join(dir, "acme")); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	b := filepath.Join(dir, "b")
+	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", b, "--vendor", "Acme", "--product-name", "Virt [x](https://evil.example)",
+		"--product-version", "1", "--sign-key", filepath.Join(dir, "acme.key")); r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	junit := filepath.Join(b, reports.BundleJUnit)
+	data, _ := os.ReadFile(junit)
+	extra := `<testcase name="ZZZ-001 [MUST] bloat" classname="z" time="0"></testcase><testcase name="ZZZ-002 [MUST] bloat" classname="z" time="0"></testcase></testsuite>`
+	text := strings.Replace(string(data), "</testsuite>", extra, 2)
+	text = strings.Replace(text, "CONN-001 [MUST] ", "CONN-001 [MUST] [Visit](https://evil.example) ", 1)
+	if text == string(data) {
+		t.Fatal("the report was not edited")
+	}
+	os.WriteFile(junit, []byte(text), 0o644)
+	out := filepath.Join(dir, "site")
+	r := ovacts(t, "publish", "-o", out, "--allow-unverified", b)
+	if r.code != 0 || !strings.Contains(r.stdout, b+": 2 test case(s) of requirements no requirement set has, dropped") {
+		t.Fatalf("publish: %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	var m struct{ Rows []struct{ ID, Title string } }
+	data, _ = os.ReadFile(filepath.Join(out, "matrix.json"))
+	if err := json.Unmarshal(data, &m); err != nil || len(m.Rows) != 1 || m.Rows[0].ID != "CONN-001" || strings.Contains(m.Rows[0].Title, "Visit") {
+		t.Errorf("matrix.json rows: %+v (%v)", m.Rows, err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "matrix.md"))
+	if strings.Contains(string(md), "](https") || strings.Contains(string(md), "Visit") {
+		t.Errorf("matrix.md:\n%s", md)
+	}
+}
