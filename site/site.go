@@ -96,6 +96,9 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports
 		if c.Product != nil {
 			name = c.Product.Name()
 		}
+		if !c.Vouched() { // a bundle nothing vouches for joins no vendor's product, nor its history
+			name += " (unverified)"
+		}
 		g := groups[name]
 		if g == nil {
 			g = &Group{Name: name}

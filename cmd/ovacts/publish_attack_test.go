@@ -54,6 +54,9 @@ func TestPublishBindsVendorsToTheirKeys(t *testing.T) {
 			t.Errorf("the spoof is at %s: %+v", slug, p)
 		}
 	}
+	if page, _ := os.ReadFile(filepath.Join(out, "products", "acme-virt-1-0.html")); strings.Contains(string(page), reports.UnverifiedPrefix) {
+		t.Error("the real product's history lists the spoof")
+	}
 	// --pubkey binds a key to the vendor its file is named for: evil.pub verifies no Acme bundle.
 	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "p"), "--pubkey", filepath.Join(keys, "evil.pub"), spoof); r.code != 2 ||
 		!strings.Contains(r.stderr, `no key for this vendor "Acme": give its key as acme.pub`) {
