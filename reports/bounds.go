@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -78,8 +79,8 @@ func (r *Results) Restrict(known map[string]ReqInfo, aliases map[string]string) 
 
 // escapeMarkdown makes text from a bundle inert in matrix.md: every ASCII
 // punctuation character that Markdown gives a meaning to (links, images,
-// emphasis, code, HTML, table cells) is backslash-escaped, and a line break
-// is a space.
+// emphasis, code, HTML, table cells) is backslash-escaped, a line break is a
+// space, and a bare address is broken so that nothing autolinks it.
 func escapeMarkdown(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -93,5 +94,10 @@ func escapeMarkdown(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	// GitHub's Markdown links bare addresses too: a zero-width space after
+	// "://" and "www." leaves no address to link.
+	out := strings.ReplaceAll(b.String(), "://", "://\u200b")
+	return wwwDot.ReplaceAllString(out, "${1}\u200b")
 }
+
+var wwwDot = regexp.MustCompile(`(?i)(www\.)`)

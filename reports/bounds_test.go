@@ -45,17 +45,17 @@ func TestRestrictToTheSets(t *testing.T) {
 
 // matrix.md: a link, an image or HTML in a label is inert text.
 func TestMatrixMarkdownEscapesLinks(t *testing.T) {
-	m := &Matrix{Columns: []*MatrixColumn{{Label: "[Acme](https://evil.example) ![x](https://evil.example/i.png) <b>x</b>", Profile: "core", Set: "2026.11"}}}
+	m := &Matrix{Columns: []*MatrixColumn{{Label: "[Acme](https://evil.example) ![x](https://evil.example/i.png) <b>x</b> www.evil.example", Profile: "core", Set: "2026.11"}}}
 	var b bytes.Buffer
 	if err := WriteMatrixMarkdown(&b, m); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"[Acme](", "![x](", "<b>", "](https"} {
+	for _, bad := range []string{"[Acme](", "![x](", "<b>", "](https", "https://evil", "www.evil"} {
 		if strings.Contains(b.String(), bad) {
 			t.Errorf("matrix.md keeps %q:\n%s", bad, b.String())
 		}
 	}
-	if !strings.Contains(b.String(), `\[Acme\]\(https://evil.example\)`) {
+	if !strings.Contains(b.String(), "\\[Acme\\]\\(https://\u200bevil.example\\)") {
 		t.Errorf("matrix.md:\n%s", b.String())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ovacts/ovacts/reports"
 )
@@ -64,6 +65,15 @@ func TestPublishBindsVendorsToTheirKeys(t *testing.T) {
 	}
 	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "q"), "--pubkey", filepath.Join(keys, "acme.pub"), real); r.code != 0 {
 		t.Errorf("--pubkey acme.pub with Acme's bundle: exit %d %s", r.code, r.stderr)
+	}
+	// A run dated after --now is refused; on the --now day it is not.
+	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "early"), "--keys", keys, "--now", "2020-01-01", real); r.code != 2 ||
+		!strings.Contains(r.stderr, "dates: the run is dated") || !strings.Contains(r.stderr, "after 2020-01-02T00:00:00Z") {
+		t.Errorf("publish before the run: exit %d %s", r.code, r.stderr)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if r := ovacts(t, "publish", "-o", filepath.Join(dir, "today"), "--keys", keys, "--now", today, real); r.code != 0 {
+		t.Errorf("publish on the run's day: exit %d %s", r.code, r.stderr)
 	}
 	// verify --keys chooses by vendor too.
 	if r := ovacts(t, "verify", "--keys", keys, spoof); r.code != 1 || !strings.Contains(r.stdout, "FAIL signature") {
