@@ -93,7 +93,8 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 		return nil, err
 	}
 	r.suite = suite
-	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI))
+	// A bundle's verify reads the start from this line (reports.CheckDates).
+	fmt.Fprintf(cfg.Progress, "ovacts %s run %s against %s, started %s\n", cfg.SuiteVersion, runID, RedactURI(cfg.URI), started.UTC().Format(time.RFC3339))
 	if cfg.SelfTest != "" {
 		fmt.Fprintf(cfg.Progress, "SELF-TEST: %s; a test of ovacts, not conformance\n", cfg.SelfTest)
 	}

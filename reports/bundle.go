@@ -80,7 +80,7 @@ func (p *Product) Check() error {
 		sort.Strings(missing)
 		return fmt.Errorf("product description lacks %s", strings.Join(missing, ", "))
 	}
-	return nil
+	return p.checkFields()
 }
 
 // ReadProduct reads product.yaml strictly: unknown fields are an error.

@@ -40,6 +40,8 @@ type Results struct {
 	Properties map[string]string
 	// Cases counts the testcases as the run's summary does.
 	Cases Counts
+	// Started is the timestamp of the report's first suite: when the run started.
+	Started string
 	// AreaSeconds sums the testcases' times per area (their requirement IDs'
 	// prefix); scenarios that ran concurrently overlap in it.
 	AreaSeconds map[string]float64
@@ -50,7 +52,8 @@ var caseName = regexp.MustCompile(`^([A-Z][A-Z0-9]*-[0-9]{3}) \[(MUST|SHOULD|MAY
 type junitIn struct {
 	XMLName xml.Name `xml:"testsuites"`
 	Suites  []struct {
-		Props []struct {
+		Timestamp string `xml:"timestamp,attr"`
+		Props     []struct {
 			Name  string `xml:"name,attr"`
 			Value string `xml:"value,attr"`
 		} `xml:"properties>property"`
@@ -102,6 +105,9 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := countCases(data); err != nil {
+		return nil, err
+	}
 	var doc junitIn
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("not a JUnit report: %w", err)
@@ -129,6 +135,9 @@ func ReadResults(path string) (*Results, error) {
 
 func resultsOf(doc *junitIn) (*Results, error) {
 	res := &Results{Verdicts: map[string]*Verdict{}, Properties: map[string]string{}, AreaSeconds: map[string]float64{}}
+	if len(doc.Suites) > 0 {
+		res.Started = doc.Suites[0].Timestamp
+	}
 	for _, s := range doc.Suites {
 		for _, p := range s.Props {
 			if _, seen := res.Properties[p.Name]; !seen {

@@ -28,7 +28,7 @@ const (
 
 // MatrixColumn is one bundle.
 type MatrixColumn struct {
-	Slug     string   `json:"slug"`  // vendor-product-version, unique in the matrix
+	Slug     string   `json:"slug"`  // its address, unique in the matrix (assignSlugs)
 	Label    string   `json:"label"` // vendor, product and version
 	Product  *Product `json:"product,omitempty"`
 	Stack    string   `json:"stack"`   // driver, versions, accelerator
@@ -153,13 +153,9 @@ func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, 
 		}
 		return false
 	})
-	slugs := map[string]int{}
+	assignSlugs(cols)
 	rows := map[string]*MatrixRow{}
 	for ci, c := range cols {
-		c.Slug = slug(c.Label)
-		if slugs[c.Slug]++; slugs[c.Slug] > 1 {
-			c.Slug += fmt.Sprintf("-%d", slugs[c.Slug])
-		}
 		c.Verdict, c.Why = verdict(c, profile, opt)
 		for rid, v := range c.results.Verdicts {
 			id := rid
@@ -229,9 +225,7 @@ var CellWord = map[string]string{"passed": "✓ pass", "failed": "✗ FAIL", "bl
 // WriteMatrixMarkdown writes matrix.md, for pasting into documentation.
 func WriteMatrixMarkdown(w io.Writer, m *Matrix) error {
 	var b strings.Builder
-	esc := func(s string) string {
-		return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-	}
+	esc := escapeMarkdown
 	b.WriteString("| requirement | level | title |")
 	for _, c := range m.Columns {
 		fmt.Fprintf(&b, " %s |", esc(c.Label))

@@ -6,6 +6,7 @@ package reports
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ovacts/ovacts/internal/safeio"
 )
@@ -32,6 +34,16 @@ type Finding struct {
 type VerifyInput struct {
 	Dir       string
 	PublicKey ed25519.PublicKey // nil: the signature cannot be checked, which fails
+	// KeyFor, when set, gives the key of the vendor the bundle's product.yaml
+	// names (the bytes hashed, parsed once): the bundle verifies only with its
+	// own vendor's key, never with any key offered. It replaces PublicKey.
+	KeyFor func(vendor string) (ed25519.PublicKey, error)
+	// Now is when the run's date is judged (a run dated after it is refused);
+	// zero: the time of the check.
+	Now time.Time
+	// readFile reads a bundle file (safeio.ReadRegular); tests replace it to
+	// change a file between two reads.
+	readFile func(path string, max int64) ([]byte, error)
 	// Sets are the requirement sets the verifier knows, oldest first: a
 	// bundle is checked against the one it names.
 	Sets []SetInfo
@@ -58,6 +70,7 @@ var summaryLine = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, 
 type Bundle struct {
 	Findings []Finding
 	Product  *Product
+	Key      ed25519.PublicKey // the key the signature was checked with
 	Stack    map[string]string
 	Results  *Results
 	// Intact: the manifest, the hashes, the signature, the product, the stack,
@@ -81,9 +94,13 @@ var bundleFiles = []string{BundleProduct, BundleJUnit, BundleCucumber, BundleLog
 type verifier struct {
 	in         VerifyInput
 	findings   []Finding
+	files      map[string][]byte // each file as read once: hashed and parsed from these bytes
 	manData    []byte
 	manErr     error
 	product    *Product
+	productErr error
+	parsed     bool
+	key        ed25519.PublicKey
 	stack      map[string]string
 	stackOK    bool
 	results    *Results
@@ -100,21 +117,34 @@ func (v *verifier) add(check string, err error, okMsg string) bool {
 	return true
 }
 
+// read gives a bundle file's bytes: those hashed, when the manifest check
+// read it; a file is never read a second time.
 func (v *verifier) read(name string) ([]byte, error) {
-	return safeio.ReadRegular(filepath.Join(v.in.Dir, name), MaxInputBytes)
+	if data, ok := v.files[name]; ok {
+		return data, nil
+	}
+	data, err := v.in.readFile(filepath.Join(v.in.Dir, name), MaxInputBytes)
+	if err == nil {
+		v.files[name] = data
+	}
+	return data, err
 }
 
 // CheckBundle checks that a bundle is intact and what it claims to be:
 // manifest and hashes, signature, product, stack, suite version, report, and
 // that the report, the log and the stack agree. It judges nothing.
 func CheckBundle(in VerifyInput) Bundle {
-	v := &verifier{in: in, stack: map[string]string{}}
+	if in.readFile == nil {
+		in.readFile = safeio.ReadRegular
+	}
+	v := &verifier{in: in, stack: map[string]string{}, files: map[string][]byte{}}
 	v.checkManifest()
 	v.checkSignature()
 	v.checkProduct()
 	v.checkStack()
 	v.checkResults()
-	b := Bundle{Findings: v.findings, Product: v.product, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired}
+	v.checkDates()
+	b := Bundle{Findings: v.findings, Product: v.product, Key: v.key, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired}
 	for _, f := range v.findings {
 		b.Intact = b.Intact && f.OK
 	}
@@ -171,10 +201,11 @@ func (v *verifier) checkManifest() {
 			problems = append(problems, e.Name()+" is not in the manifest")
 			continue
 		}
-		got, err := safeio.SumRegular(filepath.Join(v.in.Dir, e.Name()), MaxInputBytes)
+		data, err := v.read(e.Name())
+		sum := sha256.Sum256(data)
 		if err != nil {
 			problems = append(problems, err.Error())
-		} else if got != want {
+		} else if hex.EncodeToString(sum[:]) != want {
 			problems = append(problems, e.Name()+" does not match its sha256 in the manifest")
 		}
 	}
@@ -199,10 +230,21 @@ func (v *verifier) checkManifest() {
 // checkSignature: an ed25519 signature over the manifest by the given key.
 func (v *verifier) checkSignature() {
 	err := func() error {
-		if v.in.PublicKey == nil {
+		v.key = v.in.PublicKey
+		if v.in.KeyFor != nil {
+			if v.parseProduct(); v.product == nil {
+				return errors.New("not checked: the bundle names no vendor whose key could check it")
+			}
+			k, err := v.in.KeyFor(v.product.Vendor)
+			if err != nil {
+				return fmt.Errorf("not checked: %w", err)
+			}
+			v.key = k
+		}
+		if v.key == nil {
 			return errors.New("not checked: give the signer's public key with --pubkey")
 		}
-		raw, err := safeio.ReadRegular(filepath.Join(v.in.Dir, BundleSig), 4096)
+		raw, err := v.in.readFile(filepath.Join(v.in.Dir, BundleSig), 4096)
 		if err != nil {
 			return fmt.Errorf("no signature: %w", err)
 		}
@@ -213,7 +255,7 @@ func (v *verifier) checkSignature() {
 		if !ok || err != nil || len(sig) != ed25519.SignatureSize {
 			return errors.New("the signature file is not a hex ed25519 signature and a newline")
 		}
-		if v.manErr != nil || !ed25519.Verify(v.in.PublicKey, v.manData, sig) {
+		if v.manErr != nil || !ed25519.Verify(v.key, v.manData, sig) {
 			return errors.New("the signature does not match the manifest and this key")
 		}
 		return nil
@@ -221,11 +263,22 @@ func (v *verifier) checkSignature() {
 	v.add("signature", err, "valid ed25519 signature over the manifest")
 }
 
-func (v *verifier) checkProduct() {
+// parseProduct parses product.yaml, once, from the bytes the manifest hashed.
+func (v *verifier) parseProduct() {
+	if v.parsed {
+		return
+	}
+	v.parsed = true
 	data, err := v.read(BundleProduct)
 	if err == nil {
 		v.product, err = ReadProduct(bytes.NewReader(data))
 	}
+	v.productErr = err
+}
+
+func (v *verifier) checkProduct() {
+	v.parseProduct()
+	err := v.productErr
 	msg := ""
 	if v.product != nil {
 		msg = fmt.Sprintf("%s %s %s", v.product.Vendor, v.product.Product, v.product.Version)
@@ -301,6 +354,9 @@ func ReadStack(data []byte) (map[string]string, error) {
 	stack := map[string]string{}
 	if err := json.Unmarshal(data, &stack); err != nil {
 		return nil, fmt.Errorf("stack.json: %w", err)
+	}
+	if err := checkStackBounds(stack); err != nil {
+		return nil, err
 	}
 	for _, k := range []string{"suite.version", "profile", "run.id", "libvirt.daemon", "driver"} {
 		if stack[k] == "" {

@@ -27,6 +27,9 @@ type Options struct {
 	Profiles map[string][]string // requirement ID -> profiles, in the newest set
 	Aliases  map[string]string   // an old ID -> the requirement's ID in the newest set
 	Areas    map[string]string   // area -> its feature's name
+	// Requirements are every requirement of the sets, by ID: the titles and
+	// levels the rows show (reports.Results.Restrict).
+	Requirements map[string]reports.ReqInfo
 }
 
 // Site is everything the pages and JSON files show.
@@ -39,7 +42,10 @@ type Site struct {
 	Products     []*Product // in matrix column order
 	Groups       []*Group   // products by vendor and product name
 	AreaNames    map[string]string
-	profiles     map[string][]string
+	// Withdrawn are the badges of earlier publications this one no longer
+	// has (Write replaced each by a "withdrawn" badge).
+	Withdrawn []string
+	profiles  map[string][]string
 }
 
 // Group is one product (vendor and name) with its versions, newest first.
@@ -89,6 +95,9 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports
 		name := c.Label
 		if c.Product != nil {
 			name = c.Product.Name()
+		}
+		if !c.Vouched() { // a bundle nothing vouches for joins no vendor's product, nor its history
+			name += " (unverified)"
 		}
 		g := groups[name]
 		if g == nil {

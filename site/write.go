@@ -51,7 +51,7 @@ var pages = template.Must(template.New("site").Funcs(template.FuncMap{
 	},
 	"pubkeyName": func(p *Product) string {
 		if p.Product != nil {
-			return reports.Slug(p.Product.Vendor) + ".pub"
+			return reports.VendorKeyName(p.Product.Vendor)
 		}
 		return "SIGNER.pub"
 	},
@@ -69,11 +69,17 @@ var pages = template.Must(template.New("site").Funcs(template.FuncMap{
 // Write writes the site into dir (made if needed): index.html, matrix.html,
 // products/<slug>.html, badges/<slug>-<profile>.svg, status.json,
 // matrix.json, matrix.md and schemas/. Every file is replaced atomically.
+//
+// What earlier publications wrote there and this one does not publish is
+// taken away (withdraw): pages removed, badges saying "withdrawn", listed in
+// s.Withdrawn. The products/, badges/ and schemas/ directories must be real
+// directories: a link there is refused (ErrLinkedDir), never followed.
 func Write(dir string, s *Site) error {
-	for _, sub := range []string{"", "products", "badges", "schemas"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := siteDirs(dir); err != nil {
+		return err
 	}
 	files := map[string]func(io.Writer) error{
 		"index.html":  func(w io.Writer) error { return render(w, "index", s) },
@@ -94,12 +100,16 @@ func Write(dir string, s *Site) error {
 		}
 		files[p.Badge] = func(w io.Writer) error { _, err := w.Write(p.badgeSVG()); return err }
 	}
+	written := map[string]bool{}
 	for name, write := range files {
 		if err := safeio.WriteAtomic(filepath.Join(dir, filepath.FromSlash(name)), 0o644, write); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		written[name] = true
 	}
-	return nil
+	var err error
+	s.Withdrawn, err = withdraw(dir, written)
+	return err
 }
 
 // The matrix page's CSP allows its one inline script by the sha256 of the

@@ -136,7 +136,7 @@ func newKeygenCmd(stdout io.Writer) *cobra.Command {
 }
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
-	var pubPath, failOn string
+	var pubPath, keysDir, failOn string
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
 		Short: "Check a certification bundle (hashes, signature, product, stack, consistency) and judge the profile it claims",
@@ -154,6 +154,15 @@ when every check holds and the profile is conformant.`,
 				return err
 			}
 			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level)}
+			if keysDir != "" {
+				if pubPath != "" {
+					return usage("give the key either with --pubkey or with --keys, not both")
+				}
+				if st, err := os.Stat(keysDir); err != nil || !st.IsDir() {
+					return usage("--keys %s is not a directory", keysDir)
+				}
+				in.KeyFor = (&keyring{dir: keysDir}).keyFor
+			}
 			if pubPath != "" {
 				k, err := reports.ReadPublicKey(pubPath)
 				if err != nil {
@@ -188,6 +197,7 @@ when every check holds and the profile is conformant.`,
 		},
 	}
 	cmd.Flags().StringVar(&pubPath, "pubkey", "", "the signer's ed25519 public key (ovacts keygen)")
+	cmd.Flags().StringVar(&keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: the bundle is checked with the key of the vendor it names")
 	cmd.Flags().StringVar(&failOn, "fail-on", "must", "lowest requirement level the verdict counts: must, should or may (as in run)")
 	return cmd
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/ovacts/ovacts/features"
@@ -15,11 +14,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// vendorKeyFile is the key of a vendor in a --keys directory: its name in
-// lower case, runs of other characters as one dash, ".pub".
-func vendorKeyFile(dir, vendor string) string {
-	return filepath.Join(dir, reports.Slug(vendor)+".pub")
-}
+// maxPublished bounds the bundles of one publication.
+const maxPublished = 2000
 
 type publishCmd struct {
 	out, keysDir, failOn, now string
@@ -41,8 +37,10 @@ x products by area, with filters), badges/, status.json and matrix.json with
 their JSON Schemas (schemas/), and matrix.md.
 
 Every bundle is checked first (hashes, signature, product, stack, requirement
-set, report) with the keys given: --keys DIR holding one <vendor>.pub per vendor
-(lower case, dashes), or --pubkey files. A bundle that does not check out is
+set, report, dates) with the key of the vendor it names, and no other: --keys
+DIR holding one <vendor>.pub per vendor (lower case, dashes; a name with
+letters beyond ASCII adds a suffix from its hash, as the error says), or
+--pubkey files named the same way. A bundle that does not check out is
 refused (exit 2), or, with --allow-unverified, shown as "unverified" and never
 as conformant; so is a bare JUnit report. A bundle whose run is older than 12
 months (at --now), or whose requirement set is older than the two newest
@@ -53,8 +51,8 @@ the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "output directory (made if needed; its files are replaced)")
-	f.StringArrayVar(&o.pubkeys, "pubkey", nil, "a signer's ed25519 public key (repeatable): bundles signed by it verify")
-	f.StringVar(&o.keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies with its vendor's key")
+	f.StringArrayVar(&o.pubkeys, "pubkey", nil, "a vendor's ed25519 public key, named <vendor>.pub as in --keys (repeatable): bundles of that vendor verify with it, and only those")
+	f.StringVar(&o.keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies only with its own vendor's key")
 	f.BoolVar(&o.allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
 	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
@@ -75,41 +73,58 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 			return usage("--now %q is not a day (YYYY-MM-DD)", o.now)
 		}
 	}
-	var keys []ed25519.PublicKey
-	for _, p := range o.pubkeys {
-		k, err := reports.ReadPublicKey(p)
-		if err != nil {
-			return usage("--pubkey: %s", oneLine(err.Error()))
-		}
-		keys = append(keys, k)
-	}
 	if o.keysDir != "" {
 		if st, err := os.Stat(o.keysDir); err != nil || !st.IsDir() {
 			return usage("--keys %s is not a directory", o.keysDir)
 		}
 	}
+	keys, err := newKeyring(o.keysDir, o.pubkeys)
+	if err != nil {
+		return usage("%s", oneLine(err.Error()))
+	}
+	// A run dated later on the --now day is not after it.
+	checkNow := now
+	if o.now != "" {
+		checkNow = now.AddDate(0, 0, 1)
+	}
+	if len(args) > maxPublished {
+		return usage("%d bundles, more than the %d one publication takes", len(args), maxPublished)
+	}
+	opt, err := siteOptions(now, string(level))
+	if err != nil {
+		return &exitError{code: 1, msg: oneLine(err.Error())}
+	}
 	var cols []*reports.MatrixColumn
+	var dropped []string
 	for _, a := range args {
-		in, err := publishInput(a, keys, o.keysDir)
+		in, err := publishInput(a, keys, checkNow)
 		if err != nil {
 			return usage("%s", oneLine(err.Error()))
 		}
 		if !in.Verified && !in.SetExpired && !o.allowUnverified {
 			return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(in.Problem))
 		}
+		// Rows are the sets' requirements, titled by the sets: a bundle adds none.
+		if n := in.Results.Restrict(opt.Requirements, opt.Aliases); n > 0 {
+			dropped = append(dropped, fmt.Sprintf("  %s: %d test case(s) of requirements no requirement set has, dropped\n", a, n))
+		}
 		cols = append(cols, reports.NewColumn(in))
 	}
-	opt, err := siteOptions(now, string(level))
-	if err != nil {
-		return &exitError{code: 1, msg: oneLine(err.Error())}
-	}
 	s := site.Build(cols, profileOf, opt)
-	if err := site.Write(o.out, s); err != nil {
+	if err := site.Write(o.out, s); errors.Is(err, site.ErrLinkedDir) {
+		return usage("-o %s", oneLine(err.Error()))
+	} else if err != nil {
 		return &exitError{code: 1, msg: oneLine(err.Error())}
 	}
 	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
 	for _, p := range s.Products {
 		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", p.Label, p.Profile, orDash(p.Set), p.Verdict)
+	}
+	for _, d := range dropped {
+		fmt.Fprint(stdout, d)
+	}
+	for _, b := range s.Withdrawn {
+		fmt.Fprintf(stdout, "  withdrawn: %s (no longer published; its page removed, its badge says withdrawn)\n", b)
 	}
 	return nil
 }
@@ -117,13 +132,17 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 // siteOptions: this binary's requirement sets, each requirement's profiles
 // and each area's name.
 func siteOptions(now time.Time, level string) (site.Options, error) {
-	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{}}
+	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{},
+		Requirements: map[string]reports.ReqInfo{}}
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
 		return opt, err
 	}
-	for _, s := range suite.Sets {
+	for _, s := range suite.Sets { // oldest first: the newest set's title wins
 		opt.Sets = append(opt.Sets, s.Info())
+		for _, e := range s.Requirements {
+			opt.Requirements[e.ID] = reports.ReqInfo{Title: e.Title, Level: e.Level}
+		}
 	}
 	if n := suite.NewestSet(); n != nil {
 		for _, e := range n.Requirements {
@@ -141,11 +160,11 @@ func siteOptions(now time.Time, level string) (site.Options, error) {
 	return opt, nil
 }
 
-// publishInput reads one argument of publish: a bundle, checked with each
-// candidate key until one verifies it, or a bare JUnit report (unverified).
-// A bundle that checks out but for its requirement set being too old is
-// kept, to be shown as expired.
-func publishInput(path string, keys []ed25519.PublicKey, keysDir string) (reports.ColumnInput, error) {
+// publishInput reads one argument of publish: a bundle, checked once with
+// the key of the vendor it names (and no other), or a bare JUnit report
+// (unverified). A bundle that checks out but for its requirement set being
+// too old is kept, to be shown as expired.
+func publishInput(path string, keys *keyring, now time.Time) (reports.ColumnInput, error) {
 	st, err := os.Lstat(path)
 	if err != nil {
 		return reports.ColumnInput{}, err
@@ -153,40 +172,19 @@ func publishInput(path string, keys []ed25519.PublicKey, keysDir string) (report
 	if !st.IsDir() {
 		return reports.BareReport(path)
 	}
-	in := reports.VerifyInput{Dir: path, Sets: setInfos()}
-	candidates := keys
-	if keysDir != "" {
-		b := reports.CheckBundle(in)
-		if b.Product != nil {
-			if k, err := reports.ReadPublicKey(vendorKeyFile(keysDir, b.Product.Vendor)); err == nil {
-				candidates = append([]ed25519.PublicKey{k}, candidates...)
-			}
-		}
-	}
-	if len(candidates) == 0 {
-		candidates = []ed25519.PublicKey{nil}
-	}
-	var last reports.Bundle
-	var lastKey ed25519.PublicKey
-	for _, k := range candidates {
-		in.PublicKey = k
-		last, lastKey = reports.CheckBundle(in), k
-		if last.Intact || onlySetExpired(last) {
-			break
-		}
-	}
-	ci := reports.ColumnInput{Source: path, Product: last.Product, Stack: last.Stack, Results: last.Results, Verified: last.Intact,
-		SetExpired: onlySetExpired(last), Draft: last.Draft()}
+	b := reports.CheckBundle(reports.VerifyInput{Dir: path, Sets: setInfos(), KeyFor: keys.keyFor, Now: now})
+	ci := reports.ColumnInput{Source: path, Product: b.Product, Stack: b.Stack, Results: b.Results, Verified: b.Intact,
+		SetExpired: onlySetExpired(b), Draft: b.Draft()}
 	if ci.Verified || ci.SetExpired {
-		ci.Signer = keyFingerprint(lastKey)
+		ci.Signer = keyFingerprint(b.Key)
 	}
-	for _, f := range last.Findings {
+	for _, f := range b.Findings {
 		if !f.OK {
 			ci.Problem = f.Check + ": " + f.Msg
 			break
 		}
 	}
-	if last.Results == nil {
+	if b.Results == nil {
 		return ci, fmt.Errorf("%s: %s", path, ci.Problem)
 	}
 	return ci, nil
