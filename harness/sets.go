@@ -232,6 +232,22 @@ func (s *Suite) RunSet() (*RequirementSet, string) {
 	return s.runSet, SetDigest(mine)
 }
 
+// CountedFrom names the set from which the requirements advisory in the run's
+// set count: the next set the suite holds (a draft in which they are
+// required), else "the set after" the run's.
+func (s *Suite) CountedFrom() string {
+	run, _ := s.RunSet()
+	if run == nil {
+		return "a released set"
+	}
+	for _, set := range s.Sets {
+		if set.Name > run.Name {
+			return set.Name
+		}
+	}
+	return "the set after " + run.Name
+}
+
 // NewestSet is the suite's own set (nil when it has none).
 func (s *Suite) NewestSet() *RequirementSet {
 	if len(s.Sets) == 0 {

@@ -167,6 +167,10 @@ func (v *ProfileVerdict) decide() {
 // Why lists what keeps the verdict from conformant, one reason a line.
 func (v ProfileVerdict) Why() []string {
 	var out []string
+	notAllowed := "not applicable for a reason the profile does not allow"
+	if v.Profile == "" {
+		notAllowed = "not applicable (a selection allows no optional capability)"
+	}
 	for _, x := range []struct {
 		ids  []string
 		what string
@@ -176,7 +180,7 @@ func (v ProfileVerdict) Why() []string {
 		{v.Waived, "failed under a waiver (a waiver never certifies)"},
 		{v.SuiteErrors, "not judged: the suite erred"},
 		{v.NotRun, "not run (an input of the run was missing)"},
-		{v.NotApplicable, "not applicable for a reason the profile does not allow"},
+		{v.NotApplicable, notAllowed},
 		{v.Missing, "missing from the report"},
 		{v.Unknown, "with an outcome the verdict does not know"},
 	} {
@@ -206,8 +210,19 @@ func (v ProfileVerdict) String() string {
 	return s
 }
 
-// WriteVerdict prints the verdict and what keeps it from conformant.
-func WriteVerdict(w io.Writer, v ProfileVerdict) {
+// ExitRehearsal is the exit code of a rehearsal that would be conformant: run
+// on libvirt's test driver, and verify of such a run's bundle. A rehearsal
+// certifies no stack, so it never exits 0.
+const ExitRehearsal = 4
+
+// WriteVerdict prints the verdict and what keeps it from conformant. A
+// rehearsal (a run on libvirt's test driver) that would be conformant says
+// so, never CONFORMANT alone.
+func WriteVerdict(w io.Writer, v ProfileVerdict, rehearsal bool) {
+	if rehearsal && v.Kind == Conformant {
+		fmt.Fprintf(w, "verdict: %s: REHEARSAL: would be conformant, but libvirt's test driver certifies no stack (exit %d)\n", v.Subject(), ExitRehearsal)
+		return
+	}
 	fmt.Fprintf(w, "verdict: %s: %s\n", v.Subject(), strings.ToUpper(string(v.Kind)))
 	for _, line := range v.Why() {
 		fmt.Fprintf(w, "  %s\n", line)

@@ -116,3 +116,31 @@ func TestJudgeFailsClosed(t *testing.T) {
 		t.Errorf("empty selection's reason: %q", why)
 	}
 }
+
+// The summary's levels count what the verdict counts; advisory requirements
+// are counted apart, and those that did not pass are named, failures first,
+// with the set from which they count.
+func TestSummaryListsAdvisoryApart(t *testing.T) {
+	rep := &Report{Properties: []Property{{PropSet, "2026.12"}, {PropAdvisoryUntil, "2027.01"}}, Outcomes: []Outcome{
+		{ReqID: "A-001", Level: "MUST", Area: "A", Status: Failed},
+		{ReqID: "B-001", Level: "MUST", Area: "B", Status: NotApplicable, State: "advisory"},
+		{ReqID: "B-002", Level: "MUST", Area: "B", Status: Passed, State: "advisory"},
+		{ReqID: "B-003", Level: "MUST", Area: "B", Status: Failed, State: "advisory"},
+		{ReqID: "B-003", Level: "MUST", Area: "B", Status: Passed, State: "advisory"},
+	}}
+	var b strings.Builder
+	WriteSummary(&b, rep)
+	out := b.String()
+	for _, want := range []string{
+		"  MUST     1: 0 passed, 1 failed,",
+		"not counted by the verdict (advisory or deprecated in set 2026.12)   4: 2 passed, 1 failed, 0 blocked, 1 not applicable",
+		"advisory, not counted until set 2027.01: B-003 failed, B-001 not applicable\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if bad, n := AdvisoryNotPassed(rep.Outcomes); n != 3 || strings.Join(bad, ", ") != "B-003 failed, B-001 not applicable" {
+		t.Errorf("AdvisoryNotPassed: %v %d", bad, n)
+	}
+}
