@@ -100,11 +100,14 @@ docs: build
 
 # The requirement set (features/sets/<set>.json), generated from the features:
 # regenerates the draft set; SET=YYYY.MM starts the next one after a released
-# set; RELEASE=YYYY-MM-DD releases it (then it never changes). Refuses steps
+# set; RELEASE=YYYY-MM-DD releases it (then it never changes), and with
+# EVIDENCE=a.xml,b.xml (the full runs on the reference stacks) refuses a
+# release whose new requirements neither passed there nor carry a finding
+# in docs/findings.md (README, "the release step"). Refuses steps
 # changed under an existing ID without @revised:<set>, and a requirement gone
 # without @deprecated in the set before (see README, "Requirement sets").
 catalogue: packages
-	$(GO) run ./internal/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE))
+	$(GO) run ./internal/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE)) $(if $(EVIDENCE),-evidence $(EVIDENCE))
 	@$(MAKE) --no-print-directory docs
 
 # Generated code: libvirt's error code names, from the pinned Go binding.
