@@ -87,16 +87,18 @@ func (r *runner) decide(p *Pickle) *reports.Outcome {
 			notRun = append(notRun, need)
 		}
 	}
-	// The stack not offering a feature outranks a broken one (the scenario
-	// would not apply anyway), and both outrank a missing input.
+	// A broken capability outranks one the stack does not offer: what the
+	// stack claims and fails at is a fault whatever else the scenario would
+	// need, and reading it as not applicable would hide it. Both outrank a
+	// missing input.
 	switch {
-	case len(absent) > 0:
-		o.Status, o.Capability = reports.NotApplicable, absent[0]
-		o.Reason = "needs " + absent[0] + ": " + caps.Missing[absent[0]].Reason
 	case len(blocked) > 0:
 		n := caps.Missing[blocked[0]]
 		o.Status, o.Capability, o.BlockedBy = reports.Blocked, blocked[0], n.StatedBy
 		o.Reason = fmt.Sprintf("%s is broken (%s failed): %s", blocked[0], n.StatedBy, n.Reason)
+	case len(absent) > 0:
+		o.Status, o.Capability = reports.NotApplicable, absent[0]
+		o.Reason = "needs " + absent[0] + ": " + caps.Missing[absent[0]].Reason
 	case len(notRun) > 0:
 		o.Status, o.Capability = reports.NotRun, notRun[0]
 		o.Reason = "needs " + notRun[0] + ": " + caps.Missing[notRun[0]].Reason

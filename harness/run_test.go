@@ -212,8 +212,8 @@ func TestNoSupportIsNotApplicableAndAMustOneIsIncomplete(t *testing.T) {
 			t.Errorf("%s on an unsupported call: %+v", o.ReqID, o)
 		}
 	}
-	// A selection is judged on failures and blocks only.
-	if v, _ := harness.Verdict(rep, cfg, features.FS, harness.MUST); v.Kind != reports.Conformant {
+	// A selection with a MUST not applicable, and none passed, is incomplete.
+	if v, _ := harness.Verdict(rep, cfg, features.FS, harness.MUST); v.Kind != reports.Incomplete || strings.Join(v.NotApplicable, ",") != "VND-001" || !v.NothingPassed {
 		t.Errorf("selection: %s", v)
 	}
 	// A profile holding that MUST is incomplete.

@@ -232,6 +232,22 @@ func (s *Suite) RunSet() (*RequirementSet, string) {
 	return s.runSet, SetDigest(mine)
 }
 
+// CountedFrom names the set from which the requirements advisory in the run's
+// set count: the next set the suite holds (a draft in which they are
+// required), else "the set after" the run's.
+func (s *Suite) CountedFrom() string {
+	run, _ := s.RunSet()
+	if run == nil {
+		return "a released set"
+	}
+	for _, set := range s.Sets {
+		if set.Name > run.Name {
+			return set.Name
+		}
+	}
+	return "the set after " + run.Name
+}
+
 // NewestSet is the suite's own set (nil when it has none).
 func (s *Suite) NewestSet() *RequirementSet {
 	if len(s.Sets) == 0 {
@@ -292,4 +308,44 @@ func SetProfile(set *RequirementSet, name string) (reports.Profile, error) {
 // Info is what verify needs of the set.
 func (s *RequirementSet) Info() reports.SetInfo {
 	return reports.SetInfo{Name: s.Name, Status: s.Status, Released: s.Released, WithdrawnWhy: s.WithdrawnWhy, Digest: s.Digest}
+}
+
+// ReleaseEvidence checks what a release of set demands of the requirements
+// it adds (advisory in it) and of those it starts to count (advisory in prev,
+// the released set before it): each one passed in every given report of the
+// reference stacks that holds it, and at least one holds it; or it carries a
+// finding (a "## <ID>:" section of findings, docs/findings.md). It returns
+// one line per requirement that does not.
+func ReleaseEvidence(set, prev *RequirementSet, evidence map[string]*reports.Results, findings string) []string {
+	names := make([]string, 0, len(evidence))
+	for n := range evidence {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var problems []string
+	for _, e := range set.Requirements {
+		wasAdvisory := false
+		if prev != nil {
+			old, ok := prev.Entry(e.ID)
+			wasAdvisory = ok && old.State == StateAdvisory
+		}
+		if (e.State != StateAdvisory && !(wasAdvisory && e.State == StateRequired)) || strings.Contains(findings, "## "+e.ID+":") {
+			continue
+		}
+		held := false
+		for _, n := range names {
+			v := evidence[n].Verdicts[e.ID]
+			if v == nil {
+				continue
+			}
+			held = true
+			if v.Status != reports.Passed || v.SuiteError {
+				problems = append(problems, fmt.Sprintf("%s: %s in %s, and no finding in docs/findings.md", e.ID, v.Status, n))
+			}
+		}
+		if !held {
+			problems = append(problems, fmt.Sprintf("%s: in none of the reports, and no finding in docs/findings.md", e.ID))
+		}
+	}
+	return problems
 }

@@ -61,6 +61,51 @@ type Outcome struct {
 	Steps      []StepResult  `json:"steps,omitempty"`
 	// Shared lists the run's shared fixtures the scenario used (@shared:<name>), described.
 	Shared []string `json:"shared,omitempty"`
+	// State is the requirement's state in the run's set when the profile's
+	// verdict does not count it (advisory, deprecated); "" when it counts (a
+	// tag selection counts everything it selected).
+	State string `json:"state,omitempty"`
+}
+
+// Counted says whether the verdict of the run counts the outcome: advisory
+// and deprecated requirements run and are reported, apart.
+func (o Outcome) Counted() bool { return o.State == "" }
+
+// Report properties of the requirements a profile's verdict does not count.
+const (
+	// PropAdvisoryUntil names the set from which they count ("2027.01").
+	PropAdvisoryUntil = "advisory.until"
+	// PropAdvisoryNotPassed lists those that did not pass, with their outcome.
+	PropAdvisoryNotPassed = "advisory.not-passed"
+)
+
+// AdvisoryNotPassed lists, once per requirement and in report order, the
+// advisory requirements whose worst scenario did not pass ("BLOCK-001
+// failed"), with how many advisory requirements there are in all.
+func AdvisoryNotPassed(outs []Outcome) ([]string, int) {
+	worst := map[string]Status{}
+	var order []string
+	for _, o := range outs {
+		if o.State != "advisory" {
+			continue
+		}
+		prev, seen := worst[o.ReqID]
+		if !seen {
+			order = append(order, o.ReqID)
+		}
+		if !seen || statusRank[o.Status] > statusRank[prev] {
+			worst[o.ReqID] = o.Status
+		}
+	}
+	// The worst first: a failure must not hide among the not applicable.
+	sort.SliceStable(order, func(i, j int) bool { return statusRank[worst[order[i]]] > statusRank[worst[order[j]]] })
+	var out []string
+	for _, id := range order {
+		if worst[id] != Passed {
+			out = append(out, id+" "+strings.ReplaceAll(string(worst[id]), "-", " "))
+		}
+	}
+	return out, len(order)
 }
 
 // StepResult is one step of a scenario as it ran.
@@ -216,12 +261,15 @@ func WriteSummary(w io.Writer, r *Report) {
 	for _, line := range RootCauses(r.Outcomes) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
+	// The levels count what the verdict counts; what it does not (advisory
+	// or deprecated in the run's set) is listed apart, so the two agree.
 	for _, lvl := range []string{"MUST", "SHOULD", "MAY"} {
-		c := Tally(r.Outcomes, func(o Outcome) bool { return o.Level == lvl })
+		c := Tally(r.Outcomes, func(o Outcome) bool { return o.Level == lvl && o.Counted() })
 		if c.Total > 0 {
 			fmt.Fprintf(w, "  %-6s %3d: %s\n", lvl, c.Total, c)
 		}
 	}
+	writeAdvisory(w, r)
 	areas := map[string]bool{}
 	for _, o := range r.Outcomes {
 		areas[o.Area] = true
@@ -237,6 +285,19 @@ func WriteSummary(w io.Writer, r *Report) {
 	}
 	if r.Interrupted {
 		fmt.Fprintln(w, "  the run was INTERRUPTED: the report is partial")
+	}
+}
+
+// writeAdvisory prints the scenarios the verdict does not count, and the
+// requirements among them that did not pass.
+func writeAdvisory(w io.Writer, r *Report) {
+	c := Tally(r.Outcomes, func(o Outcome) bool { return !o.Counted() })
+	if c.Total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  not counted by the verdict (advisory or deprecated in set %s) %3d: %s\n", r.Property(PropSet), c.Total, c)
+	if bad, _ := AdvisoryNotPassed(r.Outcomes); len(bad) > 0 {
+		fmt.Fprintf(w, "  advisory, not counted until set %s: %s\n", r.Property(PropAdvisoryUntil), strings.Join(bad, ", "))
 	}
 }
 

@@ -50,6 +50,10 @@ type ProfileVerdict struct {
 	NotRun        []string `json:"notRun,omitempty"`
 	NotApplicable []string `json:"notApplicable,omitempty"` // for reasons the profile does not allow
 	Missing       []string `json:"missing,omitempty"`
+	// Unknown: an outcome the verdict does not know; it is never read as a pass.
+	Unknown []string `json:"unknown,omitempty"`
+	// NothingPassed: a tag selection in which no requirement at the level passed.
+	NothingPassed bool `json:"nothingPassed,omitempty"`
 }
 
 // LevelRank orders levels from the strictest (0) down.
@@ -94,29 +98,37 @@ func Judge(p Profile, res *Results, level string) ProfileVerdict {
 
 // JudgeSelection judges a run of a tag selection, which claims no profile:
 // it is not conformant when a selected requirement at level or stricter
-// failed or is blocked, incomplete when one was not judged (a suite error).
+// failed or is blocked, incomplete when one was not judged (a suite error),
+// was not run or is not applicable (a selection has no optional
+// capabilities), or when none of them passed: a selection that judged
+// nothing certifies nothing.
 func JudgeSelection(res *Results, level string) ProfileVerdict {
 	v := ProfileVerdict{Level: strings.ToUpper(level)}
+	passed := 0
 	for _, id := range sortedIDs(res) {
 		r := res.Verdicts[id]
 		if LevelRank(r.Level) > LevelRank(level) && !r.SuiteError {
 			continue
 		}
-		// A selection claims no profile: what it could not run is no verdict.
-		if r.Status == NotRun || r.Status == NotApplicable {
-			continue
+		if r.Status == Passed && !r.SuiteError {
+			passed++
 		}
 		v.count(r, nil)
 	}
+	v.NothingPassed = passed == 0
 	v.decide()
 	return v
 }
 
+// count files one requirement's verdict under its reason. It fails closed:
+// an outcome it does not know, and a not-applicable verdict that names no
+// capability (no evidence of what the stack lacks), never read as a pass.
 func (v *ProfileVerdict) count(r *Verdict, optional []string) {
 	id := r.ReqID
 	switch {
 	case r.SuiteError:
 		v.SuiteErrors = append(v.SuiteErrors, id)
+	case r.Status == Passed:
 	case r.Status == Failed:
 		v.Failed = append(v.Failed, id)
 	case r.Status == Blocked:
@@ -126,12 +138,18 @@ func (v *ProfileVerdict) count(r *Verdict, optional []string) {
 	case r.Status == NotRun:
 		v.NotRun = append(v.NotRun, id)
 	case r.Status == NotApplicable:
+		if len(r.Capabilities) == 0 {
+			v.NotApplicable = append(v.NotApplicable, id)
+			return
+		}
 		for _, c := range r.Capabilities {
 			if c == "" || !slices.Contains(optional, c) {
 				v.NotApplicable = append(v.NotApplicable, id)
 				return
 			}
 		}
+	default:
+		v.Unknown = append(v.Unknown, id)
 	}
 }
 
@@ -139,7 +157,7 @@ func (v *ProfileVerdict) decide() {
 	switch {
 	case len(v.Failed)+len(v.Blocked)+len(v.Waived) > 0:
 		v.Kind = NotConformant
-	case len(v.SuiteErrors)+len(v.NotRun)+len(v.NotApplicable)+len(v.Missing) > 0:
+	case len(v.SuiteErrors)+len(v.NotRun)+len(v.NotApplicable)+len(v.Missing)+len(v.Unknown) > 0 || v.NothingPassed:
 		v.Kind = Incomplete
 	default:
 		v.Kind = Conformant
@@ -149,6 +167,10 @@ func (v *ProfileVerdict) decide() {
 // Why lists what keeps the verdict from conformant, one reason a line.
 func (v ProfileVerdict) Why() []string {
 	var out []string
+	notAllowed := "not applicable for a reason the profile does not allow"
+	if v.Profile == "" {
+		notAllowed = "not applicable (a selection allows no optional capability)"
+	}
 	for _, x := range []struct {
 		ids  []string
 		what string
@@ -158,12 +180,16 @@ func (v ProfileVerdict) Why() []string {
 		{v.Waived, "failed under a waiver (a waiver never certifies)"},
 		{v.SuiteErrors, "not judged: the suite erred"},
 		{v.NotRun, "not run (an input of the run was missing)"},
-		{v.NotApplicable, "not applicable for a reason the profile does not allow"},
+		{v.NotApplicable, notAllowed},
 		{v.Missing, "missing from the report"},
+		{v.Unknown, "with an outcome the verdict does not know"},
 	} {
 		if len(x.ids) > 0 {
 			out = append(out, fmt.Sprintf("%d %s: %s", len(x.ids), x.what, strings.Join(x.ids, ", ")))
 		}
+	}
+	if v.NothingPassed {
+		out = append(out, "no selected requirement at "+v.Level+" or stricter passed: the selection judged nothing")
 	}
 	return out
 }
@@ -184,8 +210,19 @@ func (v ProfileVerdict) String() string {
 	return s
 }
 
-// WriteVerdict prints the verdict and what keeps it from conformant.
-func WriteVerdict(w io.Writer, v ProfileVerdict) {
+// ExitRehearsal is the exit code of a rehearsal that would be conformant: run
+// on libvirt's test driver, and verify of such a run's bundle. A rehearsal
+// certifies no stack, so it never exits 0.
+const ExitRehearsal = 4
+
+// WriteVerdict prints the verdict and what keeps it from conformant. A
+// rehearsal (a run on libvirt's test driver) that would be conformant says
+// so, never CONFORMANT alone.
+func WriteVerdict(w io.Writer, v ProfileVerdict, rehearsal bool) {
+	if rehearsal && v.Kind == Conformant {
+		fmt.Fprintf(w, "verdict: %s: REHEARSAL: would be conformant, but libvirt's test driver certifies no stack (exit %d)\n", v.Subject(), ExitRehearsal)
+		return
+	}
 	fmt.Fprintf(w, "verdict: %s: %s\n", v.Subject(), strings.ToUpper(string(v.Kind)))
 	for _, line := range v.Why() {
 		fmt.Fprintf(w, "  %s\n", line)

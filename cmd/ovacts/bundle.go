@@ -143,7 +143,10 @@ func newVerifyCmd(stdout io.Writer) *cobra.Command {
 		Long: `Check a certification bundle and judge the profile it claims, as run judged it:
 conformant when every requirement at --fail-on level or stricter passed, or is
 not applicable for a capability the profile treats as optional. Exit 0 only
-when every check holds and the profile is conformant.`,
+when every check holds and the profile is conformant; 1 when a check fails;
+2 on bad input; 4 when every check holds but the bundle is a rehearsal (run
+on libvirt's test driver) or was run against a draft requirement set: it
+certifies nothing, so it never exits 0.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if st, err := os.Lstat(args[0]); err != nil || !st.IsDir() {
@@ -186,11 +189,11 @@ when every check holds and the profile is conformant.`,
 			}
 			if rehearsal {
 				fmt.Fprintf(stdout, "%s: verified, as a rehearsal on libvirt's test driver: it certifies no stack\n", args[0])
-				return nil
+				return &exitError{code: reports.ExitRehearsal, msg: args[0] + ": a rehearsal on libvirt's test driver certifies no stack"}
 			}
 			if draft {
 				fmt.Fprintf(stdout, "%s: verified, against a draft requirement set: it certifies nothing\n", args[0])
-				return nil
+				return &exitError{code: reports.ExitRehearsal, msg: args[0] + ": a run against a draft requirement set certifies nothing"}
 			}
 			fmt.Fprintf(stdout, "%s: verified\n", args[0])
 			return nil

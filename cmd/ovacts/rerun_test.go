@@ -75,7 +75,7 @@ func TestRerunFailed(t *testing.T) {
 	// Nothing failed: nothing runs, exit 0, and the report paths hold an
 	// empty report, not an earlier one.
 	passed := filepath.Join(dir, "passed.xml")
-	if r := ovacts(t, "run", "--tags", "@req:DOM-001", "--junit", passed); r.code != 0 {
+	if r := ovacts(t, "run", "--tags", "@req:DOM-001", "--junit", passed); r.code != reports.ExitRehearsal {
 		t.Fatalf("passing run: exit %d\n%s", r.code, r.stdout)
 	}
 	stale := filepath.Join(dir, "stale.xml")

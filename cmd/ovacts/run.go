@@ -47,9 +47,11 @@ at that level or stricter passed, or is not applicable for a capability the
 profile treats as optional); 1 not conformant (a requirement failed, even under
 a waiver, or is blocked by a broken capability); 3 incomplete (one was not run,
 not judged, or not applicable for a reason the profile does not allow);
-2 usage or setup error; 130/143 interrupted by SIGINT/SIGTERM. With --tags, the
-selection is judged instead of a profile: 1 when a selected requirement at
---fail-on or stricter failed or is blocked.`,
+2 usage or setup error; 4 a rehearsal that would be conformant (a run on
+libvirt's test driver certifies no stack, so it never exits 0); 130/143
+interrupted by SIGINT/SIGTERM. With --tags, the selection is judged instead of
+a profile: 1 when a selected requirement at --fail-on or stricter failed or is
+blocked, 3 when one was not run or is not applicable, or none passed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needLibvirt(); err != nil {
@@ -184,7 +186,9 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 		}
 		return &exitError{code: code, msg: "interrupted: partial report written, objects of this run removed"}
 	}
-	if code := harness.ExitCode(verdict); code != 0 {
+	if code := harness.RunExitCode(verdict, rep); code == reports.ExitRehearsal {
+		return &exitError{code: code, msg: verdict.Subject() + ": a rehearsal on libvirt's test driver, which would be conformant: it certifies no stack (see above)"}
+	} else if code != 0 {
 		return &exitError{code: code, msg: verdict.Subject() + ": " + string(verdict.Kind) + " (see above)"}
 	}
 	return nil
@@ -244,7 +248,7 @@ func (o *runCmd) conclude(rep *reports.Report, b *bundleRun) (reports.ProfileVer
 	if err != nil {
 		return verdict, usage("judging the run: %s", oneLine(err.Error()))
 	}
-	reports.WriteVerdict(stdout, verdict)
+	reports.WriteVerdict(stdout, verdict, harness.IsRehearsal(rep))
 	if reason := rep.Property("connection.lost"); reason != "" {
 		fmt.Fprintf(stdout, "The connection to the stack was lost (%s). Its objects stay until the stack is back;\nthen the next run's sweep, or ovacts cleanup --uri ..., removes them.\n", reason)
 	}

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovacts/ovacts/reports"
 )
 
 // A file someone wants overwritten, to see whether a write follows a link.
@@ -34,7 +36,7 @@ func TestWritesDoNotFollowPlantedLinks(t *testing.T) {
 		}
 	}
 	r := ovacts(t, "run", "--tags", "@req:CONN-001", "--junit", junit, "--cucumber", cucumber)
-	if r.code != 0 {
+	if r.code != reports.ExitRehearsal {
 		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
 	unchanged(t, v)
@@ -85,7 +87,7 @@ func TestWritesDoNotFollowPlantedLinks(t *testing.T) {
 func TestNoStaleReports(t *testing.T) {
 	dir := t.TempDir()
 	junit := filepath.Join(dir, "j.xml")
-	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--junit", junit); r.code != 0 {
+	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--junit", junit); r.code != reports.ExitRehearsal {
 		t.Fatal(r.stderr)
 	}
 	for _, args := range [][]string{
@@ -123,7 +125,7 @@ func TestReadersRefuseLinksFIFOsAndGiants(t *testing.T) {
 		t.Fatal(r.stderr)
 	}
 	good := filepath.Join(dir, "good")
-	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", good, "--vendor", "v", "--product-name", "p", "--product-version", "1", "--sign-key", key+".key"); r.code != 0 {
+	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", good, "--vendor", "v", "--product-name", "p", "--product-version", "1", "--sign-key", key+".key"); r.code != reports.ExitRehearsal {
 		t.Fatal(r.stderr)
 	}
 	tamper := func(t *testing.T, name string, plant func(p string)) string {

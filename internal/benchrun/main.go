@@ -66,10 +66,11 @@ func runOnce(bin, uri, peer string) (sample, error) {
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start).Seconds()
-	// Exit 1 or 3 is a verdict (not conformant, incomplete): the run is timed
-	// all the same. A setup error (2) or an interrupt is not a run to time.
+	// Exit 1, 3 or 4 is a verdict (not conformant, incomplete, a rehearsal that
+	// would be conformant): the run is timed all the same. A setup error (2)
+	// or an interrupt is not a run to time.
 	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && (ee.ExitCode() == 1 || ee.ExitCode() == 3)) {
+	if err != nil && !(errors.As(err, &ee) && (ee.ExitCode() == 1 || ee.ExitCode() == 3 || ee.ExitCode() == reports.ExitRehearsal)) {
 		return sample{}, fmt.Errorf("%v\n%s", err, out)
 	}
 	res, err := reports.ReadResults(report)

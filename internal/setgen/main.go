@@ -10,24 +10,60 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
 )
 
 func main() {
 	dir := flag.String("dir", "features/sets", "directory of the sets")
 	name := flag.String("set", "", "the set to write: the newest draft by default; a new name starts the next set")
 	release := flag.String("release", "", "release the set on this date (YYYY-MM-DD)")
+	evidence := flag.String("evidence", "", "with -release: comma-separated JUnit reports (or bundles) of the full profile on the reference stacks; "+
+		"every requirement new in the set must have passed in each that holds it, or carry a finding in docs/findings.md")
+	findings := flag.String("findings", "docs/findings.md", "the findings file")
 	flag.Parse()
-	if err := run(*dir, *name, *release); err != nil {
+	if *evidence != "" && *release == "" {
+		fmt.Fprintln(os.Stderr, "setgen: -evidence checks a release: give -release too")
+		os.Exit(2)
+	}
+	if err := run(*dir, *name, *release, *evidence, *findings); err != nil {
 		fmt.Fprintf(os.Stderr, "setgen: %v\n", err)
 		os.Exit(2)
 	}
 }
 
-func run(dir, name, release string) error {
+// checkEvidence refuses a release whose new requirements neither passed on
+// the reference stacks' reports nor carry a finding (no reports: no check).
+func checkEvidence(set, prev *harness.RequirementSet, evidence, findingsFile string) error {
+	if evidence == "" {
+		return nil
+	}
+	ev := map[string]*reports.Results{}
+	for _, p := range strings.Split(evidence, ",") {
+		res, err := reports.ReadResults(p)
+		if err != nil {
+			return err
+		}
+		if reports.IsRehearsal(res.Properties) {
+			return fmt.Errorf("%s is a run on libvirt's test driver: a release needs runs on the reference stacks", p)
+		}
+		ev[p] = res
+	}
+	findings, err := os.ReadFile(findingsFile)
+	if err != nil {
+		return err
+	}
+	if problems := harness.ReleaseEvidence(set, prev, ev, string(findings)); len(problems) > 0 {
+		return fmt.Errorf("set %s is not ready for release:\n%s", set.Name, strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func run(dir, name, release, evidence, findings string) error {
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
 		return err
@@ -52,6 +88,9 @@ func run(dir, name, release string) error {
 	if release != "" {
 		if _, err := time.Parse("2006-01-02", release); err != nil {
 			return fmt.Errorf("release date %q is not YYYY-MM-DD", release)
+		}
+		if err := checkEvidence(set, harness.PreviousReleased(suite.Sets, name), evidence, findings); err != nil {
+			return err
 		}
 		set.Status, set.Released = harness.SetReleased, release
 	}
