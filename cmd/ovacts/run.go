@@ -114,7 +114,7 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	// --rerun-failed decides the selection, profile and URI before
 	// anything is written: with nothing to rerun, nothing runs.
 	if o.rerunFrom != "" {
-		said, nothing, err := rerunFailed(o.rerunFrom, cfg, cmd.Flags().Changed("uri"), cmd.Flags().Changed("profile"))
+		said, nothing, err := rerunFailed(o.rerunFrom, cfg, cmd.Flags().Changed("uri") || os.Getenv("OVACTS_URI") != "", cmd.Flags().Changed("profile"))
 		if err != nil {
 			o.setupFailed(err)
 			return err
