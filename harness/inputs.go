@@ -23,7 +23,7 @@ var ErrUnsafeURI = errors.New("a URI that is not the operator's may not run a pr
 
 // ErrUnsafeArgument: a step argument that would leave the scenario's own
 // directory or touch a device the suite does not check.
-var ErrUnsafeArgument = errors.New("step argument refused")
+var ErrUnsafeArgument = errors.New("not allowed in a feature file")
 
 // libvirtSocketDirs are where libvirt's own daemons listen (system, and a
 // user's session under /run/user/<uid>/libvirt).

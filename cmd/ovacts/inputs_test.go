@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // markerScript writes a script that, run, creates marker: the proof that a
@@ -93,4 +97,80 @@ func TestRerunRefusesURIsThatRunPrograms(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("the report's URI ran the script although OVACTS_URI was given")
 	}
+}
+
+// A vendor's feature file is data: each attack of issue 29 (an ext URI in a
+// step, a "../" path, a device) fails its step as a refused argument, and
+// nothing outside the scenario changes and no program runs; a feature file
+// that is a link (to a 0600 file, to /dev/zero) or a FIFO is refused with one
+// line, exit 2, without its content and without hanging.
+func TestFeatureFileAttacksHaveNoEffect(t *testing.T) {
+	script, marker := markerScript(t)
+	outside := t.TempDir()
+	owned := filepath.Join(outside, "x", "owned")
+	feature := writeFile(t, "attacks.feature", `Feature: Attacks
+  @req:VND-001 @must
+  Scenario: An ext URI
+    When I try to connect to "test+ext:///default?command=`+script+`"
+
+  @req:VND-002 @must
+  Scenario: A path out of the scenario
+    Given an ext4 disk "d" holding "/../../../../../../..`+owned+`", made on the host with mkfs.ext4
+
+  @req:VND-003 @must
+  Scenario: A disk opened as a device
+    Then the host has the device /dev/sda
+
+  @req:VND-004 @must
+  Scenario: An endless device
+    Then the host has the device /dev/zero
+`)
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	r := ovacts(t, "run", "--profile", "full", "--tags", "@req:VND-001 or @req:VND-002 or @req:VND-003 or @req:VND-004", "--features", feature, "--junit", junit)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (the attacks fail)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "refused step argument"); n != 4 {
+		t.Errorf("%d steps refused, want 4:\n%s", n, r.stdout)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the ext URI ran the script")
+	}
+	if _, err := os.Stat(filepath.Dir(owned)); err == nil {
+		t.Errorf("the path argument made %s outside the scenario", filepath.Dir(owned))
+	}
+
+	secret := writeFile(t, "secret", "root-password-hash\n")
+	os.Chmod(secret, 0o600)
+	links := t.TempDir()
+	for name, target := range map[string]string{"secret.feature": secret, "zero.feature": "/dev/zero"} {
+		if err := os.Symlink(target, filepath.Join(links, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo.feature")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{filepath.Join(links, "secret.feature"), filepath.Join(links, "zero.feature"), links, fifo} {
+		r := ovactsWithin(t, 30*time.Second, "run", "--features", f)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 2 || len(lines) != 1 || !strings.Contains(r.stderr, "not a regular file") || strings.Contains(r.stdout+r.stderr, "root-password-hash") {
+			t.Errorf("--features %s: exit %d, stderr %q; want exit 2, one line, not a regular file", f, r.code, r.stderr)
+		}
+	}
+}
+
+// ovactsWithin is ovacts, killed (and the test failed) after d.
+func ovactsWithin(t *testing.T, d time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
+	r := execResult(t, cmd)
+	if ctx.Err() != nil {
+		t.Fatalf("ovacts %s did not end within %s", strings.Join(args, " "), d)
+	}
+	return r
 }
