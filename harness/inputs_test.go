@@ -147,3 +147,17 @@ func TestLoadSuiteRefusesLinksFIFOsDevicesAndGiants(t *testing.T) {
 		}
 	}
 }
+
+// A vendor's scenario and feature titles, printed in progress lines, lists
+// and reports, carry no control character.
+func TestVendorTitlesAreEscaped(t *testing.T) {
+	body := "Feature: F\x1b[2K\n  @req:VND-001 @must\n  Scenario: S\x1b]0;owned\x07 \u202eevil\n    Given x\n"
+	s, err := LoadSuite(fstest.MapFS{}, []string{writeFeature(t, body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Requirements[0]
+	if r.Title != `S\x1b]0;owned\x07 \u202eevil` || r.Feature != `F\x1b[2K` {
+		t.Errorf("title %q, feature %q: not escaped", r.Title, r.Feature)
+	}
+}

@@ -174,3 +174,23 @@ func ovactsWithin(t *testing.T, d time.Duration, args ...string) result {
 	}
 	return r
 }
+
+// A bundle's product fields reach the terminal escaped: escape codes in
+// product.yaml cannot erase a line and draw a fake "verified" one.
+func TestVerifyPrintsProductFieldsEscaped(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	if r := ovacts(t, "keygen", "--out", key); r.code != 0 {
+		t.Fatalf("keygen: %d %s", r.code, r.stderr)
+	}
+	product := writeFile(t, "product.yaml", "vendor: \"ACME\\e[2K\\r\\u2714 bundle: verified\\e[8m\"\nproduct: Virt\nversion: \"1\"\nurl: https://acme.example\ncontact: qa@acme.example\n")
+	bundle := filepath.Join(dir, "bundle")
+	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", bundle, "--product", product, "--sign-key", key+".key"); r.code != 0 {
+		t.Fatalf("run: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r := ovacts(t, "verify", bundle, "--pubkey", key+".pub")
+	out := r.stdout + r.stderr
+	if strings.ContainsAny(out, "\x1b\r") || !strings.Contains(out, `ACME\x1b[2K\x0d✔ bundle: verified\x1b[8m`) {
+		t.Errorf("verify prints the product's control characters raw:\n%q", out)
+	}
+}
