@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	messages "github.com/cucumber/messages/go/v34"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -118,6 +119,9 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// MaxFeatureBytes bounds one feature file of a vendor's.
+const MaxFeatureBytes = 4 << 20
+
 // LoadSuite reads the built-in features from builtin (rooted so that paths start
 // at the feature area directories) and every *.feature below each extra path.
 func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
@@ -153,9 +157,11 @@ func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
 			if d.IsDir() || !strings.HasSuffix(p, ".feature") {
 				return nil
 			}
-			b, err := os.ReadFile(p)
+			// A vendor's feature file is untrusted: read only a regular file
+			// (not a link, a FIFO or a device), of a bounded size.
+			b, err := safeio.ReadRegular(p, MaxFeatureBytes)
 			if err != nil {
-				return &LoadError{File: p, Msg: "cannot read: " + errText(err)}
+				return &LoadError{File: p, Msg: "cannot read: " + strings.TrimPrefix(err.Error(), p+": ")}
 			}
 			found++
 			files = append(files, &FeatureFile{URI: p, Content: b})

@@ -156,7 +156,7 @@ func (r *runner) afterStep(ctx context.Context, st *godog.Step, status godog.Ste
 		s.stepStart = time.Time{}
 	}
 	if err != nil && status != godog.StepPassed {
-		res.Error = DescribeError(err)
+		res.Error = r.scrub(DescribeError(err))
 	}
 	s.steps = append(s.steps, res)
 	var skip *SkipError
@@ -164,10 +164,10 @@ func (r *runner) afterStep(ctx context.Context, st *godog.Step, status godog.Ste
 	case status == godog.StepSkipped && errors.As(err, &skip) && s.skip == nil:
 		s.skip = skip
 	case status == godog.StepSkipped && err != nil && s.skip == nil && s.failStep == "":
-		s.skip = &SkipError{Status: reports.NotRun, Reason: err.Error()}
+		s.skip = &SkipError{Status: reports.NotRun, Reason: r.scrub(err.Error())}
 	case (status == godog.StepFailed || status == godog.StepUndefined || status == godog.StepPending ||
 		status == godog.StepAmbiguous) && s.failStep == "":
-		s.failStep = keyword(st.Type) + st.Text
+		s.failStep = keyword(st.Type) + reports.Printable(st.Text)
 		s.failErr = err
 		s.suiteError = status != godog.StepFailed
 		if s.failErr == nil {
@@ -192,7 +192,7 @@ func (r *runner) afterScenario(ctx context.Context, p *godog.Scenario, scErr err
 	o := r.outcomeOf(pp.p, s, scErr)
 	cleanupErr := r.cleanScenario(s)
 	if cleanupErr != nil {
-		msg := "cleanup failed, objects may be left on the stack: " + DescribeError(cleanupErr)
+		msg := "cleanup failed, objects may be left on the stack: " + r.scrub(DescribeError(cleanupErr))
 		suiteErr := true
 		if reason := r.loss.Reason(); reason != "" {
 			msg = fmt.Sprintf("%s (%s) during cleanup: the objects are left for the next sweep", ErrConnectionLost, reason)
@@ -211,6 +211,17 @@ func (r *runner) afterScenario(ctx context.Context, p *godog.Scenario, scErr err
 	return ctx, cleanupErr
 }
 
+// scrub makes a step's text (its error, a skip's reason) fit to print and
+// report: the secrets of the run's URIs redacted, as connect errors have
+// them (libvirt's messages, libguestfs's "libvirt:<URI>" backend and a
+// peer-to-peer migration's errors quote them), and control characters
+// escaped.
+func (r *runner) scrub(text string) string {
+	text = RedactText(text, r.cfg.URI)
+	text = RedactText(text, r.cfg.PeerURI)
+	return reports.PrintableText(text)
+}
+
 // outcomeOf is what the scenario's steps decided: failed (a suite error for
 // an undefined, pending or ambiguous step), skipped for a stated reason, or
 // passed.
@@ -225,7 +236,7 @@ func (r *runner) outcomeOf(p *Pickle, s *Scenario, scErr error) *reports.Outcome
 			s.failErr = scErr
 		}
 		o.Status, o.FailedStep, o.SuiteError = reports.Failed, s.failStep, s.suiteError
-		o.Reason = DescribeError(s.failErr) + sharedNote(s.shared)
+		o.Reason = r.scrub(DescribeError(s.failErr)) + sharedNote(s.shared)
 		if lv, ok := AsLibvirt(s.failErr); ok {
 			o.ErrorCode = ErrorCodeName(lv.Code)
 		}
@@ -233,7 +244,7 @@ func (r *runner) outcomeOf(p *Pickle, s *Scenario, scErr error) *reports.Outcome
 			o.SuiteError = true
 		}
 	case s.skip != nil:
-		o.Status, o.Capability, o.Reason = s.skip.Status, s.skip.Capability, s.skip.Reason
+		o.Status, o.Capability, o.Reason = s.skip.Status, s.skip.Capability, r.scrub(s.skip.Reason)
 	default:
 		o.Status = reports.Passed
 	}

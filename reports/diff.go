@@ -332,9 +332,10 @@ func WriteChanges(w io.Writer, c Changes) error {
 			case ch.From != "":
 				move = fmt.Sprintf("was %s", ch.From)
 			}
-			fmt.Fprintf(&b, "  %-9s %-6s %-20s %s\n", ch.ReqID, ch.Level, move, ch.Title)
+			// The reports are other people's files: their texts are escaped.
+			fmt.Fprintf(&b, "  %-9s %-6s %-20s %s\n", Printable(ch.ReqID), Printable(ch.Level), move, Printable(ch.Title))
 			if ch.Detail != "" {
-				fmt.Fprintf(&b, "      %s\n", firstLine(ch.Detail))
+				fmt.Fprintf(&b, "      %s\n", Printable(firstLine(ch.Detail)))
 			}
 		}
 	}

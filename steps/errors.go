@@ -61,7 +61,7 @@ func registerErrors(r *Registry) {
 	r.Step(`^I try to look up a domain by (name|UUID|ID) that does not exist$`, tryToLookUpADomainBy)
 	r.Step(`^I try to look up a (network|storage pool|secret|network filter) that does not exist$`, tryToLookUpAThatDoes)
 	r.Step(`^the error is typed with a code, (an origin, )?an error level and a message$`, errorIsTypedWithACodeAn)
-	r.Step(`^I try to connect to "([^"]*)"$`, tryToConnectTo)
+	r.Step(`^I try to connect to "([^"]*)"$`, tryToConnectTo, takes(0, harness.ArgURI))
 	r.Step(`^the run's connection still answers$`, runSConnectionStillAnswers)
 	r.Step(`^calls through a handle kept from before undefining domain "([^"]*)" fail with VIR_ERR_NO_DOMAIN$`, callsThroughAHandleKeptFromBefore)
 }

@@ -162,11 +162,11 @@ func openAs(ctx context.Context, path string, uid, gid uint32, groups []uint32) 
 	return nil
 }
 
-// openDevice opens a device node for reading and writing, as libvirt does
-// before it hands the descriptor to QEMU: a node with no driver behind it
-// (a module not loaded) answers ENODEV.
+// openDevice opens a device node read-only (never following a link, never
+// waiting on it): a node with no driver behind it (a module not loaded)
+// answers ENODEV, which is what the check needs; writing is libvirt's to do.
 func openDevice(dev string) error {
-	f, err := os.OpenFile(dev, os.O_RDWR, 0)
+	f, err := os.OpenFile(dev, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func openDevice(dev string) error {
 
 func registerKVM(r *Registry) {
 	r.Step(`^the host CPU reports hardware virtualization$`, hostCpuReportsHardwareVirtualization)
-	r.Step(`^the host has the device (/dev/\S+)$`, hostHasTheDevice)
+	r.Step(`^the host has the device (/dev/\S+)$`, hostHasTheDevice, takes(0, harness.ArgDevice))
 	r.Step(`^a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm$`, qemuStackOnThisHostOffersThe)
 	r.Step(`^the host offers the cgroup controller "([^"]*)"$`, hostOffersTheCgroupController)
 	r.Step(`^the host has IOMMU groups for device assignment$`, hostHasIommuGroupsForDeviceAssignment)
@@ -197,8 +197,10 @@ func hostCpuReportsHardwareVirtualization(ctx context.Context) error {
 	return nil
 }
 
+// hostHasTheDevice: dev is one of harness.CheckedDevices (the step declares
+// it), a character device, not a link.
 func hostHasTheDevice(ctx context.Context, dev string) error {
-	st, err := os.Stat(dev)
+	st, err := os.Lstat(dev)
 	if err != nil {
 		return fmt.Errorf("%s: %w", dev, err)
 	}

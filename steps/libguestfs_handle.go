@@ -11,7 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 
@@ -37,15 +37,15 @@ func registerGuestfsHandle(r *Registry) {
 	r.Step(`^I shut the libguestfs appliance down$`, shutTheLibguestfsApplianceDown)
 	r.Step(`^I close the libguestfs handle$`, closeTheLibguestfsHandle)
 	r.Step(`^libguestfs partitions disk (\d+), makes an ext4 filesystem on it and mounts it$`, libguestfsPartitionsDiskMakesAnExt4Filesystem)
-	r.Step(`^libguestfs writes (\d+) KiB of random data to "([^"]*)"$`, libguestfsWritesKibOfRandomDataTo)
-	r.Step(`^reading "([^"]*)" back through libguestfs gives the same data$`, readingBackThroughLibguestfsGivesTheSame)
-	r.Step(`^the appliance's sha256 checksum of "([^"]*)" is the data's$`, applianceSSha256ChecksumOfIsThe)
-	r.Step(`^an ext4 disk "([^"]*)" holding "([^"]*)", made on the host with mkfs.ext4$`, ext4DiskHoldingMadeOnTheHost)
+	r.Step(`^libguestfs writes (\d+) KiB of random data to "([^"]*)"$`, libguestfsWritesKibOfRandomDataTo, takes(1, harness.ArgInnerPath))
+	r.Step(`^reading "([^"]*)" back through libguestfs gives the same data$`, readingBackThroughLibguestfsGivesTheSame, takes(0, harness.ArgInnerPath))
+	r.Step(`^the appliance's sha256 checksum of "([^"]*)" is the data's$`, applianceSSha256ChecksumOfIsThe, takes(0, harness.ArgInnerPath))
+	r.Step(`^an ext4 disk "([^"]*)" holding "([^"]*)", made on the host with mkfs.ext4$`, ext4DiskHoldingMadeOnTheHost, takes(1, harness.ArgInnerPath))
 	r.Step(`^I note the sha256 of disk "([^"]*)"$`, noteTheSha256OfDisk)
 	r.Step(`^disk "([^"]*)" has the noted sha256$`, diskHasTheNotedSha256)
 	r.Step(`^libguestfs mounts disk (\d+) (read-only|read-write)$`, libguestfsMountsDisk)
 	r.Step(`^libguestfs unmounts everything$`, libguestfsUnmountsEverything)
-	r.Step(`^I try to write "([^"]*)" through libguestfs$`, tryToWriteThroughLibguestfs)
+	r.Step(`^I try to write "([^"]*)" through libguestfs$`, tryToWriteThroughLibguestfs, takes(0, harness.ArgInnerPath))
 	r.Step(`^the libguestfs call failed saying "([^"]*)"$`, libguestfsCallFailedSaying)
 }
 
@@ -321,13 +321,21 @@ func applianceSSha256ChecksumOfIsThe(ctx context.Context, file string) error {
 	})
 }
 
+// ext4DiskHoldingMadeOnTheHost writes file (a declared path argument, inside
+// the tree) through an os.Root of the scenario's tree: no "..", and no link,
+// leads out of it.
 func ext4DiskHoldingMadeOnTheHost(ctx context.Context, logical, file string) error {
 	return W(ctx).hostImage(ctx, logical, func(dir string) error {
-		f := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(file, "/")))
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
 			return err
 		}
-		return os.WriteFile(f, []byte("written on the host\n"), 0o644)
+		defer root.Close()
+		rel := strings.TrimPrefix(file, "/")
+		if err := root.MkdirAll(path.Dir(rel), 0o755); err != nil {
+			return err
+		}
+		return root.WriteFile(rel, []byte("written on the host\n"), 0o644)
 	})
 }
 

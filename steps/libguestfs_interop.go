@@ -24,9 +24,9 @@ func registerGuestfsInterop(r *Registry) {
 	r.Step(`^a shut off domain "([^"]*)" whose disk is "([^"]*)"$`, shutOffDomainWhoseDiskIs)
 	r.Step(`^libguestfs adds domain "([^"]*)" of the stack under test read-only$`, libguestfsAddsDomainOfTheStackUnder)
 	r.Step(`^libguestfs added (\d+) disks?$`, libguestfsAddedDisks)
-	r.Step(`^libguestfs makes an ext4 filesystem on volume "([^"]*)" in pool "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, libguestfsMakesAnExt4FilesystemOnVolume)
+	r.Step(`^libguestfs makes an ext4 filesystem on volume "([^"]*)" in pool "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, libguestfsMakesAnExt4FilesystemOnVolume, takes(2, harness.ArgInnerPath))
 	r.Step(`^I attach volume "([^"]*)" in pool "([^"]*)" to guest "([^"]*)"$`, attachVolumeInPoolToGuest)
-	r.Step(`^guest "([^"]*)" reads "([^"]*)" from "([^"]*)" on that volume within (\d+) seconds$`, guestReadsFromOnThatVolumeWithin)
+	r.Step(`^guest "([^"]*)" reads "([^"]*)" from "([^"]*)" on that volume within (\d+) seconds$`, guestReadsFromOnThatVolumeWithin, takes(2, harness.ArgInnerPath))
 }
 
 // applianceDomains lists the stack's domains named like libguestfs's appliances.

@@ -86,7 +86,7 @@ func stepWorld(level harness.Level) (context.Context, *world) {
 // profile may do without it is the verdict's to say).
 func TestWrapperVerdictOnUnsupported(t *testing.T) {
 	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
-	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1})
+	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
 		}
 		<-ctx.Done()
 		return ctx.Err()
-	}, stepWait{Arg: -1})
+	}, stepWait{Arg: -1}, nil)
 	call := fn.(func(context.Context, string) error)
 	ctx, _ := stepWorld(harness.MUST)
 	err := call(ctx, "x")
@@ -164,7 +164,7 @@ func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
 			return fmt.Errorf("only %s to wait 120 s", left)
 		}
 		return nil
-	}, waitOf(`^x within (\d+) seconds$`))
+	}, waitOf(`^x within (\d+) seconds$`), nil)
 	ctx, _ := stepWorld(harness.MUST) // a 50 ms step timeout
 	if err := fn.(func(context.Context, string) error)(ctx, "120"); err != nil {
 		t.Fatal(err)

@@ -66,10 +66,23 @@ var areas = []func(*Registry){
 type Def struct {
 	Pattern string
 	Re      *regexp.Regexp
-	Where   string // file:line of the registration, for lint messages
-	Handler string // file:line of the handler's definition: the Cucumber JSON's match.location
+	Where   string  // file:line of the registration, for lint messages
+	Handler string  // file:line of the handler's definition: the Cucumber JSON's match.location
+	Inputs  []Input // the arguments that become a URI, a path or a device
 	wrapped any
 }
+
+// Input declares that a step's argument (Arg: its index among the handler's
+// arguments after the context) becomes more than a name or a value: a URI
+// libvirt opens, a path, a device. Feature files are untrusted, so every such
+// argument is checked by harness.CheckArgument before the handler runs.
+type Input struct {
+	Arg  int
+	Kind harness.ArgKind
+}
+
+// takes declares a step's argument of a kind (see Input).
+func takes(arg int, kind harness.ArgKind) Input { return Input{Arg: arg, Kind: kind} }
 
 // Registry collects step definitions before they are bound to godog.
 type Registry struct {
@@ -80,7 +93,7 @@ type Registry struct {
 // Step registers a handler. Patterns must be anchored (^...$): godog silently
 // takes the first of two matching definitions. Handlers must look like
 // func(ctx context.Context, args...) error.
-func (r *Registry) Step(pattern string, fn any) {
+func (r *Registry) Step(pattern string, fn any, inputs ...Input) {
 	_, file, line, _ := runtime.Caller(1)
 	where := fmt.Sprintf("%s:%d", file[strings.LastIndex(file, "/")+1:], line)
 	if !strings.HasPrefix(pattern, "^") || !strings.HasSuffix(pattern, "$") {
@@ -92,12 +105,18 @@ func (r *Registry) Step(pattern string, fn any) {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	w, err := wrap(fn, waitOf(pattern))
+	for _, in := range inputs {
+		if in.Arg < 0 || in.Arg >= re.NumSubexp() {
+			r.errs = append(r.errs, fmt.Errorf("%s: declared input %d of %q is not one of its %d arguments", where, in.Arg, pattern, re.NumSubexp()))
+			return
+		}
+	}
+	w, err := wrap(fn, waitOf(pattern), inputs)
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, Handler: definedAt(fn, where), wrapped: w})
+	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, Handler: definedAt(fn, where), Inputs: inputs, wrapped: w})
 }
 
 // definedAt is a handler's own file and line (a closure's is where it is
@@ -208,7 +227,7 @@ func (sw stepWait) deadline(w *world, in []reflect.Value) time.Duration {
 
 // wrap gives every handler the same treatment: the step deadline, a stop on
 // interrupt, and the verdict on libvirt's "not supported" answer.
-func wrap(fn any, wait stepWait) (any, error) {
+func wrap(fn any, wait stepWait, inputs []Input) (any, error) {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	if t.Kind() != reflect.Func || t.NumIn() < 1 || t.In(0) != ctxType || t.NumOut() != 1 || t.Out(0) != errType {
@@ -225,6 +244,10 @@ func wrap(fn any, wait stepWait) (any, error) {
 				out = errResult(bad)
 			}
 		}()
+		// The declared inputs first: a refused one never reaches a handler.
+		if err := checkInputs(inputs, in); err != nil {
+			return errResult(err)
+		}
 		ctx := in[0].Interface().(context.Context)
 		w := W(ctx)
 		if w == nil {
@@ -241,6 +264,22 @@ func wrap(fn any, wait stepWait) (any, error) {
 		err, _ := res[0].Interface().(error)
 		return errResult(classify(limit, sctx, err))
 	}).Interface(), nil
+}
+
+// checkInputs holds a step's declared arguments to harness.CheckArgument.
+func checkInputs(inputs []Input, in []reflect.Value) error {
+	for _, d := range inputs {
+		if v := in[1+d.Arg]; v.Kind() == reflect.String {
+			if err := harness.CheckArgument(d.Kind, v.String()); err != nil {
+				shown := v.String()
+				if d.Kind == harness.ArgURI {
+					shown = harness.RedactURI(shown)
+				}
+				return harness.BadArgument{Err: fmt.Errorf("%s %s: %w", d.Kind, reports.Printable(shown), err)}
+			}
+		}
+	}
+	return nil
 }
 
 func errResult(err error) []reflect.Value {

@@ -182,7 +182,9 @@ certifies nothing, so it never exits 0.`,
 					mark = "FAIL"
 					failed++
 				}
-				fmt.Fprintf(stdout, "%s %-13s %s\n", mark, f.Check, f.Msg)
+				// The message quotes the bundle (product.yaml's vendor, product
+				// and version): its escape codes must not draw on the terminal.
+				fmt.Fprintf(stdout, "%s %-13s %s\n", mark, f.Check, reports.Printable(f.Msg))
 			}
 			if failed > 0 {
 				return &exitError{code: 1, msg: fmt.Sprintf("%s: %d check(s) failed", args[0], failed)}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
 	"github.com/spf13/cobra"
 )
 
@@ -89,7 +90,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintf(stderr, "ovacts: %s\n", ee.msg)
+			// Texts from outside (a report's, a bundle's, libvirt's) are in
+			// it: no control character reaches the terminal.
+			fmt.Fprintf(stderr, "ovacts: %s\n", reports.PrintableText(ee.msg))
 		}
 		return ee.code
 	}
@@ -98,7 +101,8 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is an error's text on one line, with no control character left.
+func oneLine(s string) string { return reports.Printable(strings.Join(strings.Fields(s), " ")) }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{

@@ -18,8 +18,8 @@ var rerunStatuses = []reports.Status{reports.Failed, reports.Blocked}
 
 // rerunFailed narrows cfg to the requirements that failed, errored or were
 // blocked in an earlier report (a JUnit file of ovacts or a bundle
-// directory), in that report's profile and, unless --uri was given, against
-// its URI. It returns the line saying what it selected, and nothing to run
+// directory), in that report's profile and, unless a URI was given (--uri or
+// OVACTS_URI), against its URI, which is printed and held to harness.CheckURI. It returns the line saying what it selected, and nothing to run
 // when the report has no such requirement. Every problem with the report is a
 // usage error.
 func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) (said string, nothing bool, err error) {
@@ -29,29 +29,35 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 	}
 	p := res.Properties
 	if v := p["suite.version"]; v != cfg.SuiteVersion {
-		return "", false, usage("--rerun-failed %s: written by ovacts %s, this is ovacts %s: its requirements may not be this suite's", path, orDash(v), cfg.SuiteVersion)
+		return "", false, usage("--rerun-failed %s: written by ovacts %s, this is ovacts %s: its requirements may not be this suite's", path, reports.Printable(orDash(v)), cfg.SuiteVersion)
 	}
 	if p["profile"] == "" {
 		return "", false, usage("--rerun-failed %s: the report names no profile", path)
 	}
 	if profileGiven && cfg.Profile != p["profile"] {
-		return "", false, usage("--rerun-failed reruns in the report's profile %s; drop --profile %s", p["profile"], cfg.Profile)
+		return "", false, usage("--rerun-failed reruns in the report's profile %s; drop --profile %s", reports.Printable(p["profile"]), cfg.Profile)
 	}
 	cfg.Profile = p["profile"]
 	against := "the report's URI"
 	switch {
 	case uriGiven:
 		if harness.RedactURI(cfg.URI) != p["uri"] {
-			against = fmt.Sprintf("--uri (the report ran against %s)", orDash(p["uri"]))
+			against = fmt.Sprintf("--uri (the report ran against %s)", reports.Printable(orDash(p["uri"])))
 		} else {
 			against = "--uri, the report's URI"
 		}
 	case p["uri"] == "":
 		return "", false, usage("--rerun-failed %s: the report names no URI; give --uri", path)
 	case strings.Contains(p["uri"], "xxxxx"):
-		return "", false, usage("--rerun-failed %s: the report's URI %s has its secrets redacted; give --uri", path, p["uri"])
+		return "", false, usage("--rerun-failed %s: the report's URI %s has its secrets redacted; give --uri", path, reports.Printable(p["uri"]))
 	default:
+		// The report chose this URI, not the person running ovacts: it may
+		// not run a program (harness.CheckURI), and it is said.
+		if err := harness.CheckURI(p["uri"]); err != nil {
+			return "", false, usage("--rerun-failed %s: the report's URI %s is refused: %s; give it with --uri (or OVACTS_URI) if it is yours", path, reports.Printable(p["uri"]), err)
+		}
 		cfg.URI = p["uri"]
+		against = "the report's URI " + reports.Printable(p["uri"])
 	}
 	cfg.RerunOf = p["run.id"]
 	var picked []string
@@ -72,7 +78,7 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 		if v.SuiteError {
 			what = "errored"
 		}
-		named = append(named, id+" ("+what+")")
+		named = append(named, reports.Printable(id)+" ("+what+")")
 	}
 	sel := strings.Join(terms, " or ")
 	if prev := p["tags"]; prev != "" {
@@ -83,7 +89,7 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 	}
 	cfg.Tags = sel
 	said = fmt.Sprintf("rerun-failed: %d requirement%s of run %s, profile %s, against %s: %s",
-		len(picked), plural(len(picked)), orDash(p["run.id"]), cfg.Profile, against, strings.Join(named, ", "))
+		len(picked), plural(len(picked)), reports.Printable(orDash(p["run.id"])), reports.Printable(cfg.Profile), against, strings.Join(named, ", "))
 	return said, false, nil
 }
 

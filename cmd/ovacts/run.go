@@ -99,7 +99,7 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 	f.StringVar(&o.product.Contact, "contact", "", "with --bundle and no --product: who to ask")
 	f.StringVar(&o.signKey, "sign-key", "", "with --bundle: sign the manifest with this ed25519 private key (ovacts keygen)")
 	f.StringVar(&o.waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
-	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI unless --uri is given")
+	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI (printed; refused if it would run a program) unless --uri or OVACTS_URI is given")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	f.StringVar(&o.cfg.APICoverage, "api-coverage", "", "write which of libvirt's public API functions the scenarios entered (not the harness) to this file, as JSON (needs libvirt-dev)")
 	return cmd
@@ -116,7 +116,7 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	// --rerun-failed decides the selection, profile and URI before
 	// anything is written: with nothing to rerun, nothing runs.
 	if o.rerunFrom != "" {
-		said, nothing, err := rerunFailed(o.rerunFrom, cfg, cmd.Flags().Changed("uri"), cmd.Flags().Changed("profile"))
+		said, nothing, err := rerunFailed(o.rerunFrom, cfg, cmd.Flags().Changed("uri") || os.Getenv("OVACTS_URI") != "", cmd.Flags().Changed("profile"))
 		if err != nil {
 			o.setupFailed(err)
 			return err
