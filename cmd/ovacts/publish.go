@@ -118,7 +118,7 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	}
 	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
 	for _, p := range s.Products {
-		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", p.Label, p.Profile, orDash(p.Set), p.Verdict)
+		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", reports.Printable(p.Label), p.Profile, orDash(p.Set), p.Verdict)
 	}
 	for _, d := range dropped {
 		fmt.Fprint(stdout, d)

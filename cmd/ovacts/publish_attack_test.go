@@ -30,7 +30,8 @@ func TestPublishBindsVendorsToTheirKeys(t *testing.T) {
 		b := filepath.Join(dir, name)
 		r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", b, "--sign-key", filepath.Join(dir, signer+".key"),
 			"--vendor", "Acme", "--product-name", "Acme Virt", "--product-version", "1.0")
-		if r.code != 0 {
+		if r.code != 4 { // a rehearsal on the test driver
+
 			t.Fatalf("run %s: %d %s%s", name, r.code, r.stdout, r.stderr)
 		}
 		return b
@@ -161,7 +162,7 @@ func TestPublishedRowsComeFromTheSets(t *testing.T) {
 	}
 	b := filepath.Join(dir, "b")
 	if r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", b, "--vendor", "Acme", "--product-name", "Virt [x](https://evil.example)",
-		"--product-version", "1", "--sign-key", filepath.Join(dir, "acme.key")); r.code != 0 {
+		"--product-version", "1", "--sign-key", filepath.Join(dir, "acme.key")); r.code != 4 {
 		t.Fatalf("run: %d %s", r.code, r.stderr)
 	}
 	junit := filepath.Join(b, reports.BundleJUnit)

@@ -18,7 +18,7 @@ func TestRerunFailed(t *testing.T) {
 	// A vendor requirement with an undefined step errors; the test driver
 	// fails a few SHOULDs and OVH-001; one of them is waived.
 	undefined := writeFile(t, "v.feature", "Feature: V\n  @req:VND-001 @may\n  Scenario: S\n    Then the flux capacitor is charged\n")
-	waivers := writeFile(t, "w.yaml", "waivers:\n  - req: STAT-005\n    reason: no memory statistics\n    link: https://libvirt.org/drvtest.html\n    expires: 2099-01-01\n")
+	waivers := writeFile(t, "w.yaml", "waivers:\n  - req: STAT-005\n    reason: no memory statistics\n    link: https://libvirt.org/drvtest.html\n    expires: 2099-01-01\n    when: [driver=TEST]\n")
 	r := ovacts(t, "run", "--profile", "full", "--features", undefined, "--waivers", waivers, "--junit", first)
 	if r.code != 1 {
 		t.Fatalf("first run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
