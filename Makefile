@@ -107,7 +107,7 @@ docs: build
 # changed under an existing ID without @revised:<set>, and a requirement gone
 # without @deprecated in the set before (see README, "Requirement sets").
 catalogue: packages
-	$(GO) run ./internal/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE)) $(if $(EVIDENCE),-evidence $(EVIDENCE))
+	$(GO) run ./cmd/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE)) $(if $(EVIDENCE),-evidence $(EVIDENCE))
 	@$(MAKE) --no-print-directory docs
 
 # Generated code: libvirt's error code names, from the pinned Go binding.
@@ -136,7 +136,7 @@ bench-guestfs: setup
 # concurrency used, on the real stack (with the peer) and on the test driver;
 # the median of 3 runs each.
 bench-run: setup guest build
-	$(GO) run ./internal/benchrun -bin $(BIN) -runs 3 -peer-uri qemu+tcp://127.0.0.1:16509/system qemu:///system test:///default
+	$(GO) run ./cmd/benchrun -bin $(BIN) -runs 3 -peer-uri qemu+tcp://127.0.0.1:16509/system qemu:///system test:///default
 
 # The share of libvirt's public API the scenarios enter (not the harness), on
 # the test driver and on this machine's stack: docs/api-coverage.md and .json.

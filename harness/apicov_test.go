@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ovacts/ovacts/internal/apicov"
 )
 
 // A call counts for the scenarios only inside their window and off the
@@ -31,10 +33,10 @@ func TestAPICoverageAttribution(t *testing.T) {
 	if len(h) != 4 || h["virConnectOpen"] != 1 || h["virDomainDestroy"] != 1 || h["virNetworkCreate"] != 1 || h["virDomainGetState"] != 1 {
 		t.Errorf("harness: %v", h)
 	}
-	api := []APIFunction{{"virConnectOpen", "host", "libvirt"}, {"virDomainCreate", "domain", "libvirt"}, {"virDomainDestroy", "domain", "libvirt"},
-		{"virNetworkCreate", "network", "libvirt"}, {"virDomainGetState", "domain", "libvirt"}, {"virNetworkDestroy", "network", "libvirt"},
-		{"virAdmConnectOpen", "admin", "admin"}}
-	rep := CoverageOf(api, sc, h)
+	api := []apicov.APIFunction{{Name: "virConnectOpen", Group: "host", API: "libvirt"}, {Name: "virDomainCreate", Group: "domain", API: "libvirt"}, {Name: "virDomainDestroy", Group: "domain", API: "libvirt"},
+		{Name: "virNetworkCreate", Group: "network", API: "libvirt"}, {Name: "virDomainGetState", Group: "domain", API: "libvirt"}, {Name: "virNetworkDestroy", Group: "network", API: "libvirt"},
+		{Name: "virAdmConnectOpen", Group: "admin", API: "admin"}}
+	rep := apicov.CoverageOf(api, sc, h)
 	if rep.Functions != 6 || rep.Scenarios != 1 || rep.Percent != 16.7 || rep.Calls != 1 {
 		t.Errorf("report: %d of %d (%v%%), %d calls", rep.Scenarios, rep.Functions, rep.Percent, rep.Calls)
 	}
@@ -48,7 +50,7 @@ func TestAPICoverageAttribution(t *testing.T) {
 
 // The API list is libvirt's own (libvirt-dev): 516 functions in libvirt 9.0's main API.
 func TestLoadAPI(t *testing.T) {
-	api, err := LoadAPI(APIDir)
+	api, err := apicov.LoadAPI(apicov.APIDir)
 	if err != nil {
 		t.Fatalf("libvirt-dev (which builds ovacts) installs it: %v", err)
 	}

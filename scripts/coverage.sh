@@ -29,4 +29,4 @@ measure() { # key title run-args...
 measure test "test:///default, full profile" --uri test:///default --profile full
 measure qemu "qemu:///system with the peer, full profile" --uri qemu:///system --peer-uri "$PEER" --profile full
 measure strict "qemu:///system with the peer, make test's strict run" --uri qemu:///system --peer-uri "$PEER" --profile full --tags "$STRICT" --concurrency 4
-go run ./internal/apicov/gen -o docs/api-coverage "${args[@]}"
+go run ./cmd/apicov -o docs/api-coverage "${args[@]}"

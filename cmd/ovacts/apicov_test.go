@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/internal/apicov"
 )
 
@@ -27,7 +26,7 @@ func committedCoverage(t *testing.T) *apicov.Doc {
 }
 
 // notEntered lists a report's functions the scenarios did not enter.
-func notEntered(r harness.APICoverageReport) map[string]bool {
+func notEntered(r apicov.APICoverageReport) map[string]bool {
 	out := map[string]bool{}
 	for _, g := range r.Groups {
 		for _, n := range append(append([]string{}, g.HarnessOnly...), g.NotEntered...) {
@@ -37,9 +36,9 @@ func notEntered(r harness.APICoverageReport) map[string]bool {
 	return out
 }
 
-func readCoverage(t *testing.T, path string) harness.APICoverageReport {
+func readCoverage(t *testing.T, path string) apicov.APICoverageReport {
 	t.Helper()
-	var r harness.APICoverageReport
+	var r apicov.APICoverageReport
 	data, err := os.ReadFile(path)
 	if err != nil || json.Unmarshal(data, &r) != nil {
 		t.Fatalf("%s: %v", path, err)
@@ -50,7 +49,7 @@ func readCoverage(t *testing.T, path string) harness.APICoverageReport {
 // checkCoverage: the run entered every function the committed run did,
 // naming what it no longer enters (a drop fails); with exact, it entered no
 // other either (the committed figure is current).
-func checkCoverage(t *testing.T, got harness.APICoverageReport, want *apicov.Run, exact bool) {
+func checkCoverage(t *testing.T, got apicov.APICoverageReport, want *apicov.Run, exact bool) {
 	t.Helper()
 	gone, added := []string{}, []string{}
 	wantMissing, gotMissing := notEntered(want.APICoverageReport), notEntered(got)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -75,7 +76,7 @@ func TestCodeSizes(t *testing.T) {
 }
 
 // docPath is a repository path docs/architecture.md names in backquotes.
-var docPath = regexp.MustCompile("`((?:cmd|steps|harness|reports|features|fixtures|internal|docs|scripts)/[^` ]*)`")
+var docPath = regexp.MustCompile("`((?:cmd|steps|harness|reports|features|fixtures|internal|docs|scripts|site)/[^` ]*)`")
 
 // Every file docs/architecture.md names exists: the map stays true.
 func TestArchitectureDocNamesRealFiles(t *testing.T) {
@@ -95,5 +96,72 @@ func TestArchitectureDocNamesRealFiles(t *testing.T) {
 		if _, err := os.Stat(filepath.Join("..", "..", p)); err != nil {
 			t.Errorf("docs/architecture.md names %s: %v", p, err)
 		}
+	}
+}
+
+// layers is the layering docs/architecture.md states, lowest first: a
+// package imports only packages of a lower layer, so no arrow runs back up.
+var layers = [][]string{
+	{"internal/", "features", "fixtures"},
+	{"reports"},
+	{"harness", "site"},
+	{"steps"},
+	{"cmd/"},
+}
+
+func layerOf(pkg string) int {
+	for i, l := range layers {
+		for _, p := range l {
+			if pkg == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(pkg, p)) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Every package of the module sits in a layer and imports only lower ones
+// (its tests aside), whatever build tags its files carry.
+func TestImportsRunOneWay(t *testing.T) {
+	const module = "github.com/ovacts/ovacts/"
+	root := filepath.Join("..", "..")
+	ctx := build.Default
+	ctx.BuildTags = []string{"realstack", "guestfs", "libvirt_dlopen"}
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "out" || name == "bin" || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		p, err := ctx.ImportDir(path, 0)
+		if err != nil {
+			return nil // no Go files here
+		}
+		rel, _ := filepath.Rel(root, path)
+		pkg := filepath.ToSlash(rel)
+		mine := layerOf(pkg)
+		if mine < 0 {
+			t.Errorf("package %s is in no layer of docs/architecture.md", pkg)
+			return nil
+		}
+		checked++
+		for _, imp := range p.Imports {
+			dep, ok := strings.CutPrefix(imp, module)
+			if !ok {
+				continue
+			}
+			if l := layerOf(dep); l >= mine {
+				t.Errorf("%s (layer %d) imports %s (layer %d): an arrow back up or sideways", pkg, mine, dep, l)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 10 {
+		t.Errorf("only %d packages checked", checked)
 	}
 }

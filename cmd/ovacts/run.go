@@ -17,6 +17,7 @@ import (
 
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/apicov"
 	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/ovacts/ovacts/steps"
@@ -384,7 +385,7 @@ func startAPILog(cfg *harness.Config) (done func(), err error) {
 	if err := harness.CheckReportPath("--api-coverage", cfg.APICoverage); err != nil {
 		return nil, usage("%s", oneLine(err.Error()))
 	}
-	if _, err := harness.LoadAPI(harness.APIDir); err != nil {
+	if _, err := apicov.LoadAPI(apicov.APIDir); err != nil {
 		return nil, usage("--api-coverage: %s", oneLine(err.Error()))
 	}
 	dir, err := os.MkdirTemp("", "ovacts-api-log")

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-
-	"github.com/ovacts/ovacts/harness"
 )
 
 // Run is one measured run.
@@ -18,7 +16,7 @@ type Run struct {
 	Key     string `json:"key"`     // test, qemu, strict
 	Title   string `json:"title"`   // what was run
 	Command string `json:"command"` // how
-	harness.APICoverageReport
+	APICoverageReport
 }
 
 // Doc is docs/api-coverage.json.
