@@ -23,7 +23,7 @@ func TestRefusalFamilies(t *testing.T) {
 		err    error
 		want   string // "" passes; "n/a" is not applicable
 	}{
-		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid"}, ""},
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid 1-2"}, ""},
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported"}, "n/a"},
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_DOMAIN, Message: "no domain with matching name"}, "does not say a duplicate"},
 		{"an invalid state", libvirt.Error{Code: libvirt.ERR_RPC, Message: "connection lost"}, "does not say an invalid state"},
