@@ -316,16 +316,48 @@ func natRules(ctx context.Context) (string, error) {
 	return out.String(), nil
 }
 
-// masquerades says whether NAT rules (iptables-save or nft output) masquerade
-// traffic from the subnet cidr.
+// masquerades says whether NAT rules (iptables-save or nft output) hold a
+// rule that masquerades traffic whose source is the subnet cidr: iptables'
+// "-s CIDR ... -j MASQUERADE", nft's "ip saddr CIDR ... masquerade". A rule
+// naming the subnet only as its destination, or negated ("! -s", "saddr !="),
+// or jumping elsewhere does not count.
 func masquerades(rules, cidr string) bool {
 	for _, line := range strings.Split(rules, "\n") {
-		l := strings.ToLower(line)
-		if strings.Contains(l, cidr) && strings.Contains(l, "masquerade") {
+		f := strings.Fields(line)
+		if iptablesMasquerades(f, cidr) || nftMasquerades(f, cidr) {
 			return true
 		}
 	}
 	return false
+}
+
+func iptablesMasquerades(f []string, cidr string) bool {
+	if len(f) == 0 || f[0] != "-A" {
+		return false
+	}
+	var source, target bool
+	for i := 1; i+1 < len(f); i++ {
+		switch {
+		case (f[i] == "-s" || f[i] == "--source") && f[i-1] != "!":
+			source = source || f[i+1] == cidr
+		case f[i] == "-j" || f[i] == "--jump":
+			target = f[i+1] == "MASQUERADE"
+		}
+	}
+	return source && target
+}
+
+func nftMasquerades(f []string, cidr string) bool {
+	var source, target bool
+	for i, t := range f {
+		switch {
+		case t == "saddr" && i > 0 && f[i-1] == "ip" && i+1 < len(f):
+			source = source || f[i+1] == cidr
+		case t == "masquerade":
+			target = true
+		}
+	}
+	return source && target
 }
 
 // withNewPort creates a port on a logical network (createPort) and runs fn
