@@ -26,3 +26,16 @@ func TestHostCPUModelListed(t *testing.T) {
 		}
 	}
 }
+
+// HOST-009: the pages to scan libvirt answers must be the kernel's.
+func TestSamePagesToScan(t *testing.T) {
+	if err := samePagesToScan(100, "100\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := samePagesToScan(100, "4096\n"); err == nil || !strings.Contains(err.Error(), "say 100 pages to scan, the kernel's") {
+		t.Errorf("a made-up value passed: %v", err)
+	}
+	if err := samePagesToScan(100, "never"); err == nil {
+		t.Error("an unreadable kernel value passed")
+	}
+}
