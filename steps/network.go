@@ -182,16 +182,8 @@ func networkAnswersADhcpLeaseQueryWith(ctx context.Context, name, guest, secs st
 			if err != nil {
 				return err
 			}
-			for _, l := range leases {
-				seen = append(seen, l.Mac+" "+l.IPaddr)
-				if strings.EqualFold(l.Mac, mac) {
-					if ip := net.ParseIP(l.IPaddr); ip == nil || !subnet.Contains(ip) || l.Type != libvirt.IP_ADDR_TYPE_IPV4 {
-						return fmt.Errorf("the lease of %s is %s, outside the network's %s", mac, l.IPaddr, subnet)
-					}
-					return nil
-				}
-			}
-			return errNoLease
+			seen, err = leaseOf(leases, mac, subnet)
+			return err
 		})
 		if !errors.Is(err, errNoLease) {
 			return err
@@ -207,6 +199,22 @@ func networkAnswersADhcpLeaseQueryWith(ctx context.Context, name, guest, secs st
 	}
 }
 
+// leaseOf: NET-010's lease query holds an IPv4 lease of mac inside subnet
+// (errNoLease when there is none yet); it also says what it saw.
+func leaseOf(leases []libvirt.NetworkDHCPLease, mac string, subnet *net.IPNet) ([]string, error) {
+	var seen []string
+	for _, l := range leases {
+		seen = append(seen, l.Mac+" "+l.IPaddr)
+		if strings.EqualFold(l.Mac, mac) {
+			if ip := net.ParseIP(l.IPaddr); ip == nil || !subnet.Contains(ip) || l.Type != libvirt.IP_ADDR_TYPE_IPV4 {
+				return seen, fmt.Errorf("the lease of %s is %s, outside the network's %s", mac, l.IPaddr, subnet)
+			}
+			return seen, nil
+		}
+	}
+	return seen, errNoLease
+}
+
 func networkKeepsItsOwnUuid(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.withNetwork(name, func(n *libvirt.Network) error {
@@ -214,11 +222,16 @@ func networkKeepsItsOwnUuid(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if want := w.uuidFor("network " + name); u != want {
-			return fmt.Errorf("network %q has UUID %s, not its own %s: the second definition replaced it", name, u, want)
-		}
-		return nil
+		return keptOwnUUID(name, u, w.uuidFor("network "+name))
 	})
+}
+
+// keptOwnUUID: NET-007's network still has the UUID it was defined with.
+func keptOwnUUID(name, got, want string) error {
+	if want == "" || got != want {
+		return fmt.Errorf("network %q has UUID %s, not its own %q: the second definition replaced it", name, got, want)
+	}
+	return nil
 }
 
 func hostMasqueradesTheTrafficLeavingNetwork(ctx context.Context, name string) error {

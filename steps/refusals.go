@@ -66,11 +66,17 @@ var refusals = map[string]refusal{
 			{libvirt.ERR_SYSTEM_ERROR, regexp.MustCompile(`Failed to connect socket to '[^']*': No such file or directory`), "the remote driver"},
 		},
 	},
-	"denied":                       {codes: []libvirt.ErrorNumber{libvirt.ERR_INVALID_SECRET, libvirt.ERR_OPERATION_DENIED, libvirt.ERR_ACCESS_DENIED, libvirt.ERR_OPERATION_INVALID}},
-	"in use":                       {codes: []libvirt.ErrorNumber{libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_RESOURCE_BUSY}},
-	"a missing object":             {codes: []libvirt.ErrorNumber{libvirt.ERR_NO_NWFILTER, libvirt.ERR_NO_NETWORK, libvirt.ERR_NO_STORAGE_VOL, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_OPERATION_FAILED}},
-	"a missing file":               {codes: []libvirt.ErrorNumber{libvirt.ERR_SYSTEM_ERROR, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INVALID_ARG, libvirt.ERR_NO_STORAGE_VOL}},
-	"a migration to the same host": {codes: []libvirt.ErrorNumber{libvirt.ERR_OPERATION_INVALID, libvirt.ERR_INTERNAL_ERROR}},
+	"denied":           {codes: []libvirt.ErrorNumber{libvirt.ERR_INVALID_SECRET, libvirt.ERR_OPERATION_DENIED, libvirt.ERR_ACCESS_DENIED, libvirt.ERR_OPERATION_INVALID}},
+	"in use":           {codes: []libvirt.ErrorNumber{libvirt.ERR_OPERATION_INVALID, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_RESOURCE_BUSY}},
+	"a missing object": {codes: []libvirt.ErrorNumber{libvirt.ERR_NO_NWFILTER, libvirt.ERR_NO_NETWORK, libvirt.ERR_NO_STORAGE_VOL, libvirt.ERR_INTERNAL_ERROR, libvirt.ERR_OPERATION_FAILED}},
+	"a missing file":   {codes: []libvirt.ErrorNumber{libvirt.ERR_SYSTEM_ERROR, libvirt.ERR_OPERATION_FAILED, libvirt.ERR_INVALID_ARG, libvirt.ERR_NO_STORAGE_VOL}},
+	"a migration to the same host": {
+		codes: []libvirt.ErrorNumber{libvirt.ERR_OPERATION_INVALID},
+		generic: []genericAnswer{
+			// qemuMigrationDstPrepare: "Attempt to migrate guest to the same host <uuid>" (MIG-011).
+			{libvirt.ERR_INTERNAL_ERROR, regexp.MustCompile(`to the same host`), "libvirt's QEMU migration"},
+		},
+	},
 }
 
 func refusalNames() string {
