@@ -107,7 +107,7 @@ func liveXMLNamesLoaderAndNVRAM(ctx context.Context, dom string) error {
 		return fmt.Errorf("domain %q: %w", dom, err)
 	}
 	if w.Caps.Has("host") {
-		if err := ownNVRAM(os_.NVRam.NVRam, os_.NVRam.Template); err != nil {
+		if err := ownNVRAM(os_.NVRam.NVRam, os_.NVRam.Template, os_.NVRam.Format == os_.NVRam.TemplateFormat); err != nil {
 			return fmt.Errorf("domain %q: %w", dom, err)
 		}
 	}

@@ -37,8 +37,9 @@ func loaderOffered(loader string, dc *libvirtxml.DomainCaps) error {
 
 // ownNVRAM: the NVRAM is a file of its own, not the template (neither its
 // path nor the same file under another name), and as large as the template
-// it was made from.
-func ownNVRAM(nvram, template string) error {
+// it was copied from when both have one format (libvirt 10 and later may
+// convert a template into another format, whose size differs).
+func ownNVRAM(nvram, template string, sameFormat bool) error {
 	if filepath.Clean(nvram) == filepath.Clean(template) {
 		return fmt.Errorf("the NVRAM is the template itself: %s", nvram)
 	}
@@ -55,7 +56,7 @@ func ownNVRAM(nvram, template string) error {
 		return fmt.Errorf("the NVRAM %s is the template %s under another name", nvram, template)
 	case !n.Mode().IsRegular():
 		return fmt.Errorf("the NVRAM %s is no regular file (%s)", nvram, n.Mode())
-	case n.Size() != t.Size():
+	case sameFormat && n.Size() != t.Size():
 		return fmt.Errorf("the NVRAM %s holds %d bytes, its template %s %d", nvram, n.Size(), template, t.Size())
 	}
 	return nil

@@ -37,8 +37,11 @@ func TestOwnNVRAM(t *testing.T) {
 	if err := os.Link(tmpl, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := ownNVRAM(own, tmpl); err != nil {
+	if err := ownNVRAM(own, tmpl, true); err != nil {
 		t.Fatal(err)
+	}
+	if err := ownNVRAM(short, tmpl, false); err != nil {
+		t.Fatalf("a converted NVRAM: %v", err)
 	}
 	for nvram, saying := range map[string]string{
 		tmpl:                          "is the template itself",
@@ -47,7 +50,7 @@ func TestOwnNVRAM(t *testing.T) {
 		filepath.Join(dir, "gone.fd"): "no such file",
 		dir:                           "no regular file",
 	} {
-		if err := ownNVRAM(nvram, tmpl); err == nil || !strings.Contains(err.Error(), saying) {
+		if err := ownNVRAM(nvram, tmpl, true); err == nil || !strings.Contains(err.Error(), saying) {
 			t.Errorf("NVRAM %s: %v, want %q", nvram, err, saying)
 		}
 	}
