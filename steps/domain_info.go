@@ -159,14 +159,29 @@ func dumpIsAnELFFile(ctx context.Context, dom string, mib int) error {
 	if !ok {
 		return fmt.Errorf("domain %q was not dumped in this scenario", dom)
 	}
-	b, err := os.ReadFile(f)
+	fh, err := os.Open(f)
 	if err != nil {
 		return err
 	}
-	if !bytes.HasPrefix(b, []byte("\x7fELF")) || len(b) < mib<<20 {
-		return fmt.Errorf("the dump of %q is %d bytes starting %q, want an ELF file of at least %d MiB", dom, len(b), b[:min(4, len(b))], mib)
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return err
 	}
-	return nil
+	head := make([]byte, 4)
+	if _, err := fh.ReadAt(head, 0); err != nil || !bytes.Equal(head, []byte("\x7fELF")) || st.Size() < int64(mib)<<20 {
+		return fmt.Errorf("the dump of %q is %d bytes starting %q, want an ELF file of at least %d MiB", dom, st.Size(), head, mib)
+	}
+	return W(ctx).withDomain(dom, func(d *libvirt.Domain) error {
+		kib, err := d.GetMaxMemory()
+		if err != nil {
+			return err
+		}
+		if err := dumpHoldsMemory(fh, st.Size(), kib); err != nil {
+			return fmt.Errorf("the dump of %q: %w", dom, err)
+		}
+		return nil
+	})
 }
 
 func tryToUndefinePlain(ctx context.Context, dom string) error {

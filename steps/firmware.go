@@ -88,9 +88,27 @@ func liveXMLNamesLoaderAndNVRAM(ctx context.Context, dom string) error {
 	case os_.NVRam == nil || os_.NVRam.NVRam == "" || os_.NVRam.Template == "":
 		return fmt.Errorf("the live XML of %q names no NVRAM made from a template: %+v", dom, os_.NVRam)
 	}
+	var emulator string
+	if os_.Type == nil {
+		return fmt.Errorf("the live XML of %q names no OS type", dom)
+	}
+	if doc.Devices != nil {
+		emulator = doc.Devices.Emulator
+	}
+	x, err := w.Conn.GetDomainCapabilities(emulator, os_.Type.Arch, os_.Type.Machine, doc.Type, 0)
+	if err != nil {
+		return fmt.Errorf("the domain capabilities of %q's emulator, architecture, machine and type: %w", dom, err)
+	}
+	var dc libvirtxml.DomainCaps
+	if err := dc.Unmarshal(x); err != nil {
+		return err
+	}
+	if err := loaderOffered(os_.Loader.Path, &dc); err != nil {
+		return fmt.Errorf("domain %q: %w", dom, err)
+	}
 	if w.Caps.Has("host") {
-		if _, err := os.Stat(os_.NVRam.NVRam); err != nil {
-			return fmt.Errorf("the NVRAM of %q: %w", dom, err)
+		if err := ownNVRAM(os_.NVRam.NVRam, os_.NVRam.Template, os_.NVRam.Format == os_.NVRam.TemplateFormat); err != nil {
+			return fmt.Errorf("domain %q: %w", dom, err)
 		}
 	}
 	return nil
@@ -111,7 +129,7 @@ func domainKeepsRunning(ctx context.Context, dom string, secs int) error {
 				return fmt.Errorf("domain %q stopped running: %s", dom, describeState(st, reason))
 			}
 			if time.Now().After(deadline) {
-				return nil
+				return w.runsItsFirmware(dom)
 			}
 			select {
 			case <-ctx.Done():
@@ -120,6 +138,26 @@ func domainKeepsRunning(ctx context.Context, dom string, secs int) error {
 			}
 		}
 	})
+}
+
+// runsItsFirmware: on a stack of this host, a domain whose live XML names a
+// loader and an NVRAM runs them in its QEMU process.
+func (w *world) runsItsFirmware(dom string) error {
+	if !w.Caps.Has("host") {
+		return nil
+	}
+	doc, _, err := w.domainXML(dom, 0)
+	if err != nil {
+		return err
+	}
+	if doc.OS == nil || doc.OS.Loader == nil || doc.OS.NVRam == nil || doc.OS.NVRam.NVRam == "" {
+		return nil
+	}
+	args, err := qemuArgs(doc.Name)
+	if err != nil {
+		return err
+	}
+	return firmwareInCmdline(args, doc.Name, doc.OS.Loader.Path, doc.OS.NVRam.NVRam)
 }
 
 func liveXMLHasTPM(ctx context.Context, dom string) error {

@@ -48,11 +48,20 @@ func cpuModelsAreListedTheHostCPUsAmongThem(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("CPU model names of %s: %w", caps.Host.CPU.Arch, err)
 	}
-	if len(names) == 0 {
-		return fmt.Errorf("no CPU model of %s is listed", caps.Host.CPU.Arch)
-	}
-	if m := caps.Host.CPU.Model; m != "" && !slices.Contains(names, m) {
-		return fmt.Errorf("the capabilities' host CPU model %q is not among the %d models listed for %s", m, len(names), caps.Host.CPU.Arch)
+	return hostCPUModelListed(caps.Host.CPU.Arch, caps.Host.CPU.Model, names)
+}
+
+// hostCPUModelListed: HOST-001 holds when the architecture's model list is
+// not empty and holds the host CPU's model; capabilities that name no host
+// CPU model leave the claim unchecked, and fail it.
+func hostCPUModelListed(arch, model string, names []string) error {
+	switch {
+	case len(names) == 0:
+		return fmt.Errorf("no CPU model of %s is listed", arch)
+	case model == "":
+		return fmt.Errorf("the capabilities name no host CPU model, so none can be found among the %d models listed for %s", len(names), arch)
+	case !slices.Contains(names, model):
+		return fmt.Errorf("the capabilities' host CPU model %q is not among the %d models listed for %s", model, len(names), arch)
 	}
 	return nil
 }

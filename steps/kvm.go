@@ -219,12 +219,18 @@ func qemuStackOnThisHostOffersThe(ctx context.Context) error {
 		return harness.NotApplicable("the stack's driver is %s, not QEMU", w.Caps.Driver)
 	}
 	st, err := os.Stat("/dev/kvm")
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return harness.NotApplicable("this host has no /dev/kvm (%v): nothing for libvirt to offer", err)
+	return kvmTypeOffered(st, err, w.Caps.GuestArch, w.Caps.DomainTypes)
+}
+
+// kvmTypeOffered: KVM-010 on a host whose /dev/kvm is st (or statErr): a
+// character device there makes a stack that offers no kvm type fail.
+func kvmTypeOffered(st os.FileInfo, statErr error, arch string, types []string) error {
+	if statErr != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return harness.NotApplicable("this host has no /dev/kvm (%v): nothing for libvirt to offer", statErr)
 	}
-	if !slices.Contains(w.Caps.DomainTypes, "kvm") {
+	if !slices.Contains(types, "kvm") {
 		return fmt.Errorf("this host has /dev/kvm, but the stack offers no kvm domain type for %s (offers %s): libvirt's QEMU cannot use KVM",
-			w.Caps.GuestArch, strings.Join(w.Caps.DomainTypes, ", "))
+			arch, strings.Join(types, ", "))
 	}
 	return nil
 }

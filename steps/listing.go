@@ -330,6 +330,7 @@ func legacyNodeDeviceListingAgrees(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	checked := 0
 	for _, n := range all {
 		if !slices.Contains(after, n) {
 			continue // gone meanwhile (a running domain's NIC, say)
@@ -337,11 +338,15 @@ func legacyNodeDeviceListingAgrees(ctx context.Context) error {
 		if !seen[n] {
 			return fmt.Errorf("node device %s is in no legacy listing of its capabilities", n)
 		}
-		if err := w.checkNodeDevice(n, after); err != nil {
+		ok, err := w.checkNodeDevice(n, after)
+		if err != nil {
 			return err
 		}
+		if ok {
+			checked++
+		}
 	}
-	return nil
+	return someDevicesChecked(checked, len(all))
 }
 
 // nodeDevicesByCap lists every device, and the devices of each capability.
@@ -353,10 +358,17 @@ func (w *world) nodeDevicesByCap() (map[string][]string, []string, error) {
 	byCap := map[string][]string{}
 	var all []string
 	for i := range devs {
-		n, _ := devs[i].GetName()
+		n, err := devs[i].GetName()
+		if err != nil {
+			devs[i].Free()
+			return nil, nil, fmt.Errorf("a listed node device's name: %w", err)
+		}
 		caps, err := devs[i].ListCaps()
 		devs[i].Free()
-		if err != nil {
+		if skip, err := capsListed(n, err); err != nil || skip {
+			if err != nil {
+				return nil, nil, err
+			}
 			continue // removed between the listing and the question
 		}
 		all = append(all, n)
@@ -369,15 +381,20 @@ func (w *world) nodeDevicesByCap() (map[string][]string, []string, error) {
 
 // checkNodeDevice: looked up by name, a device gives its name and
 // capabilities as its XML does, and its parent is a device of the node.
-func (w *world) checkNodeDevice(name string, all []string) error {
+// It says whether the device was there to check.
+func (w *world) checkNodeDevice(name string, all []string) (bool, error) {
 	d, err := w.Conn.LookupDeviceByName(name)
 	if harness.IsNotFound(err) {
-		return nil // removed meanwhile
+		return false, nil // removed meanwhile
 	}
 	if err != nil {
-		return fmt.Errorf("looking up node device %s: %w", name, err)
+		return false, fmt.Errorf("looking up node device %s: %w", name, err)
 	}
 	defer d.Free()
+	return true, checkNodeDeviceAnswers(d, name, all)
+}
+
+func checkNodeDeviceAnswers(d *libvirt.NodeDevice, name string, all []string) error {
 	x, err := d.GetXMLDesc(0)
 	if err != nil {
 		return err

@@ -140,3 +140,24 @@ func checkSnapshotPair(d *libvirt.Domain, current, parent string) error {
 	}
 	return nil
 }
+
+// someDevicesChecked: LIST-006 passes only having checked a device.
+func someDevicesChecked(checked, listed int) error {
+	if checked == 0 {
+		return fmt.Errorf("no node device was checked: %d listed, none still there to check", listed)
+	}
+	return nil
+}
+
+// capsListed judges a device's capability listing during the listing of
+// all: a device removed meanwhile (VIR_ERR_NO_NODE_DEVICE) is skipped, any
+// other failure fails the check, naming the device and the answer.
+func capsListed(name string, err error) (skip bool, _ error) {
+	switch {
+	case err == nil:
+		return false, nil
+	case harness.IsNotFound(err):
+		return true, nil
+	}
+	return true, fmt.Errorf("node device %s: listing its capabilities: %w", name, err)
+}

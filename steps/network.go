@@ -182,16 +182,8 @@ func networkAnswersADhcpLeaseQueryWith(ctx context.Context, name, guest, secs st
 			if err != nil {
 				return err
 			}
-			for _, l := range leases {
-				seen = append(seen, l.Mac+" "+l.IPaddr)
-				if strings.EqualFold(l.Mac, mac) {
-					if ip := net.ParseIP(l.IPaddr); ip == nil || !subnet.Contains(ip) || l.Type != libvirt.IP_ADDR_TYPE_IPV4 {
-						return fmt.Errorf("the lease of %s is %s, outside the network's %s", mac, l.IPaddr, subnet)
-					}
-					return nil
-				}
-			}
-			return errNoLease
+			seen, err = leaseOf(leases, mac, subnet)
+			return err
 		})
 		if !errors.Is(err, errNoLease) {
 			return err
@@ -207,6 +199,22 @@ func networkAnswersADhcpLeaseQueryWith(ctx context.Context, name, guest, secs st
 	}
 }
 
+// leaseOf: NET-010's lease query holds an IPv4 lease of mac inside subnet
+// (errNoLease when there is none yet); it also says what it saw.
+func leaseOf(leases []libvirt.NetworkDHCPLease, mac string, subnet *net.IPNet) ([]string, error) {
+	var seen []string
+	for _, l := range leases {
+		seen = append(seen, l.Mac+" "+l.IPaddr)
+		if strings.EqualFold(l.Mac, mac) {
+			if ip := net.ParseIP(l.IPaddr); ip == nil || !subnet.Contains(ip) || l.Type != libvirt.IP_ADDR_TYPE_IPV4 {
+				return seen, fmt.Errorf("the lease of %s is %s, outside the network's %s", mac, l.IPaddr, subnet)
+			}
+			return seen, nil
+		}
+	}
+	return seen, errNoLease
+}
+
 func networkKeepsItsOwnUuid(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.withNetwork(name, func(n *libvirt.Network) error {
@@ -214,11 +222,16 @@ func networkKeepsItsOwnUuid(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if want := w.uuidFor("network " + name); u != want {
-			return fmt.Errorf("network %q has UUID %s, not its own %s: the second definition replaced it", name, u, want)
-		}
-		return nil
+		return keptOwnUUID(name, u, w.uuidFor("network "+name))
 	})
+}
+
+// keptOwnUUID: NET-007's network still has the UUID it was defined with.
+func keptOwnUUID(name, got, want string) error {
+	if want == "" || got != want {
+		return fmt.Errorf("network %q has UUID %s, not its own %q: the second definition replaced it", name, got, want)
+	}
+	return nil
 }
 
 func hostMasqueradesTheTrafficLeavingNetwork(ctx context.Context, name string) error {
@@ -316,16 +329,48 @@ func natRules(ctx context.Context) (string, error) {
 	return out.String(), nil
 }
 
-// masquerades says whether NAT rules (iptables-save or nft output) masquerade
-// traffic from the subnet cidr.
+// masquerades says whether NAT rules (iptables-save or nft output) hold a
+// rule that masquerades traffic whose source is the subnet cidr: iptables'
+// "-s CIDR ... -j MASQUERADE", nft's "ip saddr CIDR ... masquerade". A rule
+// naming the subnet only as its destination, or negated ("! -s", "saddr !="),
+// or jumping elsewhere does not count.
 func masquerades(rules, cidr string) bool {
 	for _, line := range strings.Split(rules, "\n") {
-		l := strings.ToLower(line)
-		if strings.Contains(l, cidr) && strings.Contains(l, "masquerade") {
+		f := strings.Fields(line)
+		if iptablesMasquerades(f, cidr) || nftMasquerades(f, cidr) {
 			return true
 		}
 	}
 	return false
+}
+
+func iptablesMasquerades(f []string, cidr string) bool {
+	if len(f) == 0 || f[0] != "-A" {
+		return false
+	}
+	var source, target bool
+	for i := 1; i+1 < len(f); i++ {
+		switch {
+		case (f[i] == "-s" || f[i] == "--source") && f[i-1] != "!":
+			source = source || f[i+1] == cidr
+		case f[i] == "-j" || f[i] == "--jump":
+			target = f[i+1] == "MASQUERADE"
+		}
+	}
+	return source && target
+}
+
+func nftMasquerades(f []string, cidr string) bool {
+	var source, target bool
+	for i, t := range f {
+		switch {
+		case t == "saddr" && i > 0 && f[i-1] == "ip" && i+1 < len(f):
+			source = source || f[i+1] == cidr
+		case t == "masquerade":
+			target = true
+		}
+	}
+	return source && target
 }
 
 // withNewPort creates a port on a logical network (createPort) and runs fn

@@ -142,8 +142,8 @@ func nicOfDomainHasAFilterBinding(ctx context.Context, dom, filter string) error
 		if err != nil {
 			return err
 		}
-		if got != w.Name(filter) {
-			return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, w.Name(filter))
+		if err := bindingUses(dev, got, w.Name(filter)); err != nil {
+			return err
 		}
 		w.remember(&w.filterSt().bindings, dom, dev)
 		return nil
@@ -157,19 +157,37 @@ func filterBindingOfDomainIsGone(ctx context.Context, dom string) error {
 		return fmt.Errorf("no binding of domain %q was seen", dom)
 	}
 	b, err := w.Conn.LookupNWFilterBindingByPortDev(dev)
+	var name string
 	if err == nil {
-		_, name, berr := harness.BindingInfo(b)
+		_, name, err = harness.BindingInfo(b)
 		b.Free()
-		if berr != nil {
-			return fmt.Errorf("reading the binding still on %s: %w", dev, berr)
+		if err != nil {
+			return fmt.Errorf("reading the binding still on %s: %w", dev, err)
 		}
-		if strings.HasPrefix(name, w.Prefix()) {
-			return fmt.Errorf("the binding of %s to %s is still there", dev, name)
-		}
-		return nil // the device name was reused by something that is not ours
 	}
-	if !errors.Is(err, libvirt.ERR_NO_NWFILTER_BINDING) {
-		return fmt.Errorf("want VIR_ERR_NO_NWFILTER_BINDING: %w", err)
+	return bindingGone(dev, err, name, w.Prefix())
+}
+
+// bindingUses: FLT-003's binding of dev uses the filter the NIC names.
+func bindingUses(dev, got, want string) error {
+	if got != want {
+		return fmt.Errorf("the binding of %s uses filter %q, want %q", dev, got, want)
+	}
+	return nil
+}
+
+// bindingGone: after the domain's destruction, the lookup of dev's binding
+// answers VIR_ERR_NO_NWFILTER_BINDING, or finds a binding that is not the
+// run's (the device name reused); a binding to one of the run's filters
+// (named with prefix) is still there.
+func bindingGone(dev string, lookupErr error, name, prefix string) error {
+	switch {
+	case lookupErr == nil && strings.HasPrefix(name, prefix):
+		return fmt.Errorf("the binding of %s to %s is still there", dev, name)
+	case lookupErr == nil:
+		return nil
+	case !errors.Is(lookupErr, libvirt.ERR_NO_NWFILTER_BINDING):
+		return fmt.Errorf("want VIR_ERR_NO_NWFILTER_BINDING: %w", lookupErr)
 	}
 	return nil
 }

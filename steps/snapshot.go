@@ -265,6 +265,12 @@ func domainNowWritesToTheOverlayOf(ctx context.Context, dom, snap string) error 
 	if err != nil {
 		return err
 	}
+	return writesToOverlay(doc, overlay, former)
+}
+
+// writesToOverlay: SNAP-003's live XML has the first disk on the snapshot's
+// overlay, whose backing store is the former disk.
+func writesToOverlay(doc *libvirtxml.Domain, overlay, former string) error {
 	if doc.Devices == nil || len(doc.Devices.Disks) == 0 || doc.Devices.Disks[0].Source == nil || doc.Devices.Disks[0].Source.File == nil {
 		return errors.New("the live XML has no file disk")
 	}

@@ -126,25 +126,31 @@ func memoryStatisticsOfDomainReportItsCurrent(ctx context.Context, dom string) e
 		if err != nil {
 			return err
 		}
-		if len(s) == 0 {
-			return errors.New("no memory statistics")
-		}
-		got := map[int32]uint64{}
-		for _, st := range s {
-			got[st.Tag] = st.Val
-		}
-		actual, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_ACTUAL_BALLOON)]
-		if !ok {
-			return fmt.Errorf("the memory statistics have no actual balloon size (tags %v)", got)
-		}
-		if actual != info.Memory {
-			return fmt.Errorf("the balloon's actual size is %d KiB, the domain's current memory %d KiB", actual, info.Memory)
-		}
-		if rss, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_RSS)]; ok && rss == 0 {
-			return errors.New("a running domain's resident set size is reported as 0")
-		}
-		return nil
+		return memoryStatsAgree(s, info.Memory)
 	})
+}
+
+// memoryStatsAgree: STAT-005's statistics give the balloon's actual size as
+// the domain's current memory (KiB), and no zero resident set.
+func memoryStatsAgree(s []libvirt.DomainMemoryStat, current uint64) error {
+	if len(s) == 0 {
+		return errors.New("no memory statistics")
+	}
+	got := map[int32]uint64{}
+	for _, st := range s {
+		got[st.Tag] = st.Val
+	}
+	actual, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_ACTUAL_BALLOON)]
+	if !ok {
+		return fmt.Errorf("the memory statistics have no actual balloon size (tags %v)", got)
+	}
+	if actual != current {
+		return fmt.Errorf("the balloon's actual size is %d KiB, the domain's current memory %d KiB", actual, current)
+	}
+	if rss, ok := got[int32(libvirt.DOMAIN_MEMORY_STAT_RSS)]; ok && rss == 0 {
+		return errors.New("a running domain's resident set size is reported as 0")
+	}
+	return nil
 }
 
 func vcpuInformationOfDomainReportsVcpus(ctx context.Context, dom string, n int) error {

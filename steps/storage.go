@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -143,17 +144,25 @@ func volumeInPoolReportsAnAllocationNo(ctx context.Context, vol, pool, limit str
 		if err != nil {
 			return err
 		}
-		max := info.Capacity
-		if limit != "" {
-			var n uint64
-			fmt.Sscan(limit, &n)
-			max = n * mib
-		}
-		if info.Allocation > max {
-			return fmt.Errorf("volume %q allocates %d bytes, more than %d (capacity %d)", vol, info.Allocation, max, info.Capacity)
-		}
-		return nil
+		return allocationWithin(vol, info.Capacity, info.Allocation, limit)
 	})
+}
+
+// allocationWithin: a volume allocates no more than limit MiB, or than its
+// capacity when no limit is given (STOR-006: a qcow2 volume starts thin).
+func allocationWithin(vol string, capacity, allocation uint64, limit string) error {
+	max := capacity
+	if limit != "" {
+		n, err := strconv.ParseUint(limit, 10, 64)
+		if err != nil {
+			return fmt.Errorf("the allocation limit %q: %w", limit, err)
+		}
+		max = n * mib
+	}
+	if allocation > max {
+		return fmt.Errorf("volume %q allocates %d bytes, more than %d (capacity %d)", vol, allocation, max, capacity)
+	}
+	return nil
 }
 
 func volumeInPoolHasFormat(ctx context.Context, vol, pool, format string) error {

@@ -23,7 +23,7 @@ func TestRefusalFamilies(t *testing.T) {
 		err    error
 		want   string // "" passes; "n/a" is not applicable
 	}{
-		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid"}, ""},
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid 1-2"}, ""},
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported"}, "n/a"},
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_DOMAIN, Message: "no domain with matching name"}, "does not say a duplicate"},
 		{"an invalid state", libvirt.Error{Code: libvirt.ERR_RPC, Message: "connection lost"}, "does not say an invalid state"},
@@ -87,14 +87,31 @@ func TestOpenAsAnotherUser(t *testing.T) {
 	}
 }
 
+// Only a rule whose source is the network's subnet and whose target is
+// MASQUERADE counts (NET-004): not a destination-only rule, a negated source,
+// another target, nor a line that only mentions both words.
 func TestMasqueradeRules(t *testing.T) {
 	ipt := "-A LIBVIRT_PRT -s 10.201.7.0/24 ! -d 10.201.7.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535\n"
-	nft := "table ip libvirt_network {\n\tchain postrouting_nat { ip saddr 10.202.1.0/24 ip daddr != 10.202.1.0/24 masquerade }\n}\n"
+	nft := "table ip libvirt_network {\n\tchain postrouting_nat {\n\t\tmeta l4proto tcp ip saddr 10.202.1.0/24 ip daddr != 10.202.1.0/24 counter packets 0 bytes 0 masquerade to :1024-65535\n\t}\n}\n"
 	if !masquerades(ipt, "10.201.7.0/24") || !masquerades(nft, "10.202.1.0/24") {
 		t.Error("a masquerade rule was missed")
 	}
-	if masquerades(ipt, "10.201.8.0/24") || masquerades("-A LIBVIRT_FWO -s 10.201.7.0/24 -j ACCEPT", "10.201.7.0/24") {
-		t.Error("a network without a masquerade rule passed")
+	for _, wrong := range []string{
+		"-A LIBVIRT_FWO -s 10.201.7.0/24 -j ACCEPT",
+		"-A LIBVIRT_PRT -d 10.201.7.0/24 -j MASQUERADE",
+		"-A LIBVIRT_PRT ! -s 10.201.7.0/24 -d 10.201.7.0/24 -j MASQUERADE",
+		"-A LIBVIRT_PRT -s 10.201.7.0/24 -j RETURN -m comment --comment MASQUERADE",
+		"# 10.201.7.0/24 masquerade",
+		"ip daddr 10.201.7.0/24 masquerade",
+		"ip saddr != 10.201.7.0/24 ip daddr 10.201.7.0/24 masquerade",
+		"ip saddr 10.201.7.0/24 ip daddr 224.0.0.0/24 counter return comment \"masquerade\"",
+	} {
+		if masquerades(wrong, "10.201.7.0/24") {
+			t.Errorf("counted as masquerading the subnet: %s", wrong)
+		}
+	}
+	if masquerades(ipt, "10.201.8.0/24") || masquerades(ipt, "10.201.7.0/2") {
+		t.Error("another subnet's rule counted")
 	}
 }
 
