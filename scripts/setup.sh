@@ -76,6 +76,20 @@ if $packages_only || $guest_only; then
   exit 0
 fi
 
+# What a broken-stack test killed before its restore left (cmd/ovacts/broken_test.go
+# moves a program or directory to NAME.ovacts-broken, or puts a lying script in
+# its place with the program at NAME.ovacts-real): put it back.
+for moved in /usr/bin/*.ovacts-real /usr/sbin/*.ovacts-real /usr/bin/*.ovacts-broken /usr/sbin/*.ovacts-broken /etc/libvirt/*.ovacts-broken; do
+  [ -e "$moved" ] || [ -L "$moved" ] || continue
+  orig=${moved%.ovacts-real}; orig=${orig%.ovacts-broken}
+  if [ -d "$orig" ] && [ ! -L "$orig" ]; then
+    log "left $moved: $orig is a directory again"
+    continue
+  fi
+  rm -f "$orig" && mv "$moved" "$orig" && log "restored $orig (left broken by a killed test)"
+done
+rm -rf /run/ovacts-liar-*
+
 # /dev/kvm: qemu runs as libvirt-qemu (group kvm); the device ships root-only here.
 if [ -c /dev/kvm ]; then
   if [ "$(stat -c %G:%a /dev/kvm)" != "kvm:660" ]; then

@@ -146,7 +146,29 @@ func (w *world) createVolume(vol, format string, sizeMiB int, pool, backing stri
 		if err != nil {
 			return fmt.Errorf("creating %s volume %q: %w", format, vol, err)
 		}
-		return v.Free()
+		defer v.Free()
+		if format != "qcow2" || !w.Caps.Has("host") {
+			return nil
+		}
+		// The effect, on a local stack: the file made is a qcow2 image of
+		// the size asked for, naming the backing file it was given.
+		path, err := v.GetPath()
+		if err != nil {
+			return err
+		}
+		h, err := readQcow2Header(path)
+		if err != nil {
+			return fmt.Errorf("created qcow2 volume %q on this host: %w", vol, err)
+		}
+		if h.Size != uint64(sizeMiB)<<20 {
+			return fmt.Errorf("created qcow2 volume %q: its header gives a virtual size of %d bytes, want %d MiB", vol, h.Size, sizeMiB)
+		}
+		if backing != "" {
+			if err := backedBy(h, backing); err != nil {
+				return fmt.Errorf("created qcow2 volume %q: %w", vol, err)
+			}
+		}
+		return nil
 	})
 }
 

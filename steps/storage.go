@@ -166,12 +166,20 @@ func allocationWithin(vol string, capacity, allocation uint64, limit string) err
 }
 
 func volumeInPoolHasFormat(ctx context.Context, vol, pool, format string) error {
-	doc, err := W(ctx).volumeDoc(vol, pool)
+	w := W(ctx)
+	doc, err := w.volumeDoc(vol, pool)
 	if err != nil {
 		return err
 	}
 	if doc.Target == nil || doc.Target.Format == nil || doc.Target.Format.Type != format {
 		return fmt.Errorf("volume %q XML does not give format %q: %+v", vol, format, doc.Target)
+	}
+	// The effect, on a local stack: a qcow2 volume's file is a qcow2 image.
+	if format != "qcow2" || !w.Caps.Has("host") {
+		return nil
+	}
+	if _, err := readQcow2Header(doc.Target.Path); err != nil {
+		return fmt.Errorf("volume %q, qcow2 by its XML, on this host: %w", vol, err)
 	}
 	return nil
 }
@@ -189,7 +197,27 @@ func volumeInPoolIsBackedByVolume(ctx context.Context, vol, pool, base string) e
 	if doc.BackingStore == nil || doc.BackingStore.Path != bp {
 		return fmt.Errorf("volume %q backing store is %+v, want %s", vol, doc.BackingStore, bp)
 	}
-	return nil
+	// The effect, on a local stack: the image's own header names the backing
+	// file (what QEMU will open), not only the volume's XML.
+	if !w.Caps.Has("host") || doc.Target == nil {
+		return nil
+	}
+	h, err := readQcow2Header(doc.Target.Path)
+	if err != nil {
+		return fmt.Errorf("volume %q on this host: %w", vol, err)
+	}
+	return backedBy(h, bp)
+}
+
+// backedBy checks that a qcow2 header names want as its backing file.
+func backedBy(h qcow2Header, want string) error {
+	switch h.Backing {
+	case want:
+		return nil
+	case "":
+		return fmt.Errorf("the image's qcow2 header names no backing file, although its XML says %s", want)
+	}
+	return fmt.Errorf("the image's qcow2 header names the backing file %s, not %s", h.Backing, want)
 }
 
 func volumeListOfPool(ctx context.Context, pool, verb, vol string) error {

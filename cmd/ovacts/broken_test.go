@@ -68,6 +68,115 @@ func replaceDirByFile(dir string) (func(t *testing.T), func() error) {
 		}
 }
 
+// liar puts a script where the program at path was: it does part of the
+// program's job (or something else) and answers as the program would have,
+// so the stack says "done". The real program moves to path.ovacts-real,
+// which the script names REAL; restoring moves it back.
+func liar(path, script string) (func(t *testing.T), func() error) {
+	real := path + ".ovacts-real"
+	return func(t *testing.T) {
+			t.Helper()
+			if err := os.Rename(path, real); err != nil {
+				t.Fatalf("breaking the stack: %v", err)
+			}
+			if err := os.WriteFile(path, []byte(strings.ReplaceAll(script, "REAL", real)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, func() error {
+			if _, err := os.Lstat(real); err != nil {
+				return nil // not broken, or already restored
+			}
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+			return os.Rename(real, path)
+		}
+}
+
+// The lying components: each says it did its work and did not (or did
+// something else). The requirement that claims the work must fail, naming
+// what it observed outside libvirt.
+const (
+	// iptables that answers yes to the masquerade rules and leaves them out.
+	iptablesWithoutMasquerade = `#!/bin/bash
+for a in "$@"; do [ "$a" = MASQUERADE ] && exit 0; done
+exec -a iptables REAL "$@"
+`
+	// dnsmasq that serves DNS and no DHCP: its configuration's dhcp lines left out.
+	dnsmasqWithoutDHCP = `#!/bin/bash
+args=()
+for a in "$@"; do
+  case "$a" in
+    --conf-file=*)
+      conf=$(mktemp /run/ovacts-liar-dnsmasq.XXXXXX)
+      grep -v '^dhcp' "${a#--conf-file=}" > "$conf"; chmod 644 "$conf"
+      args+=("--conf-file=$conf") ;;
+    *) args+=("$a") ;;
+  esac
+done
+exec REAL "${args[@]}"
+`
+	// qemu-img that creates a qcow2 image without the backing file it is given.
+	qemuImgWithoutBacking = `#!/bin/bash
+[ "$1" = create ] || exec REAL "$@"
+args=(); skip=
+for a in "$@"; do
+  if [ -n "$skip" ]; then
+    skip=
+    if [ "$last" = -o ]; then
+      a=$(printf '%s' "$a" | tr ',' '\n' | grep -v '^backing_' | paste -sd,)
+      [ -n "$a" ] || { unset 'args[-1]'; continue; }
+    else
+      continue
+    fi
+  fi
+  case "$a" in
+    -b|-F) skip=1; last=$a; continue ;;
+    -o) skip=1; last=$a ;;
+  esac
+  args+=("$a")
+done
+exec REAL "${args[@]}"
+`
+	// qemu-img that makes a raw file of the size asked for, whatever the format.
+	qemuImgRawForQcow2 = `#!/bin/bash
+[ "$1" = create ] || exec REAL "$@"
+file=; size=; skip=
+for a in "${@:2}"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case "$a" in
+    -f|-o|-b|-F) skip=1 ;;
+    -*) ;;
+    *) if [ -z "$file" ]; then file=$a; else size=$a; fi ;;
+  esac
+done
+exec REAL create -f raw "$file" "$size"
+`
+	// swtpm that keeps the TPM's state in a directory of its own, not
+	// where it was told to (--tpmstate dir=...).
+	swtpmStateElsewhere = `#!/bin/bash
+args=(); next=
+for a in "$@"; do
+  if [ -n "$next" ]; then
+    next=
+    d=$(mktemp -d /run/ovacts-liar-swtpm.XXXXXX); chmod 777 "$d"
+    a=$(printf '%s' "$a" | sed "s#dir=[^,]*#dir=$d#")
+  fi
+  [ "$a" = --tpmstate ] && next=1
+  args+=("$a")
+done
+exec REAL "${args[@]}"
+`
+	// QEMU that gives each NIC another MAC address than the one it is given.
+	qemuOtherMAC = `#!/bin/bash
+args=()
+for a in "$@"; do
+  args+=("$(printf '%s' "$a" | sed 's/"mac":"52:54:00:/"mac":"52:54:0e:/; s/mac=52:54:00:/mac=52:54:0e:/')")
+done
+exec -a "$0" REAL "${args[@]}"
+`
+)
+
 var faults = []fault{
 	{
 		name: "/dev/kvm usable by root only", profile: "full",
@@ -124,6 +233,31 @@ var faults = []fault{
 		tags:     "@req:NET-001",
 		covering: "NET-001", cause: "dnsmasq",
 	},
+	// The lying components.
+	{
+		name: "iptables leaves out the masquerade rules it says it added", profile: "full",
+		tags: "@req:NET-003", covering: "NET-003", cause: "no masquerade rule for",
+	},
+	{
+		name: "dnsmasq serves no DHCP", profile: "full",
+		tags: "@req:GUEST-011", covering: "GUEST-011", cause: "lease",
+	},
+	{
+		name: "qemu-img leaves out the backing file", profile: "full",
+		tags: "@req:STOR-010", covering: "STOR-010", cause: "names no backing file",
+	},
+	{
+		name: "qemu-img makes a raw file for a qcow2 volume", profile: "full",
+		tags: "@req:STOR-006", covering: "STOR-006", cause: "not a qcow2 image",
+	},
+	{
+		name: "swtpm keeps the TPM state elsewhere", profile: "full",
+		tags: "@req:FW-002", covering: "FW-002", cause: "TPM",
+	},
+	{
+		name: "QEMU gives the NIC another MAC address", profile: "full",
+		tags: "@req:NET-010", covering: "NET-010", cause: "lease",
+	},
 	{
 		name: "no supermin to build the libguestfs appliance", profile: "libguestfs",
 		tags:     "@req:GFS-001 or @req:GFS-003 or @req:GFS-006 or @req:GFS-011",
@@ -145,6 +279,18 @@ func init() {
 			faults[i].breakIt, faults[i].restore = moveAside("/usr/bin/supermin")
 		case "NET-001":
 			faults[i].breakIt, faults[i].restore = moveAside("/usr/sbin/dnsmasq")
+		case "NET-003":
+			faults[i].breakIt, faults[i].restore = liar("/usr/sbin/iptables", iptablesWithoutMasquerade)
+		case "GUEST-011":
+			faults[i].breakIt, faults[i].restore = liar("/usr/sbin/dnsmasq", dnsmasqWithoutDHCP)
+		case "STOR-010":
+			faults[i].breakIt, faults[i].restore = liar("/usr/bin/qemu-img", qemuImgWithoutBacking)
+		case "STOR-006":
+			faults[i].breakIt, faults[i].restore = liar("/usr/bin/qemu-img", qemuImgRawForQcow2)
+		case "FW-002":
+			faults[i].breakIt, faults[i].restore = liar("/usr/bin/swtpm", swtpmStateElsewhere)
+		case "NET-010":
+			faults[i].breakIt, faults[i].restore = liar("/usr/bin/qemu-system-x86_64", qemuOtherMAC)
 		}
 	}
 }
@@ -197,6 +343,10 @@ func TestRealStackCatchesBrokenStacks(t *testing.T) {
 				"--bundle", bundle, "--sign-key", key+".key", "--vendor", "ovacts CI", "--product-name", "broken stack", "--product-version", "1")
 			if err := f.restore(); err != nil {
 				t.Fatalf("restoring the stack: %v", err)
+			}
+			left, _ := filepath.Glob("/run/ovacts-liar-*") // what a lying component made
+			for _, p := range left {
+				os.RemoveAll(p)
 			}
 			t.Logf("%s:\n%s", f.name, r.stdout)
 			if r.code != 1 {

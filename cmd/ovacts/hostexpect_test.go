@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ovacts/ovacts/harness"
@@ -122,4 +123,24 @@ func needsUsableKVMFact(f harness.HostFacts) string {
 		return "this host's /dev/kvm is " + v + ", not usable: there is no KVM to break"
 	}
 	return ""
+}
+
+// strictNotApplicable is what the strict full-profile runs (the areas that
+// judge the stack, not the host) may find not applicable on the host their
+// report describes: GUEST-018, which needs a kvm domain type, where the host
+// has no usable /dev/kvm. Nothing else.
+func strictNotApplicable(props map[string]string) []string {
+	if props["host.kvm"] != "usable" {
+		return []string{"GUEST-018"}
+	}
+	return nil
+}
+
+func TestStrictNotApplicable(t *testing.T) {
+	if got := strictNotApplicable(map[string]string{"host.kvm": "absent"}); !slices.Equal(got, []string{"GUEST-018"}) {
+		t.Errorf("no KVM: %v", got)
+	}
+	if got := strictNotApplicable(map[string]string{"host.kvm": "usable"}); len(got) != 0 {
+		t.Errorf("KVM: %v", got)
+	}
 }

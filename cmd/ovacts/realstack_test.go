@@ -118,7 +118,9 @@ func TestRealStack(t *testing.T) {
 	props := junitProps(t, junit)
 	waived := waivedHere(t, props)
 	sorted := slices.Sorted(slices.Values(waived))
-	if r.code != 1 || !strings.Contains(r.stdout, fmt.Sprintf("0 failed, 0 blocked, 0 not applicable, 0 not run, %d waived", len(waived))) ||
+	na := strictNotApplicable(props)
+	checkStrictNotApplicable(t, props, junitCases(t, junit))
+	if r.code != 1 || !strings.Contains(r.stdout, fmt.Sprintf("0 failed, 0 blocked, %d not applicable, 0 not run, %d waived", len(na), len(waived))) ||
 		!strings.Contains(r.stdout, "failed under a waiver (a waiver never certifies): "+strings.Join(sorted, ", ")) {
 		t.Fatalf("run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -338,5 +340,22 @@ func TestRealStackVendorKernel(t *testing.T) {
 	props := junitProps(t, junit)
 	if props["guest.accel"] != "tcg" || props["guest.accel.note"] != "" || !strings.HasPrefix(props["guest.source"], "kernel ") {
 		t.Errorf("properties: %v", props)
+	}
+}
+
+// checkStrictNotApplicable checks the strict run's not-applicable outcomes
+// are exactly those the host's facts call for.
+func checkStrictNotApplicable(t *testing.T, props map[string]string, res map[string]caseResult) {
+	t.Helper()
+	want := strictNotApplicable(props)
+	for id, got := range res {
+		if got.status == "not-applicable" && !slices.Contains(want, id) {
+			t.Errorf("%s not applicable on a host whose facts call for none: %s", id, got.text)
+		}
+	}
+	for _, id := range want {
+		if got := res[id]; got.status != "not-applicable" {
+			t.Errorf("%s: %s, want not applicable on this host (host.kvm=%s)", id, got.status, props["host.kvm"])
+		}
 	}
 }
