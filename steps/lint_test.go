@@ -170,3 +170,25 @@ func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A libguestfs step gets a multiple of the appliance launch the probe
+// measured on this host when that is longer than --step-timeout, and a
+// timeout says what was measured and what was allowed; other areas keep
+// --step-timeout.
+func TestApplianceStepsScaleWithTheMeasuredLaunch(t *testing.T) {
+	caps := &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: 19 * time.Second}}
+	gfs := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &harness.Requirement{ID: "GFS-010", Area: "GFS", Level: harness.MUST}, "abcdefgh", time.Minute)}
+	limit, why := stepWait{Arg: -1}.deadline(gfs, nil)
+	if limit != 110*time.Second || !strings.Contains(why, "19.0 s") {
+		t.Errorf("GFS step: %s (%s), want 1m50s from the measured launch", limit, why)
+	}
+	other := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &harness.Requirement{ID: "DOM-001", Area: "DOM", Level: harness.MUST}, "abcdefgh", time.Minute)}
+	if limit, why := (stepWait{Arg: -1}).deadline(other, nil); limit != time.Minute || why != "--step-timeout" {
+		t.Errorf("DOM step: %s (%s)", limit, why)
+	}
+	quick := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: time.Second}},
+		&harness.Requirement{ID: "GFS-010", Area: "GFS", Level: harness.MUST}, "abcdefgh", time.Minute)}
+	if limit, _ := (stepWait{Arg: -1}).deadline(quick, nil); limit != time.Minute {
+		t.Errorf("a fast launch lowered the step timeout to %s", limit)
+	}
+}

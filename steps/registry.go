@@ -204,10 +204,19 @@ func waitOf(pattern string) stepWait {
 // waitSlack is added to a stated wait: the time around the wait itself.
 const waitSlack = 15 * time.Second
 
-// deadline is a step's time limit: --step-timeout, or its stated wait and
-// some slack when that is longer.
-func (sw stepWait) deadline(w *world, in []reflect.Value) time.Duration {
+// applianceLaunches is how many launches of the libguestfs appliance a step
+// of the libguestfs area may take: the probe measured one launch on this
+// host, and a step (a tool such as virt-inspector launches an appliance of
+// its own) gets that many and some slack, so that a slow or busy host never
+// fails a healthy stack by the suite's clock.
+const applianceLaunches = 5
+
+// deadline is a step's time limit and where it comes from: --step-timeout,
+// its stated wait and some slack when that is longer, or, in the libguestfs
+// area, a multiple of the appliance launch measured here when that is longer.
+func (sw stepWait) deadline(w *world, in []reflect.Value) (time.Duration, string) {
 	limit, stated := w.StepTimeout(), time.Duration(0)
+	why := "--step-timeout"
 	if sw.Arg > 0 && sw.Arg < len(in) {
 		switch a := in[sw.Arg].Interface().(type) {
 		case string:
@@ -220,9 +229,14 @@ func (sw stepWait) deadline(w *world, in []reflect.Value) time.Duration {
 		stated = w.Caps.Guest.BootLimit
 	}
 	if stated > 0 && stated+waitSlack > limit {
-		limit = stated + waitSlack
+		limit, why = stated+waitSlack, "the wait the step states and 15 s"
 	}
-	return limit
+	if g := w.Caps.Guestfs; g != nil && g.ProbeLaunch > 0 && w.Req != nil && w.Req.Area == "GFS" {
+		if l := (applianceLaunches*g.ProbeLaunch + waitSlack).Round(time.Second); l > limit {
+			limit, why = l, fmt.Sprintf("%d times the appliance launch the probe measured on this host (%.1f s) and 15 s", applianceLaunches, g.ProbeLaunch.Seconds())
+		}
+	}
+	return limit, why
 }
 
 // wrap gives every handler the same treatment: the step deadline, a stop on
@@ -256,13 +270,13 @@ func wrap(fn any, wait stepWait, inputs []Input) (any, error) {
 		if ctx.Err() != nil {
 			return errResult(ended(ctx))
 		}
-		limit := wait.deadline(w, in)
+		limit, why := wait.deadline(w, in)
 		sctx, cancel := context.WithTimeout(ctx, limit)
 		defer cancel()
 		in[0] = reflect.ValueOf(sctx)
 		res := v.Call(in)
 		err, _ := res[0].Interface().(error)
-		return errResult(classify(limit, sctx, err))
+		return errResult(classify(limit, why, sctx, err))
 	}).Interface(), nil
 }
 
@@ -307,7 +321,7 @@ func unsupported(err error) bool {
 // feature. Whether a profile may do without it is the verdict's to say
 // (reports.Judge): a MUST not applicable for no optional capability leaves the
 // profile incomplete, never conformant.
-func classify(limit time.Duration, ctx context.Context, err error) error {
+func classify(limit time.Duration, why string, ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -321,7 +335,7 @@ func classify(limit time.Duration, ctx context.Context, err error) error {
 	if ctx.Err() != nil && !errors.Is(err, godog.ErrSkip) {
 		// The step's deadline, the scenario's, a lost connection, or an interrupt.
 		if cause := context.Cause(ctx); cause == context.DeadlineExceeded {
-			return fmt.Errorf("step timed out after %s: %w", limit, err)
+			return fmt.Errorf("step timed out after %s (%s): %w", limit, why, err)
 		} else if !errors.Is(cause, context.Canceled) {
 			return fmt.Errorf("%w (while: %v)", cause, err)
 		}

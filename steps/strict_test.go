@@ -37,7 +37,7 @@ func TestRefusalFamilies(t *testing.T) {
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s %v: %v", c.family, c.err, err)
-		case c.want == "n/a" && (!errors.As(classify(0, context.Background(), err), &skip) || skip.Status != reports.NotApplicable):
+		case c.want == "n/a" && (!errors.As(classify(0, "", context.Background(), err), &skip) || skip.Status != reports.NotApplicable):
 			t.Errorf("%s %v: %v, want not applicable", c.family, c.err, err)
 		case c.want != "" && c.want != "n/a" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s %v: %v, want %q", c.family, c.err, err, c.want)
