@@ -93,7 +93,7 @@ func ReadProduct(r io.Reader) (*Product, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("product YAML: %w", err)
+		return nil, yamlProblem(data, err, &p)
 	}
 	if err := p.Check(); err != nil {
 		return nil, err

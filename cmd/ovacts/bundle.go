@@ -42,7 +42,7 @@ func startBundle(dir, productFile string, flags reports.Product, signKey string,
 		}
 		p, err := reports.ReadProduct(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", productFile, err)
+			return nil, fmt.Errorf("--product: %w", reports.InFile(productFile, err))
 		}
 		b.product = *p
 	}

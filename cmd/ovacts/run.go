@@ -221,7 +221,7 @@ func (o *runCmd) settings() (*bundleRun, error) {
 	if o.waiverFile != "" {
 		ws, err := readWaivers(o.waiverFile)
 		if err != nil {
-			return nil, usage("--waivers %s", oneLine(err.Error()))
+			return nil, usage("--waivers: %s", oneLine(err.Error()))
 		}
 		cfg.Waivers = ws
 	}
@@ -329,7 +329,7 @@ func readWaivers(path string) ([]reports.Waiver, error) {
 	}
 	ws, err := reports.ReadWaivers(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, reports.InFile(path, err)
 	}
 	return ws, nil
 }
