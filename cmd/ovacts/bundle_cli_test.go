@@ -147,7 +147,7 @@ func TestBundleVerifyAndTamper(t *testing.T) {
 		{[]string{"run", "--bundle", filepath.Join(dir, "x"), "--vendor", "ACME"}, "lacks product, version"},
 		{[]string{"run", "--bundle", filepath.Join(dir, "y"), "--product", product, "--sign-key", "/nonexistent"}, "--sign-key"},
 		{[]string{"run", "--product", product}, "need --bundle"},
-		{[]string{"run", "--bundle", filepath.Join(dir, "z"), "--product", writeFile(t, "p.yaml", "vendor: A\nproduct: B\nversion: 1\ncolour: red\n")}, "field colour not found"},
+		{[]string{"run", "--bundle", filepath.Join(dir, "z"), "--product", writeFile(t, "p.yaml", "vendor: A\nproduct: B\nversion: 1\ncolour: red\n")}, "line 4: unknown key 'colour'"},
 		{[]string{"verify", "/nonexistent"}, "is not a bundle directory"},
 		{[]string{"verify", good, "--pubkey", product}, "no PEM"},
 	} {
