@@ -57,6 +57,7 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 			if err := needLibvirt(); err != nil {
 				return err
 			}
+			defer survivePipes()()
 			return o.run(cmd)
 		},
 	}
