@@ -252,6 +252,14 @@ func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	return ek, nil
 }
 
+// KeyFingerprint names a public key as the site and the commands show it:
+// "ed25519:" and the first 8 bytes of the sha256 of its 32 raw bytes, in hex
+// (the last 32 bytes of the PEM file's DER).
+func KeyFingerprint(k ed25519.PublicKey) string {
+	sum := sha256.Sum256(k)
+	return "ed25519:" + hex.EncodeToString(sum[:8])
+}
+
 // ReadPublicKey reads an ed25519 public key written by GenerateKeys.
 func ReadPublicKey(path string) (ed25519.PublicKey, error) {
 	block, err := readPEM(path, "PUBLIC KEY")

@@ -149,7 +149,7 @@ func fingerprintOf(t *testing.T, pub string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keyFingerprint(k)
+	return reports.KeyFingerprint(k)
 }
 
 // A bundle cannot bloat or retitle the site: test cases of IDs no
