@@ -36,7 +36,7 @@ func ProfileNames() []string { return sortedKeys(profileDefs) }
 func (s *Suite) Profile(name string) (reports.Profile, error) {
 	def, ok := profileDefs[name]
 	if !ok {
-		return reports.Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+		return reports.Profile{}, fmt.Errorf("unknown profile %q%s (known: %s)", name, DidYouMean(name, ProfileNames()), strings.Join(ProfileNames(), ", "))
 	}
 	sel, err := Selection(name, "")
 	if err != nil {
@@ -57,7 +57,7 @@ func Selection(profile, tags string) (*TagExpr, error) {
 	def, ok := profileDefs[profile]
 	src := def.expr
 	if !ok {
-		return nil, fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(ProfileNames(), ", "))
+		return nil, fmt.Errorf("unknown profile %q%s (known: %s)", profile, DidYouMean(profile, ProfileNames()), strings.Join(ProfileNames(), ", "))
 	}
 	p, err := ParseTagExpr(src)
 	if err != nil {

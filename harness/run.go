@@ -154,8 +154,8 @@ func selectScenarios(cfg Config, builtin fs.FS) (*Suite, *TagExpr, []*Pickle, er
 	if err != nil {
 		return nil, nil, nil, &SetupError{Err: err}
 	}
-	if unknown := suite.UnknownTags(UserTags(cfg.Tags)); len(unknown) > 0 {
-		return nil, nil, nil, setupErr("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
+	if err := suite.UnknownTagsError(UserTags(cfg.Tags)); err != nil {
+		return nil, nil, nil, &SetupError{Err: err}
 	}
 	_, pickles := suite.Select(sel)
 	if len(pickles) == 0 {

@@ -78,3 +78,16 @@ func TestReportAndKeyErrorsNameTheFile(t *testing.T) {
 	keys := t.TempDir()
 	oneLineExit2(t, []string{"publish", "-o", filepath.Join(dir, "site"), "--keys", keys, bundle}, `no key for this vendor "Acme Corp": its key is expected as `+filepath.Join(keys, "acme-corp.pub"))
 }
+
+// A misspelt tag, flag or profile gets the nearest known one (as a misspelt
+// command does); a word near none gets no guess.
+func TestDidYouMean(t *testing.T) {
+	oneLineExit2(t, []string{"run", "--tags", "@storag"}, "unknown tag @storag (did you mean @storage?)")
+	oneLineExit2(t, []string{"list", "--tags", "@req:DOM-01"}, "(did you mean @req:DOM-001?)")
+	oneLineExit2(t, []string{"run", "--peer-url", "x"}, "unknown flag: --peer-url (did you mean --peer-uri?)")
+	oneLineExit2(t, []string{"run", "--profile", "ful"}, `unknown profile "ful" (did you mean full?)`)
+	oneLineExit2(t, []string{"rnu"}, `unknown command "rnu"`, "Did you mean this?")
+	if r := ovacts(t, "run", "--tags", "@zzzzzz"); strings.Contains(r.stderr, "did you mean") {
+		t.Errorf("a guess for a word near no tag: %s", r.stderr)
+	}
+}
