@@ -25,6 +25,8 @@ type runner struct {
 	mu     sync.Mutex
 	done   int
 	seq    int
+	// failed: a scenario failed; with --fail-fast no other starts.
+	failed bool
 	live   map[*Tracker]bool
 	events *EventHub
 	owner  Owner

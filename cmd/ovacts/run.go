@@ -30,7 +30,10 @@ type runCmd struct {
 	failOn, bundleDir, productFile, signKey, waiverFile, rerunFrom string
 	concurrency                                                    string
 	product                                                        reports.Product
-	stdout, stderr                                                 io.Writer
+	ux                                                             runUX
+	// stdout: the verdict (and a bundle's log); progress: the run's lines
+	// and summary (stdout unless -q, and a bundle's log).
+	stdout, stderr, progress io.Writer
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -102,6 +105,7 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 	f.StringVar(&o.waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
 	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI (printed; refused if it would run a program) unless --uri or OVACTS_URI is given")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
+	o.uxFlags(f)
 	f.StringVar(&o.cfg.APICoverage, "api-coverage", "", "write which of libvirt's public API functions the scenarios entered (not the harness) to this file, as JSON (needs libvirt-dev)")
 	return cmd
 }
@@ -127,6 +131,9 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 			return writeNothingReran(*cfg)
 		}
 	}
+	if err := o.applySelection(cmd); err != nil {
+		return err
+	}
 	// The report path holds a report of this run from now on: an errored
 	// placeholder until the run finishes, the setup failure if it never
 	// starts; never an earlier run's report.
@@ -143,6 +150,7 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	if err != nil {
 		return err
 	}
+	o.outputs(b)
 	if cfg.APICoverage != "" {
 		done, err := startAPILog(cfg)
 		if err != nil {
@@ -236,15 +244,14 @@ func (o *runCmd) settings() (*bundleRun, error) {
 	if err != nil {
 		return nil, usage("%s", oneLine(err.Error()))
 	}
-	o.stdout = io.MultiWriter(o.stdout, b.log)
-	cfg.Progress = o.stdout
 	return b, nil
 }
 
 // conclude prints the summary and the verdict, and seals the bundle.
 func (o *runCmd) conclude(rep *reports.Report, b *bundleRun) (reports.ProfileVerdict, error) {
 	cfg, stdout := o.cfg, o.stdout
-	reports.WriteSummary(stdout, rep)
+	reports.WriteSummary(o.progress, rep)
+	writeDurations(o.progress, rep, o.ux.durations)
 	verdict, err := harness.Verdict(rep, cfg, features.FS, cfg.FailOn)
 	if err != nil {
 		return verdict, usage("judging the run: %s", oneLine(err.Error()))
