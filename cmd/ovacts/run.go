@@ -43,7 +43,11 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "run",
 		Short: "Run the conformance scenarios against a libvirt URI",
 		Long: `Run the selected scenarios against the stack at --uri and report each one as
-passed, failed or skipped with a reason.
+passed, failed, blocked (by a broken capability), not applicable (the stack
+lacks what it needs) or not run (an input of the run is missing), with the
+reason. --profile (default core) selects a profile's scenarios; --tags and
+--name narrow it when --profile is given, and otherwise choose from every
+profile's scenarios (profile "all" in the report).
 
 Exit codes: 0 the profile is conformant at --fail-on level (every requirement
 at that level or stricter passed, or is not applicable for a capability the
@@ -52,10 +56,11 @@ a waiver, or is blocked by a broken capability); 3 incomplete (one was not run,
 not judged, or not applicable for a reason the profile does not allow);
 2 usage or setup error; 4 a rehearsal that would be conformant (a run on
 libvirt's test driver certifies no stack, so it never exits 0); 130/143
-interrupted by SIGINT/SIGTERM. With --tags, the selection is judged instead of
+interrupted by SIGINT/SIGTERM. With --tags or --name, the selection is judged instead of
 a profile: 1 when a selected requirement at --fail-on or stricter failed or is
 blocked, 3 when one was not run or is not applicable, or none passed.`,
-		Args: cobra.NoArgs,
+		Example: runExamples,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needLibvirt(); err != nil {
 				return err
@@ -106,6 +111,7 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI (printed; refused if it would run a program) unless --uri or OVACTS_URI is given")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
 	o.uxFlags(f)
+	cmd.SetUsageFunc(runUsage)
 	f.StringVar(&o.cfg.APICoverage, "api-coverage", "", "write which of libvirt's public API functions the scenarios entered (not the harness) to this file, as JSON (needs libvirt-dev)")
 	return cmd
 }
