@@ -44,3 +44,27 @@ func NameTags(builtin fs.FS, cfg Config, name string) (string, error) {
 	}
 	return expr, nil
 }
+
+// ErrNoOwnScenario: the --features files hold no scenario.
+var ErrNoOwnScenario = errors.New("--features adds no scenario")
+
+// OwnTags selects the scenarios of the --features files (not the built-in
+// ones), as a tag expression of their requirements: a run of --features with
+// neither --profile nor --tags runs the vendor's own scenarios.
+func OwnTags(builtin fs.FS, cfg Config) (string, error) {
+	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for _, r := range suite.Requirements {
+		if !r.BuiltIn {
+			ids = append(ids, "@req:"+r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return "", ErrNoOwnScenario
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, " or "), nil
+}

@@ -47,7 +47,8 @@ passed, failed, blocked (by a broken capability), not applicable (the stack
 lacks what it needs) or not run (an input of the run is missing), with the
 reason. --profile (default core) selects a profile's scenarios; --tags and
 --name narrow it when --profile is given, and otherwise choose from every
-profile's scenarios (profile "all" in the report).
+profile's scenarios (profile "all" in the report); --features alone runs the
+scenarios of its files.
 
 Exit codes: 0 the profile is conformant at --fail-on level (every requirement
 at that level or stricter passed, or is not applicable for a capability the

@@ -30,8 +30,8 @@ func (o *runCmd) uxFlags(f *pflag.FlagSet) {
 
 // applySelection applies the selection rules of issue 36: --tags or --name
 // without --profile choose from every profile (harness.EveryProfile, judged
-// as a selection); --name narrows to the requirements it names. It runs
-// before anything is written.
+// as a selection); --features alone runs the files' own scenarios; --name
+// narrows to the requirements it names. It runs before anything is written.
 func (o *runCmd) applySelection(cmd *cobra.Command) error {
 	cfg := &o.cfg
 	if o.ux.quiet && o.ux.verbose {
@@ -41,8 +41,17 @@ func (o *runCmd) applySelection(cmd *cobra.Command) error {
 		return usage("--durations must be a number of scenarios, at least 0, got %d", o.ux.durations)
 	}
 	cfg.VerboseSteps = o.ux.verbose
-	if (cfg.Tags != "" || o.ux.name != "") && !cmd.Flags().Changed("profile") && o.rerunFrom == "" {
-		cfg.Profile = harness.EveryProfile
+	if !cmd.Flags().Changed("profile") && o.rerunFrom == "" {
+		if cfg.Tags == "" && o.ux.name == "" && len(cfg.FeatureDirs) > 0 {
+			own, err := harness.OwnTags(features.FS, *cfg)
+			if err != nil {
+				return usage("%s", oneLine(err.Error()))
+			}
+			cfg.Profile, cfg.Tags = harness.EveryProfile, own
+		}
+		if cfg.Tags != "" || o.ux.name != "" {
+			cfg.Profile = harness.EveryProfile
+		}
 	}
 	if o.ux.name == "" {
 		return nil

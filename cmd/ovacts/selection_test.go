@@ -113,3 +113,21 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// --features with neither --profile nor --tags runs the files' own
+// scenarios; with --profile, the profile selects among all, as before.
+func TestFeaturesAloneRunTheirOwnScenarios(t *testing.T) {
+	feature := writeFile(t, "own.feature", `Feature: Own
+  @req:VND-001 @must @needs:persistent
+  Scenario: Ours
+    Given a domain "vm" defined from fixture "described"
+`)
+	r := ovacts(t, "run", "--features", feature)
+	if r.code != 4 || !strings.Contains(r.stdout, "selected 1 scenarios (profile all, tags @req:VND-001)") || !strings.Contains(r.stdout, "PASS   VND-001") {
+		t.Errorf("--features alone: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = ovacts(t, "run", "--profile", "core", "--features", feature)
+	if strings.Contains(r.stdout, "VND-001") || !strings.Contains(r.stdout, "(profile core)") {
+		t.Errorf("--profile core --features ran the vendor's scenario not tagged @core:\n%s", r.stdout)
+	}
+}
