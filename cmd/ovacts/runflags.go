@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
@@ -72,7 +73,11 @@ func (o *runCmd) outputs(b *bundleRun) {
 	if b != nil {
 		log = b.log
 	}
-	o.progress = o.progressTo(o.stdout, log)
+	out := o.stdout
+	if isTerminal(out) {
+		out = &liveLine{w: out, now: time.Now}
+	}
+	o.progress = o.progressTo(out, log)
 	if log != nil {
 		o.stdout = io.MultiWriter(o.stdout, log)
 	}
