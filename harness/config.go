@@ -51,6 +51,11 @@ type Config struct {
 	PeerURI string
 	// Waivers turn the failures they cover into waived outcomes (--waivers).
 	Waivers []reports.Waiver
+	// VerboseSteps: the progress lists each scenario's steps (-v).
+	VerboseSteps bool
+	// FailFast: once a scenario failed, start no other (they are not run,
+	// "--fail-fast"); those running finish.
+	FailFast bool
 	// RerunOf is the run ID of the report --rerun-failed took its
 	// selection from; the report says so (rerun.of).
 	RerunOf string

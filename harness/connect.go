@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -70,6 +71,9 @@ func OpenWithin(uri string, timeout time.Duration) (*libvirt.Connect, error) {
 	if strings.TrimSpace(uri) == "" {
 		return nil, &ConnectError{URI: uri, Err: errors.New("empty URI")}
 	}
+	if err := checkTestDriverFile(uri); err != nil {
+		return nil, &ConnectError{URI: uri, Err: err}
+	}
 	if err := ensureEventLoop(); err != nil {
 		return nil, err
 	}
@@ -105,6 +109,34 @@ func OpenWithin(uri string, timeout time.Duration) (*libvirt.Connect, error) {
 		return nil, &ConnectError{URI: uri, Err: fmt.Errorf("enabling keepalive: %w", err)}
 	}
 	return conn, nil
+}
+
+// checkTestDriverFile reads, for a local test driver URI naming a file
+// (test:///path.xml), that the file can be opened, before libvirt tries: on a
+// file it cannot load, libxml2 prints an "I/O warning" line to stderr through
+// its own per-thread handler, out of reach of a process that only loads
+// libvirt, and libvirt's error adds nothing to "no such file".
+func checkTestDriverFile(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "test" || u.Host != "" || u.Path == "" || u.Path == "/default" {
+		return nil
+	}
+	f, err := os.Open(u.Path)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && !fi.Mode().IsRegular() {
+			err = errors.New("not a regular file")
+		}
+		f.Close()
+	}
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("the test driver's file %s cannot be read: %w (test:///default is its built-in stack)", u.Path, err)
+	}
+	return nil
 }
 
 // DrainEvents waits until libvirt's event loop has gone round twice. A callback

@@ -121,6 +121,13 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 		s.skip = &SkipError{Status: reports.NotRun, Capability: "interrupted", Reason: "the run was interrupted before this scenario started"}
 		return WithScenario(ctx, s), s.skip
 	}
+	r.mu.Lock()
+	stopped := r.failed && r.cfg.FailFast
+	r.mu.Unlock()
+	if stopped {
+		s.skip = &SkipError{Status: reports.NotRun, Capability: "fail-fast", Reason: "--fail-fast: not started after a scenario failed"}
+		return WithScenario(ctx, s), s.skip
+	}
 	sctx, cancel := context.WithCancelCause(ctx)
 	stopLoss := context.AfterFunc(r.loss.ctx, func() { cancel(context.Cause(r.loss.ctx)) })
 	var cancelTimeout context.CancelFunc = func() {}
@@ -206,6 +213,7 @@ func (r *runner) afterScenario(ctx context.Context, p *godog.Scenario, scErr err
 	}
 	r.mu.Lock()
 	pp.outcome = o
+	r.failed = r.failed || o.Status == reports.Failed
 	r.mu.Unlock()
 	r.printProgress(*o)
 	return ctx, cleanupErr

@@ -36,7 +36,7 @@ func ProfileNames() []string { return sortedKeys(profileDefs) }
 func (s *Suite) Profile(name string) (reports.Profile, error) {
 	def, ok := profileDefs[name]
 	if !ok {
-		return reports.Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+		return reports.Profile{}, fmt.Errorf("unknown profile %q%s (known: %s)", name, DidYouMean(name, ProfileNames()), strings.Join(ProfileNames(), ", "))
 	}
 	sel, err := Selection(name, "")
 	if err != nil {
@@ -52,12 +52,20 @@ func (s *Suite) Profile(name string) (reports.Profile, error) {
 	return p, nil
 }
 
-// Selection combines a profile and a user tag expression.
+// EveryProfile is the profile name of a run that selects from every
+// profile's scenarios (run --tags without --profile): no profile of its own,
+// so its verdict is its selection's, never a profile's.
+const EveryProfile = "all"
+
+// Selection combines a profile (or EveryProfile) and a user tag expression.
 func Selection(profile, tags string) (*TagExpr, error) {
 	def, ok := profileDefs[profile]
+	if profile == EveryProfile {
+		def, ok = profileDef{expr: ""}, true
+	}
 	src := def.expr
 	if !ok {
-		return nil, fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(ProfileNames(), ", "))
+		return nil, fmt.Errorf("unknown profile %q%s (known: %s)", profile, DidYouMean(profile, ProfileNames()), strings.Join(ProfileNames(), ", "))
 	}
 	p, err := ParseTagExpr(src)
 	if err != nil {

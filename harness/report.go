@@ -16,7 +16,7 @@ import (
 // tag selection, the selected requirements at level.
 func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (reports.ProfileVerdict, error) {
 	res := reports.ResultsOf(rep)
-	if cfg.Tags != "" {
+	if cfg.Tags != "" || cfg.Profile == EveryProfile {
 		return reports.JudgeSelection(res, string(level)), nil
 	}
 	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
@@ -181,4 +181,9 @@ func (r *runner) printProgress(o reports.Outcome) {
 	defer r.mu.Unlock()
 	r.done++
 	fmt.Fprintf(r.cfg.Progress, "[%3d/%d] %s\n", r.done, r.total, reports.ProgressLine(o))
+	if r.cfg.VerboseSteps {
+		for _, st := range o.Steps {
+			fmt.Fprintf(r.cfg.Progress, "        %-9s %s%s (%s)\n", st.Status, st.Keyword, st.Text, st.Duration.Round(time.Millisecond))
+		}
+	}
 }

@@ -25,6 +25,8 @@ type runner struct {
 	mu     sync.Mutex
 	done   int
 	seq    int
+	// failed: a scenario failed; with --fail-fast no other starts.
+	failed bool
 	live   map[*Tracker]bool
 	events *EventHub
 	owner  Owner
@@ -154,8 +156,8 @@ func selectScenarios(cfg Config, builtin fs.FS) (*Suite, *TagExpr, []*Pickle, er
 	if err != nil {
 		return nil, nil, nil, &SetupError{Err: err}
 	}
-	if unknown := suite.UnknownTags(UserTags(cfg.Tags)); len(unknown) > 0 {
-		return nil, nil, nil, setupErr("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
+	if err := suite.UnknownTagsError(UserTags(cfg.Tags)); err != nil {
+		return nil, nil, nil, &SetupError{Err: err}
 	}
 	_, pickles := suite.Select(sel)
 	if len(pickles) == 0 {

@@ -93,7 +93,7 @@ func ReadProduct(r io.Reader) (*Product, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("product YAML: %w", err)
+		return nil, yamlProblem(data, err, &p)
 	}
 	if err := p.Check(); err != nil {
 		return nil, err
@@ -250,6 +250,14 @@ func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%s: not an ed25519 key", path)
 	}
 	return ek, nil
+}
+
+// KeyFingerprint names a public key as the site and the commands show it:
+// "ed25519:" and the first 8 bytes of the sha256 of its 32 raw bytes, in hex
+// (the last 32 bytes of the PEM file's DER).
+func KeyFingerprint(k ed25519.PublicKey) string {
+	sum := sha256.Sum256(k)
+	return "ed25519:" + hex.EncodeToString(sum[:8])
 }
 
 // ReadPublicKey reads an ed25519 public key written by GenerateKeys.

@@ -110,7 +110,7 @@ func ReadJUnit(r io.Reader) (*Results, error) {
 	}
 	var doc junitIn
 	if err := xml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not a JUnit report: %w", err)
+		return nil, notJUnit(data, err)
 	}
 	return resultsOf(&doc)
 }
@@ -128,7 +128,7 @@ func ReadResults(path string) (*Results, error) {
 	}
 	r, err := ReadJUnit(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, InFile(path, err)
 	}
 	return r, nil
 }

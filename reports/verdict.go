@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -54,6 +55,9 @@ type ProfileVerdict struct {
 	Unknown []string `json:"unknown,omitempty"`
 	// NothingPassed: a tag selection in which no requirement at the level passed.
 	NothingPassed bool `json:"nothingPassed,omitempty"`
+	// notRunFor: each not-run requirement's missing input, as its outcome
+	// said it ("no second stack: give one with --peer-uri"), for the terminal.
+	notRunFor map[string]string
 }
 
 // LevelRank orders levels from the strictest (0) down.
@@ -137,6 +141,10 @@ func (v *ProfileVerdict) count(r *Verdict, optional []string) {
 		v.Waived = append(v.Waived, id)
 	case r.Status == NotRun:
 		v.NotRun = append(v.NotRun, id)
+		if v.notRunFor == nil {
+			v.notRunFor = map[string]string{}
+		}
+		v.notRunFor[id] = missingInput(r.Detail)
 	case r.Status == NotApplicable:
 		if len(r.Capabilities) == 0 {
 			v.NotApplicable = append(v.NotApplicable, id)
@@ -179,7 +187,7 @@ func (v ProfileVerdict) Why() []string {
 		{v.Blocked, "blocked by a broken capability"},
 		{v.Waived, "failed under a waiver (a waiver never certifies)"},
 		{v.SuiteErrors, "not judged: the suite erred"},
-		{v.NotRun, "not run (an input of the run was missing)"},
+		{v.NotRun, notRunWhat},
 		{v.NotApplicable, notAllowed},
 		{v.Missing, "missing from the report"},
 		{v.Unknown, "with an outcome the verdict does not know"},
@@ -224,7 +232,52 @@ func WriteVerdict(w io.Writer, v ProfileVerdict, rehearsal bool) {
 		return
 	}
 	fmt.Fprintf(w, "verdict: %s: %s\n", v.Subject(), strings.ToUpper(string(v.Kind)))
+	generic := fmt.Sprintf("%d %s: %s", len(v.NotRun), notRunWhat, strings.Join(v.NotRun, ", "))
 	for _, line := range v.Why() {
+		if line == generic && len(v.NotRun) > 0 {
+			for _, l := range v.notRunLines() {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+			continue
+		}
 		fmt.Fprintf(w, "  %s\n", line)
 	}
+}
+
+// notRunWhat is why a requirement is not run, when its outcome does not say.
+const notRunWhat = "not run (an input of the run was missing)"
+
+// notRunLines are the not-run requirements grouped by the input they
+// missed: "2 not run: MIG-001, MIG-002 (no second stack: give one with --peer-uri)".
+func (v ProfileVerdict) notRunLines() []string {
+	var reasons []string
+	ids := map[string][]string{}
+	for _, id := range v.NotRun {
+		why := v.notRunFor[id]
+		if _, seen := ids[why]; !seen {
+			reasons = append(reasons, why)
+		}
+		ids[why] = append(ids[why], id)
+	}
+	var out []string
+	for _, why := range reasons {
+		if why == "" {
+			out = append(out, fmt.Sprintf("%d %s: %s", len(ids[why]), notRunWhat, strings.Join(ids[why], ", ")))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%d not run: %s (%s)", len(ids[why]), strings.Join(ids[why], ", "), why))
+	}
+	return out
+}
+
+var needsHead = regexp.MustCompile(`^needs [a-z0-9-]+: `)
+
+// missingInput is what a not-run outcome's message says was missing, without
+// its category and capability ("not-run (peer): needs peer: ").
+func missingInput(detail string) string {
+	d := firstLine(detail)
+	if m := skipHead.FindStringIndex(d); m != nil {
+		d = d[m[1]:]
+	}
+	return strings.TrimSpace(needsHead.ReplaceAllString(d, ""))
 }

@@ -260,7 +260,7 @@ func (v *verifier) checkSignature() {
 		}
 		return nil
 	}()
-	v.add("signature", err, "valid ed25519 signature over the manifest")
+	v.add("signature", err, "valid ed25519 signature over the manifest, by the key "+KeyFingerprint(v.key))
 }
 
 // parseProduct parses product.yaml, once, from the bytes the manifest hashed.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,35 +53,49 @@ func ReadWaivers(r io.Reader) ([]Waiver, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("waivers YAML: %w", err)
+		return nil, yamlProblem(data, err, &doc)
 	}
-	seen := map[string]bool{}
+	// The line of each entry, for the checks below.
+	var lines struct {
+		Waivers []yaml.Node `yaml:"waivers"`
+	}
+	_ = yaml.Unmarshal(data, &lines)
 	for i, w := range doc.Waivers {
-		where := fmt.Sprintf("waiver %d", i+1)
-		if !reqID.MatchString(w.Req) {
-			return nil, fmt.Errorf("%s: req %q is not a requirement ID (AREA-NNN)", where, w.Req)
-		}
-		if seen[w.Req] {
-			return nil, fmt.Errorf("%s: a second waiver for %s", where, w.Req)
-		}
-		seen[w.Req] = true
-		if strings.TrimSpace(w.Reason) == "" {
-			return nil, fmt.Errorf("%s (%s): no reason", where, w.Req)
-		}
-		if u, err := url.Parse(w.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("%s (%s): link %q is not an http(s) URL", where, w.Req, w.Link)
-		}
-		if _, err := time.Parse(time.DateOnly, w.Expires); err != nil {
-			return nil, fmt.Errorf("%s (%s): expires %q is not a date (YYYY-MM-DD)", where, w.Req, w.Expires)
-		}
-		if err := w.checkConditions(); err != nil {
-			return nil, fmt.Errorf("%s (%s): %w", where, w.Req, err)
+		if err := checkWaiver(w, i, doc.Waivers[:i]); err != nil {
+			if i < len(lines.Waivers) {
+				return nil, &LineError{Line: lines.Waivers[i].Line, Msg: err.Error()}
+			}
+			return nil, err
 		}
 	}
 	if len(doc.Waivers) == 0 {
-		return nil, fmt.Errorf("no waivers in the file (want a top-level 'waivers:' list)")
+		return nil, &LineError{Msg: "no waivers in the file (want a top-level 'waivers:' list)"}
 	}
 	return doc.Waivers, nil
+}
+
+// checkWaiver checks the i-th waiver, after those before it.
+func checkWaiver(w Waiver, i int, before []Waiver) error {
+	where := fmt.Sprintf("waiver %d", i+1)
+	if !reqID.MatchString(w.Req) {
+		return fmt.Errorf("%s: req %q is not a requirement ID (AREA-NNN)", where, w.Req)
+	}
+	if slices.ContainsFunc(before, func(b Waiver) bool { return b.Req == w.Req }) {
+		return fmt.Errorf("%s: a second waiver for %s", where, w.Req)
+	}
+	if strings.TrimSpace(w.Reason) == "" {
+		return fmt.Errorf("%s (%s): no reason", where, w.Req)
+	}
+	if u, err := url.Parse(w.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%s (%s): link %q is not an http(s) URL", where, w.Req, w.Link)
+	}
+	if _, err := time.Parse(time.DateOnly, w.Expires); err != nil {
+		return fmt.Errorf("%s (%s): expires %q is not a date (YYYY-MM-DD)", where, w.Req, w.Expires)
+	}
+	if err := w.checkConditions(); err != nil {
+		return fmt.Errorf("%s (%s): %w", where, w.Req, err)
+	}
+	return nil
 }
 
 // WaiverUse says what the waivers did in a run.

@@ -41,8 +41,8 @@ func TestReadWaiversStrict(t *testing.T) {
 		entry("DOM-001", "r", "https://x.example", "2026-02-30"):                                                                       "not a date",
 		waiverDoc + "  - req: DOM-014\n    reason: r\n    link: https://x.example\n    expires: 2026-01-01\n    when: [driver=QEMU]\n": "a second waiver",
 		"waivers: []\n":    "no waivers",
-		"- req: DOM-001\n": "cannot unmarshal",
-		"waivers:\n  - req: DOM-001\n    owner: me\n": "field owner not found",
+		"- req: DOM-001\n": "the file must be a mapping with the keys waivers, not a list",
+		"waivers:\n  - req: DOM-001\n    owner: me\n": "line 3: unknown key 'owner'",
 	} {
 		if _, err := ReadWaivers(strings.NewReader(doc)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", doc, err, want)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +40,7 @@ func startBundle(dir, productFile string, flags reports.Product, signKey string,
 		}
 		p, err := reports.ReadProduct(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", productFile, err)
+			return nil, fmt.Errorf("--product: %w", reports.InFile(productFile, err))
 		}
 		b.product = *p
 	}
@@ -127,7 +125,11 @@ func newKeygenCmd(stdout io.Writer) *cobra.Command {
 			if err := reports.GenerateKeys(priv, pub); err != nil {
 				return usage("keygen: %s", oneLine(err.Error()))
 			}
-			fmt.Fprintf(stdout, "private key: %s (keep it)\npublic key:  %s (give it to verifiers)\n", priv, pub)
+			k, err := reports.ReadPublicKey(pub)
+			if err != nil {
+				return usage("keygen: %s", oneLine(err.Error()))
+			}
+			fmt.Fprintf(stdout, "private key: %s (keep it)\npublic key:  %s (give it to verifiers)\nfingerprint: %s (the site shows it as \"signed by\"; ovacts fingerprint %s prints it again)\n", priv, pub, reports.KeyFingerprint(k), pub)
 			return nil
 		},
 	}
@@ -241,10 +243,4 @@ func profileOf(set, profile string) (reports.Profile, error) {
 		}
 	}
 	return reports.Profile{}, fmt.Errorf("no requirement set %q here", set)
-}
-
-// keyFingerprint names a public key: the start of its sha256.
-func keyFingerprint(k ed25519.PublicKey) string {
-	sum := sha256.Sum256(k)
-	return "ed25519:" + hex.EncodeToString(sum[:8])
 }

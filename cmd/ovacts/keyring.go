@@ -60,5 +60,8 @@ func (k *keyring) keyFor(vendor string) (ed25519.PublicKey, error) {
 	if fromFlag {
 		return flagKey, nil
 	}
+	if k.dir != "" {
+		return nil, fmt.Errorf("%w %q: its key is expected as %s, which is missing", errNoVendorKey, vendor, filepath.Join(k.dir, name))
+	}
 	return nil, fmt.Errorf("%w %q: give its key as %s (in --keys DIR, or --pubkey .../%s)", errNoVendorKey, vendor, name, name)
 }

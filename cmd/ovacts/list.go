@@ -35,8 +35,8 @@ func newListCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return usage("%s", err)
 			}
-			if unknown := suite.UnknownTags(harness.UserTags(tags)); len(unknown) > 0 {
-				return usage("unknown tag %s: no loaded scenario carries it", strings.Join(unknown, ", "))
+			if err := suite.UnknownTagsError(harness.UserTags(tags)); err != nil {
+				return usage("%s", err)
 			}
 			reqs, pickles := suite.Select(sel)
 			switch format {

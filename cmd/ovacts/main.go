@@ -12,6 +12,7 @@ import (
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is the suite version, stamped into every report: set by
@@ -114,9 +115,24 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
-	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newFingerprintCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
 	return root
+}
+
+// flagError is a flag cobra rejects, as usage; a misspelt flag gets the
+// nearest of the command's own.
+func flagError(cmd *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return usage("%s", err)
+	}
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	if c := harness.Closest(name, names); c != "" {
+		return usage("%s (did you mean --%s?)", err, c)
+	}
+	return usage("%s", err)
 }
 
 func envOr(name, def string) string {

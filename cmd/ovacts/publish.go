@@ -176,7 +176,7 @@ func publishInput(path string, keys *keyring, now time.Time) (reports.ColumnInpu
 	ci := reports.ColumnInput{Source: path, Product: b.Product, Stack: b.Stack, Results: b.Results, Verified: b.Intact,
 		SetExpired: onlySetExpired(b), Draft: b.Draft()}
 	if ci.Verified || ci.SetExpired {
-		ci.Signer = keyFingerprint(b.Key)
+		ci.Signer = reports.KeyFingerprint(b.Key)
 	}
 	for _, f := range b.Findings {
 		if !f.OK {

@@ -28,7 +28,7 @@ func TestPublishBindsVendorsToTheirKeys(t *testing.T) {
 	}
 	bundle := func(name, signer string) string {
 		b := filepath.Join(dir, name)
-		r := ovacts(t, "run", "--tags", "@req:CONN-001", "--bundle", b, "--sign-key", filepath.Join(dir, signer+".key"),
+		r := ovacts(t, "run", "--profile", "core", "--tags", "@req:CONN-001", "--bundle", b, "--sign-key", filepath.Join(dir, signer+".key"),
 			"--vendor", "Acme", "--product-name", "Acme Virt", "--product-version", "1.0")
 		if r.code != 4 { // a rehearsal on the test driver
 
@@ -149,7 +149,7 @@ func fingerprintOf(t *testing.T, pub string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keyFingerprint(k)
+	return reports.KeyFingerprint(k)
 }
 
 // A bundle cannot bloat or retitle the site: test cases of IDs no

@@ -31,7 +31,10 @@ type runCmd struct {
 	failOn, bundleDir, productFile, signKey, waiverFile, rerunFrom string
 	concurrency                                                    string
 	product                                                        reports.Product
-	stdout, stderr                                                 io.Writer
+	ux                                                             runUX
+	// stdout: the verdict (and a bundle's log); progress: the run's lines
+	// and summary (stdout unless -q, and a bundle's log).
+	stdout, stderr, progress io.Writer
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -41,7 +44,12 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "run",
 		Short: "Run the conformance scenarios against a libvirt URI",
 		Long: `Run the selected scenarios against the stack at --uri and report each one as
-passed, failed or skipped with a reason.
+passed, failed, blocked (by a broken capability), not applicable (the stack
+lacks what it needs) or not run (an input of the run is missing), with the
+reason. --profile (default core) selects a profile's scenarios; --tags and
+--name narrow it when --profile is given, and otherwise choose from every
+profile's scenarios (profile "all" in the report); --features alone runs the
+scenarios of its files.
 
 Exit codes: 0 the profile is conformant at --fail-on level (every requirement
 at that level or stricter passed, or is not applicable for a capability the
@@ -50,14 +58,16 @@ a waiver, or is blocked by a broken capability); 3 incomplete (one was not run,
 not judged, or not applicable for a reason the profile does not allow);
 2 usage or setup error; 4 a rehearsal that would be conformant (a run on
 libvirt's test driver certifies no stack, so it never exits 0); 130/143
-interrupted by SIGINT/SIGTERM. With --tags, the selection is judged instead of
+interrupted by SIGINT/SIGTERM. With --tags or --name, the selection is judged instead of
 a profile: 1 when a selected requirement at --fail-on or stricter failed or is
 blocked, 3 when one was not run or is not applicable, or none passed.`,
-		Args: cobra.NoArgs,
+		Example: runExamples,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needLibvirt(); err != nil {
 				return err
 			}
+			defer survivePipes()()
 			return o.run(cmd)
 		},
 	}
@@ -102,6 +112,8 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 	f.StringVar(&o.waiverFile, "waivers", "", "known-failure list (YAML: req, reason, link, expires): covered failures are reported as waived")
 	f.StringVar(&o.rerunFrom, "rerun-failed", "", "run only the requirements that failed, errored or were blocked in this earlier report (its JUnit file or bundle), in its profile, against its URI (printed; refused if it would run a program) unless --uri or OVACTS_URI is given")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level whose failure fails the run: must, should or may")
+	o.uxFlags(f)
+	cmd.SetUsageFunc(runUsage)
 	f.StringVar(&o.cfg.APICoverage, "api-coverage", "", "write which of libvirt's public API functions the scenarios entered (not the harness) to this file, as JSON (needs libvirt-dev)")
 	return cmd
 }
@@ -127,6 +139,9 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 			return writeNothingReran(*cfg)
 		}
 	}
+	if err := o.applySelection(cmd); err != nil {
+		return err
+	}
 	// The report path holds a report of this run from now on: an errored
 	// placeholder until the run finishes, the setup failure if it never
 	// starts; never an earlier run's report.
@@ -143,6 +158,7 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	if err != nil {
 		return err
 	}
+	o.outputs(b)
 	if cfg.APICoverage != "" {
 		done, err := startAPILog(cfg)
 		if err != nil {
@@ -222,7 +238,7 @@ func (o *runCmd) settings() (*bundleRun, error) {
 	if o.waiverFile != "" {
 		ws, err := readWaivers(o.waiverFile)
 		if err != nil {
-			return nil, usage("--waivers %s", oneLine(err.Error()))
+			return nil, usage("--waivers: %s", oneLine(err.Error()))
 		}
 		cfg.Waivers = ws
 	}
@@ -236,15 +252,14 @@ func (o *runCmd) settings() (*bundleRun, error) {
 	if err != nil {
 		return nil, usage("%s", oneLine(err.Error()))
 	}
-	o.stdout = io.MultiWriter(o.stdout, b.log)
-	cfg.Progress = o.stdout
 	return b, nil
 }
 
 // conclude prints the summary and the verdict, and seals the bundle.
 func (o *runCmd) conclude(rep *reports.Report, b *bundleRun) (reports.ProfileVerdict, error) {
 	cfg, stdout := o.cfg, o.stdout
-	reports.WriteSummary(stdout, rep)
+	reports.WriteSummary(o.progress, rep)
+	writeDurations(o.progress, rep, o.ux.durations)
 	verdict, err := harness.Verdict(rep, cfg, features.FS, cfg.FailOn)
 	if err != nil {
 		return verdict, usage("judging the run: %s", oneLine(err.Error()))
@@ -330,7 +345,7 @@ func readWaivers(path string) ([]reports.Waiver, error) {
 	}
 	ws, err := reports.ReadWaivers(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, reports.InFile(path, err)
 	}
 	return ws, nil
 }
