@@ -116,6 +116,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage("%s", err) })
 	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
+	root.AddCommand(newDriftCmd(stdout))
 	return root
 }
 
