@@ -49,31 +49,56 @@ func NewUUID() string {
 // A declared absence (libvirt's unsupported answers, a capability not
 // advertised) makes a capability absent; any other error makes it broken.
 func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, owner Owner) (*Capabilities, error) {
-	c := &Capabilities{Missing: map[string]Need{}}
+	c, v, err := identify(conn, uri)
+	if err != nil {
+		return nil, err
+	}
+	c.probeSchemas(v.client, v.daemon)
+	c.probeOptional(conn)
+	c.probeSecretStore(conn, tracker, prefix, owner)
+	if c.Has("hvm") {
+		c.probeKVM(conn, tracker, prefix, owner)
+		if err := c.probePersistent(conn, tracker, prefix, owner); err != nil {
+			return nil, err
+		}
+	}
+	c.BreakAs("kvm", "hvm", "no kvm domain can be tried")
+	c.BreakAs("persistent", "hvm", "no domain can be defined")
+	if err := tracker.Cleanup(); err != nil {
+		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
+	}
+	return c, nil
+}
+
+// libVersions are libvirt's packed versions of the client library and the daemon.
+type libVersions struct{ client, daemon uint32 }
+
+// identify is the part of the probe that only reads: the driver, the
+// versions, the host name, the node, the host's facts (a local stack only)
+// and the capabilities. It creates nothing on the stack (Observe is it alone).
+func identify(conn *libvirt.Connect, uri string) (*Capabilities, libVersions, error) {
+	c, v := &Capabilities{Missing: map[string]Need{}}, libVersions{}
 	if why, state := notLocal(uri); why != "" {
 		c.Lack("host", why, state)
 	}
 	var err error
 	if c.Driver, err = conn.GetType(); err != nil {
-		return nil, fmt.Errorf("probe: driver type: %w", err)
+		return nil, v, fmt.Errorf("probe: driver type: %w", err)
 	}
 	if uri, err := conn.GetURI(); err == nil {
 		c.URI = RedactURI(uri)
 	}
-	client, err := libvirt.GetVersion()
-	if err == nil {
-		c.LibvirtClient = VersionString(client)
+	if v.client, err = libvirt.GetVersion(); err == nil {
+		c.LibvirtClient = VersionString(v.client)
 	}
-	daemon, err := conn.GetLibVersion()
-	if err == nil {
-		c.LibvirtDaemon = VersionString(daemon)
+	if v.daemon, err = conn.GetLibVersion(); err == nil {
+		c.LibvirtDaemon = VersionString(v.daemon)
 	}
-	c.probeSchemas(client, daemon)
-	if v, err := conn.GetVersion(); err == nil {
-		c.HypervisorVersion = VersionString(uint32(v))
+	if hv, err := conn.GetVersion(); err == nil {
+		c.HypervisorVersion = VersionString(uint32(hv))
 	}
 	if c.Hostname, err = conn.GetHostname(); err != nil {
-		return nil, fmt.Errorf("probe: hostname: %w", err)
+		return nil, v, fmt.Errorf("probe: hostname: %w", err)
 	}
 	if c.Has("host") {
 		if here, err := os.Hostname(); err == nil {
@@ -90,20 +115,7 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 		c.HostKernel, _ = c.HostFacts.Get(FactKernel)
 	}
 	c.probeGuestTypes(conn)
-	c.probeOptional(conn)
-	c.probeSecretStore(conn, tracker, prefix, owner)
-	if c.Has("hvm") {
-		c.probeKVM(conn, tracker, prefix, owner)
-		if err := c.probePersistent(conn, tracker, prefix, owner); err != nil {
-			return nil, err
-		}
-	}
-	c.BreakAs("kvm", "hvm", "no kvm domain can be tried")
-	c.BreakAs("persistent", "hvm", "no domain can be defined")
-	if err := tracker.Cleanup(); err != nil {
-		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
-	}
-	return c, nil
+	return c, v, nil
 }
 
 // probeGuestTypes reads the capabilities: the host's architecture and the
