@@ -316,7 +316,7 @@ func trustLine(in driftInput, b reports.Bundle) string {
 	if len(failed) > 0 {
 		return "bundle does NOT verify: " + strings.Join(failed, "; ")
 	}
-	return "verified bundle: signed by " + keyFingerprint(b.Key)
+	return "verified bundle: signed by " + reports.KeyFingerprint(b.Key)
 }
 
 // certifiedLine names the product and the stack the bundle recorded.
