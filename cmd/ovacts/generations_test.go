@@ -236,3 +236,31 @@ func leftOn(t *testing.T, uri string) {
 		t.Errorf("left behind on %s: %s", uri, o)
 	}
 }
+
+// drift tells a certificate that still describes its stack from one whose
+// stack changed under it: a bundle of this machine's libvirt 9.0 shows no
+// drift against it, and drift against the Debian 13 daemon (as an upgrade
+// would) lists libvirt's and QEMU's new versions and the new capabilities as
+// needing re-certification, creating nothing on either stack.
+func TestRealStackDrift(t *testing.T) {
+	newer := trixieURI(t, "main")
+	bundle := filepath.Join(t.TempDir(), "d12")
+	if r := ovacts(t, "run", "--uri", realURI, "--profile", "core", "--bundle", bundle, "--vendor", "Debian",
+		"--product-name", "Debian 12 libvirt", "--product-version", "9.0"); r.code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := ovacts(t, "drift", bundle, "--uri", realURI); r.code != 0 || !strings.Contains(r.stdout, "no drift") {
+		t.Errorf("drift against its own stack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := ovacts(t, "drift", bundle, "--uri", newer)
+	if r.code != 1 {
+		t.Fatalf("drift against the Debian 13 daemon: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"libvirt.daemon", "9.0.0", "11.3.0", "hypervisor.version", "capabilities.sha256"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("drift output names no %q:\n%s", want, r.stdout)
+		}
+	}
+	leftOn(t, realURI)
+	leftOn(t, newer)
+}
