@@ -88,7 +88,7 @@ for moved in /usr/bin/*.ovacts-real /usr/sbin/*.ovacts-real /usr/bin/*.ovacts-br
   fi
   rm -f "$orig" && mv "$moved" "$orig" && log "restored $orig (left broken by a killed test)"
 done
-rm -rf /run/ovacts-liar-*
+rm -rf /run/ovacts-liar-* /tmp/ovacts-liar-*
 
 # /dev/kvm: qemu runs as libvirt-qemu (group kvm); the device ships root-only here.
 if [ -c /dev/kvm ]; then
