@@ -6,6 +6,8 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/ovacts/ovacts/harness"
 	"libvirt.org/go/libvirt"
@@ -92,8 +94,31 @@ func changeCDROMMedium(ctx context.Context, what, dom string) error {
 		}
 	}
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
-		return d.UpdateDeviceFlags(cdromXML(src), libvirt.DOMAIN_DEVICE_MODIFY_LIVE|libvirt.DOMAIN_DEVICE_MODIFY_FORCE)
+		// The domain's firmware may still be probing the drive just after
+		// the start, and close the tray libvirt opened ("Tray of device ...
+		// is not open"): the change is tried again a few times, a second
+		// apart, before it counts as failed.
+		var err error
+		for try := 0; try < 3; try++ {
+			err = d.UpdateDeviceFlags(cdromXML(src), libvirt.DOMAIN_DEVICE_MODIFY_LIVE|libvirt.DOMAIN_DEVICE_MODIFY_FORCE)
+			if err == nil || !trayClosedUnderIt(err) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(time.Second):
+			}
+		}
+		return fmt.Errorf("the tray closed under the change three times, a second apart: %w", err)
 	})
+}
+
+// trayClosedUnderIt is QEMU's answer when the guest closed the tray libvirt
+// had just opened for a medium change.
+func trayClosedUnderIt(err error) bool {
+	lv, ok := harness.AsLibvirt(err)
+	return ok && lv.Code == libvirt.ERR_INTERNAL_ERROR && strings.Contains(lv.Message, "Tray of device") && strings.Contains(lv.Message, "is not open")
 }
 
 func cutPrefixSuffix(s, prefix, suffix string) (string, bool) {
