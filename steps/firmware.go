@@ -185,10 +185,29 @@ func tpmStateOnTheHost(ctx context.Context, dom, want string) error {
 	switch {
 	case want == "is kept on" && err != nil:
 		return fmt.Errorf("the TPM state of %q: %w", dom, err)
+	case want == "is kept on":
+		// The state itself, not only the directory libvirt made for it: the
+		// emulator's permanent state file, written there by swtpm.
+		return tpmStateFile(filepath.Join(swtpmStateDir, uuid, "tpm2", "tpm2-00.permall"))
 	case want == "is gone from" && err == nil:
 		return fmt.Errorf("the TPM state of %q is still in %s", dom, filepath.Join(swtpmStateDir, uuid))
 	case want == "is gone from" && !errors.Is(err, os.ErrNotExist):
 		return err
+	}
+	return nil
+}
+
+// tpmStateFile checks that an emulated TPM 2.0's permanent state is a
+// non-empty regular file at path.
+func tpmStateFile(path string) error {
+	st, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the TPM's permanent state is not on the host: %w", err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("the TPM's permanent state %s is not a regular file (%s)", path, st.Mode().Type())
+	case st.Size() == 0:
+		return fmt.Errorf("the TPM's permanent state %s is empty", path)
 	}
 	return nil
 }

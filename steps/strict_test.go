@@ -144,3 +144,25 @@ func TestTrayClosedUnderIt(t *testing.T) {
 		}
 	}
 }
+
+// FW-002's state on the host is swtpm's permanent state file, not only the
+// directory libvirt makes for it.
+func TestTPMStateFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := tpmStateFile(filepath.Join(dir, "tpm2-00.permall")); err == nil || !strings.Contains(err.Error(), "not on the host") {
+		t.Errorf("missing: %v", err)
+	}
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	if err := tpmStateFile(empty); err == nil {
+		t.Error("an empty state file accepted")
+	}
+	if err := tpmStateFile(dir); err == nil {
+		t.Error("a directory accepted")
+	}
+	full := filepath.Join(dir, "full")
+	os.WriteFile(full, []byte("state"), 0o600)
+	if err := tpmStateFile(full); err != nil {
+		t.Error(err)
+	}
+}
