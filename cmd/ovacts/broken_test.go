@@ -153,7 +153,8 @@ done
 exec REAL create -f raw "$file" "$size"
 `
 	// swtpm that keeps the TPM's state in a directory of its own, not
-	// where it was told to (--tpmstate dir=...). It runs as the swtpm user,
+	// where it was told to (--tpmstate dir=... as libvirt starts it,
+	// backend-uri=dir://... as swtpm_setup does). It runs as the swtpm user,
 	// who may write in /tmp.
 	swtpmStateElsewhere = `#!/bin/bash
 args=(); next=
@@ -161,7 +162,7 @@ for a in "$@"; do
   if [ -n "$next" ]; then
     next=
     d=$(mktemp -d /tmp/ovacts-liar-swtpm.XXXXXX); chmod 777 "$d"
-    a=$(printf '%s' "$a" | sed "s#dir=[^,]*#dir=$d#")
+    a=$(printf '%s' "$a" | sed "s#^dir=[^,]*#dir=$d#; s#backend-uri=dir://[^,]*#backend-uri=dir://$d#")
   fi
   [ "$a" = --tpmstate ] && next=1
   args+=("$a")
