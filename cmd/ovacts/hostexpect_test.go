@@ -144,3 +144,29 @@ func TestStrictNotApplicable(t *testing.T) {
 		t.Errorf("KVM: %v", got)
 	}
 }
+
+// unreachableHere is what the strict run cannot enter on a host with the
+// facts its report records, though it does where they differ: the calls of
+// the steps that follow a host-bound failure (a waived one), each named with
+// the fact that stops it. TUNE-002 reads the block I/O weight back
+// (virDomainGetBlkioParameters) only once the kernel took it.
+func unreachableHere(props map[string]string) []string {
+	var out []string
+	for _, u := range []struct{ fact, value, function string }{
+		{"host.blkio.weight", "unsupported", "virDomainGetBlkioParameters"},
+	} {
+		if props[u.fact] == u.value {
+			out = append(out, u.function)
+		}
+	}
+	return out
+}
+
+func TestUnreachableHere(t *testing.T) {
+	if got := unreachableHere(map[string]string{"host.blkio.weight": "unsupported"}); !slices.Equal(got, []string{"virDomainGetBlkioParameters"}) {
+		t.Errorf("no block I/O weights: %v", got)
+	}
+	if got := unreachableHere(map[string]string{"host.blkio.weight": "supported"}); len(got) != 0 {
+		t.Errorf("with block I/O weights: %v", got)
+	}
+}
