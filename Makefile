@@ -103,9 +103,9 @@ docs: build
 # set; RELEASE=YYYY-MM-DD releases it (then it never changes), and with
 # EVIDENCE=a.xml,b.xml (the full runs on the reference stacks) refuses a
 # release whose new requirements neither passed there nor carry a finding
-# in docs/findings.md (README, "the release step"). Refuses steps
+# in docs/findings.md (docs/certification.md, "The release step"). Refuses steps
 # changed under an existing ID without @revised:<set>, and a requirement gone
-# without @deprecated in the set before (see README, "Requirement sets").
+# without @deprecated in the set before (see docs/certification.md, "Requirement sets").
 catalogue: packages
 	$(GO) run ./cmd/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE)) $(if $(EVIDENCE),-evidence $(EVIDENCE))
 	@$(MAKE) --no-print-directory docs

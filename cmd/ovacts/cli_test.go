@@ -339,20 +339,20 @@ func TestRequirementsDocIsCurrent(t *testing.T) {
 	}
 }
 
-// The README's example of a vendor feature must run as written.
+// The example of a vendor feature in docs/areas.md must run as written.
 func TestReadmeVendorExampleRuns(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/areas.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, after, ok := strings.Cut(string(b), "```gherkin\n")
 	body, _, ok2 := strings.Cut(after, "```")
 	if !ok || !ok2 {
-		t.Fatal("README has no gherkin example")
+		t.Fatal("docs/areas.md has no gherkin example")
 	}
 	r := ovacts(t, "run", "--profile", "full", "--features", writeFile(t, "vendor.feature", body), "--tags", "@req:VND-001")
 	if r.code != reports.ExitRehearsal || !strings.Contains(r.stdout, "PASS   VND-001") {
-		t.Fatalf("README example: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		t.Fatalf("docs/areas.md example: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

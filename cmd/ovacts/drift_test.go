@@ -240,22 +240,22 @@ func TestDriftCompareStack(t *testing.T) {
 	}
 }
 
-// Every rule is in drift --help and in the README's drift section, with its
+// Every rule is in drift --help and in docs/certification.md's drift section, with its
 // kind: the table is documented where users read it.
 func TestDriftRulesDocumented(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/certification.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(readme), "### Drift: is the stack still what was certified?")
 	section, _, _ = strings.Cut(section, "\n### ")
 	if !ok {
-		t.Fatal("README has no drift section")
+		t.Fatal("docs/certification.md has no drift section")
 	}
 	help := ovacts(t, "drift", "--help").stdout
 	for _, r := range driftRules() {
 		if !strings.Contains(section, "| `"+r.prop+"` | "+string(r.rule)+" |") {
-			t.Errorf("README: no row | `%s` | %s |", r.prop, r.rule)
+			t.Errorf("docs/certification.md: no row | `%s` | %s |", r.prop, r.rule)
 		}
 		if !strings.Contains(help, r.prop) || !strings.Contains(help, string(r.rule)+": "+r.why) {
 			t.Errorf("--help: no rule of %s", r.prop)

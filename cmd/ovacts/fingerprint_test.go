@@ -10,7 +10,7 @@ import (
 )
 
 // keygen prints the fingerprint, fingerprint prints it again, verify names
-// the signer by it, and the shell pipeline of the README and of fingerprint's
+// the signer by it, and the shell pipeline of docs/certification.md and of fingerprint's
 // help gives the same value (issue 36, build 5).
 func TestFingerprintsAgree(t *testing.T) {
 	dir := t.TempDir()
@@ -24,17 +24,17 @@ func TestFingerprintsAgree(t *testing.T) {
 	if r := ovacts(t, "fingerprint", prefix+".pub"); r.code != 0 || r.stdout != fp+"  "+prefix+".pub\n" {
 		t.Errorf("fingerprint: exit %d %q, want %s", r.code, r.stdout, fp)
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/certification.md")
 	pipeline := regexp.MustCompile(`(?m)^echo "ed25519:\$\(openssl .*acme\.pub.*$`).Find(readme)
 	if err != nil || pipeline == nil {
-		t.Fatalf("the README has no fingerprint pipeline (%v)", err)
+		t.Fatalf("docs/certification.md has no fingerprint pipeline (%v)", err)
 	}
 	if _, err := exec.LookPath("openssl"); err == nil {
 		sh := exec.Command("sh", "-c", string(pipeline))
 		sh.Dir = dir // where acme.pub is
 		out, err := sh.Output()
 		if err != nil || strings.TrimSpace(string(out)) != fp {
-			t.Errorf("the README's pipeline gives %q (%v), keygen %s", out, err, fp)
+			t.Errorf("docs/certification.md's pipeline gives %q (%v), keygen %s", out, err, fp)
 		}
 	}
 	bundle := filepath.Join(dir, "bundle")
