@@ -33,7 +33,7 @@ type driftProp struct {
 }
 
 // driftRules is the one place that says which differences require
-// re-certification; drift --help and the README's "Drift" section show it
+// re-certification; drift --help and docs/certification.md's "Drift" section show it
 // (TestDriftRulesDocumented).
 func driftRules() []driftProp {
 	return []driftProp{
