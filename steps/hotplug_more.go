@@ -6,6 +6,8 @@ package steps
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -96,8 +98,12 @@ func changeCDROMMedium(ctx context.Context, what, dom string) error {
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
 		// The domain's firmware may still be probing the drive just after
 		// the start, and close the tray libvirt opened ("Tray of device ...
-		// is not open"): the change is tried again a few times, a second
-		// apart, before it counts as failed.
+		// is not open", at the medium's removal or insertion): the change
+		// waits for it to settle, and is tried again twice, two seconds apart,
+		// before it counts as failed.
+		if err := firmwareSettled(ctx, d); err != nil {
+			return err
+		}
 		var err error
 		for try := 0; try < 3; try++ {
 			err = d.UpdateDeviceFlags(cdromXML(src), libvirt.DOMAIN_DEVICE_MODIFY_LIVE|libvirt.DOMAIN_DEVICE_MODIFY_FORCE)
@@ -107,10 +113,10 @@ func changeCDROMMedium(ctx context.Context, what, dom string) error {
 			select {
 			case <-ctx.Done():
 				return err
-			case <-time.After(time.Second):
+			case <-time.After(2 * time.Second):
 			}
 		}
-		return fmt.Errorf("the tray closed under the change three times, a second apart: %w", err)
+		return fmt.Errorf("the tray closed under the change three times, two seconds apart: %w", err)
 	})
 }
 
@@ -118,7 +124,7 @@ func changeCDROMMedium(ctx context.Context, what, dom string) error {
 // had just opened for a medium change.
 func trayClosedUnderIt(err error) bool {
 	lv, ok := harness.AsLibvirt(err)
-	return ok && lv.Code == libvirt.ERR_INTERNAL_ERROR && strings.Contains(lv.Message, "Tray of device") && strings.Contains(lv.Message, "is not open")
+	return ok && lv.Code == libvirt.ERR_INTERNAL_ERROR && strings.Contains(lv.Message, "Tray of ") && strings.Contains(lv.Message, "is not open")
 }
 
 func cutPrefixSuffix(s, prefix, suffix string) (string, bool) {
@@ -157,4 +163,33 @@ func cdromHolds(ctx context.Context, dom, what string) error {
 		}
 	}
 	return fmt.Errorf("domain %q has no CD-ROM %s in its live XML", dom, cdromTarget)
+}
+
+// firmwareSettle is how long a domain without an OS runs before its
+// firmware has done with its drives: SeaBIOS probes the SCSI CD-ROM while it
+// looks for something to boot, and a medium change in that window sees the
+// tray libvirt opened closed again under it, after which libvirt's view of
+// the tray is wrong and every later change fails (seen on libvirt 9.0 with
+// QEMU 7.2 under TCG: 6 of 8 changes right after the start failed, none of 5
+// six seconds later).
+const firmwareSettle = 6 * time.Second
+
+// firmwareSettled waits until the domain has run for firmwareSettle: from
+// its QEMU's pid file on this host, or a whole firmwareSettle elsewhere.
+func firmwareSettled(ctx context.Context, d *libvirt.Domain) error {
+	wait := firmwareSettle
+	if name, err := d.GetName(); err == nil {
+		if st, err := os.Stat(filepath.Join("/run/libvirt/qemu", name+".pid")); err == nil {
+			wait = firmwareSettle - time.Since(st.ModTime())
+		}
+	}
+	if wait <= 0 {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
+	}
 }

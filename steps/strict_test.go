@@ -137,6 +137,10 @@ func TestTrayClosedUnderIt(t *testing.T) {
 	if !trayClosedUnderIt(fmt.Errorf("step: %w", tray)) {
 		t.Error("the tray race is not recognised")
 	}
+	insert := libvirt.Error{Code: libvirt.ERR_INTERNAL_ERROR, Message: "internal error: unable to execute QEMU command 'blockdev-insert-medium': Tray of the device is not open"}
+	if !trayClosedUnderIt(insert) {
+		t.Error("the tray race at the insertion is not recognised")
+	}
 	for _, e := range []libvirt.Error{{Code: libvirt.ERR_INTERNAL_ERROR, Message: "internal error: unable to execute QEMU command 'blockdev-remove-medium': Device not found"},
 		{Code: libvirt.ERR_OPERATION_FAILED, Message: "Tray of device 'x' is not open"}} {
 		if trayClosedUnderIt(e) {
