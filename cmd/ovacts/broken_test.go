@@ -233,7 +233,7 @@ var faults = []fault{
 		// no such network starts.
 		name: "no dnsmasq for networks", profile: "full",
 		tags:     "@req:NET-001",
-		covering: "NET-001", cause: "dnsmasq",
+		covering: "NET-001", cause: "Unable to find 'dnsmasq' binary",
 	},
 	// The lying components.
 	{
@@ -242,7 +242,7 @@ var faults = []fault{
 	},
 	{
 		name: "dnsmasq serves no DHCP", profile: "full",
-		tags: "@req:GUEST-011", covering: "GUEST-011", cause: "lease",
+		tags: "@req:GUEST-011", covering: "GUEST-011", cause: "no IPv4 lease",
 	},
 	{
 		name: "qemu-img leaves out the backing file", profile: "full",
@@ -254,11 +254,11 @@ var faults = []fault{
 	},
 	{
 		name: "swtpm keeps the TPM state elsewhere", profile: "full",
-		tags: "@req:FW-002", covering: "FW-002", cause: "TPM",
+		tags: "@req:FW-002", covering: "FW-002", cause: "the TPM's permanent state is not on the host",
 	},
 	{
 		name: "QEMU gives the NIC another MAC address", profile: "full",
-		tags: "@req:NET-010", covering: "NET-010", cause: "lease",
+		tags: "@req:NET-010", covering: "NET-010", cause: "no lease for the guest's MAC",
 	},
 	{
 		name: "no supermin to build the libguestfs appliance", profile: "libguestfs",
