@@ -1,6 +1,6 @@
-// Capabilities and needs: what a scenario may need of the stack, what the
-// probe found of each (absent, not provided, broken, and the requirement that
-// states it), and how the report lists them.
+// Capabilities: what the probe found of each need a scenario may declare
+// (absent, not provided, broken, and the requirement that states it), and how
+// the report lists them. The needs themselves are catalogue.KnownNeeds.
 
 package harness
 
