@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -17,7 +18,7 @@ import (
 func TestAdvisoryRequirementsAreReportedApart(t *testing.T) {
 	cfg := config(t)
 	rep := run(t, context.Background(), cfg)
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestAdvisoryRequirementsAreReportedApart(t *testing.T) {
 		if counted != o.Counted() {
 			t.Errorf("%s: counted by the verdict %v, marked %q in the report", o.ReqID, counted, o.State)
 		}
-		if o.State == harness.StateAdvisory {
+		if o.State == catalogue.StateAdvisory {
 			advisory++
 		}
 	}
@@ -45,7 +46,7 @@ func TestAdvisoryRequirementsAreReportedApart(t *testing.T) {
 	if got, want := rep.Property(reports.PropAdvisoryUntil), suite.CountedFrom(); got != want || got == "" {
 		t.Errorf("advisory until %q, want %q", got, want)
 	}
-	v, _ := harness.Verdict(rep, cfg, features.FS, harness.MUST)
+	v, _ := harness.Verdict(rep, cfg, features.FS, catalogue.MUST)
 	for _, id := range append(v.Failed, v.NotApplicable...) {
 		if _, counted := p.Required[id]; !counted {
 			t.Errorf("the verdict names %s, which the set does not count", id)

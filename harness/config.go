@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 )
@@ -26,7 +27,7 @@ type Config struct {
 	// ScenarioTimeout bounds a whole scenario; zero means no bound beyond the steps'.
 	ScenarioTimeout time.Duration
 	Keep            bool
-	FailOn          Level // failures at this level or stricter make the run fail
+	FailOn          catalogue.Level // failures at this level or stricter make the run fail
 	SuiteVersion    string
 	Command         string // the command line as run, URIs redacted: a report's "Reproduce" section
 	// APICoverage: write the scenarios' coverage of libvirt's public API to

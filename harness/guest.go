@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ovacts/ovacts/fixtures"
+	"github.com/ovacts/ovacts/internal/safeio"
 )
 
 // DefaultGuestDir is where fixtures/guest/build.sh leaves its newest build.
@@ -83,7 +84,7 @@ func ResolveGuest(cfg GuestConfig) (*Guest, string, error) {
 	regular := func(flag, p string) error {
 		st, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("%s %s: %v", flag, p, errText(err))
+			return fmt.Errorf("%s %s: %v", flag, p, safeio.Reason(err))
 		}
 		if !st.Mode().IsRegular() {
 			return fmt.Errorf("%s %s: not a regular file", flag, p)
@@ -157,7 +158,7 @@ func ResolveGuest(cfg GuestConfig) (*Guest, string, error) {
 func loadFixtureGuest(dir string) (*Guest, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "guest.json"))
 	if err != nil {
-		return nil, fmt.Errorf("%s has no guest build (%v)", dir, errText(err))
+		return nil, fmt.Errorf("%s has no guest build (%v)", dir, safeio.Reason(err))
 	}
 	var m GuestMeta
 	if err := json.Unmarshal(data, &m); err != nil {

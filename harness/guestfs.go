@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // GuestfsConfig chooses how libguestfs's appliance is accelerated (--guestfs-accel).
@@ -63,7 +65,7 @@ var ErrNoGuestfsBinding = errors.New("this ovacts binary was built without libgu
 var GuestfsTools = []string{"virt-inspector", "virt-v2v"}
 
 // selectedNeeds says whether a selected scenario declares one of the needs.
-func selectedNeeds(pickles []*Pickle, names ...string) bool {
+func selectedNeeds(pickles []*catalogue.Pickle, names ...string) bool {
 	for _, p := range pickles {
 		for _, n := range names {
 			for _, need := range p.Req.Needs {
@@ -270,7 +272,7 @@ func GuestfsToolsMissing() string {
 // launches (with KVM or TCG) or is broken. The launch runs beside the other
 // probes; the returned function waits for it and records what it found, and
 // only it touches the capabilities.
-func (r *runner) startGuestfsProbe(ctx context.Context, pickles []*Pickle) (record func()) {
+func (r *runner) startGuestfsProbe(ctx context.Context, pickles []*catalogue.Pickle) (record func()) {
 	tools := ""
 	if selectedNeeds(pickles, "guestfs-tools") {
 		tools = GuestfsToolsMissing()

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // fakeGuestfish puts a guestfish on PATH that runs body (a self-test of the
@@ -129,8 +131,10 @@ func TestGuestfsToolEnv(t *testing.T) {
 // libguestfs is probed only for scenarios that can still run: a stack that is
 // not on this host (the test driver) skips the whole area without a launch.
 func TestStillRunnable(t *testing.T) {
-	p := func(id string, needs ...string) *Pickle { return &Pickle{ID: id, Req: &Requirement{Needs: needs}} }
-	pickles := []*Pickle{p("a", "guestfs", "host"), p("b", "guestfs-tools", "host"), p("c", "guestfs", "guest"), p("d")}
+	p := func(id string, needs ...string) *catalogue.Pickle {
+		return &catalogue.Pickle{ID: id, Req: &catalogue.Requirement{Needs: needs}}
+	}
+	pickles := []*catalogue.Pickle{p("a", "guestfs", "host"), p("b", "guestfs-tools", "host"), p("c", "guestfs", "guest"), p("d")}
 	caps := &Capabilities{Missing: map[string]Need{"host": {State: NotProvided, Reason: "remote"}, "guestfs": {State: NotProvided, Reason: "not probed yet"}}}
 	got := stillRunnable(pickles, caps)
 	var ids []string

@@ -11,10 +11,12 @@ import (
 	messages "github.com/cucumber/messages/go/v34"
 
 	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/catalogue"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 )
 
-func (r *runner) runGodog(ctx context.Context, suite *Suite, filter string, init StepsInit) error {
+func (r *runner) runGodog(ctx context.Context, suite *catalogue.Suite, filter string, init StepsInit) error {
 	var contents []godog.Feature
 	for _, f := range suite.Features {
 		contents = append(contents, godog.Feature{Name: f.URI, Contents: f.Content})
@@ -174,7 +176,7 @@ func (r *runner) afterStep(ctx context.Context, st *godog.Step, status godog.Ste
 		s.skip = &SkipError{Status: reports.NotRun, Reason: r.scrub(err.Error())}
 	case (status == godog.StepFailed || status == godog.StepUndefined || status == godog.StepPending ||
 		status == godog.StepAmbiguous) && s.failStep == "":
-		s.failStep = keyword(st.Type) + reports.Printable(st.Text)
+		s.failStep = keyword(st.Type) + safeio.Printable(st.Text)
 		s.failErr = err
 		s.suiteError = status != godog.StepFailed
 		if s.failErr == nil {
@@ -227,13 +229,13 @@ func (r *runner) afterScenario(ctx context.Context, p *godog.Scenario, scErr err
 func (r *runner) scrub(text string) string {
 	text = RedactText(text, r.cfg.URI)
 	text = RedactText(text, r.cfg.PeerURI)
-	return reports.PrintableText(text)
+	return safeio.PrintableText(text)
 }
 
 // outcomeOf is what the scenario's steps decided: failed (a suite error for
 // an undefined, pending or ambiguous step), skipped for a stated reason, or
 // passed.
-func (r *runner) outcomeOf(p *Pickle, s *Scenario, scErr error) *reports.Outcome {
+func (r *runner) outcomeOf(p *catalogue.Pickle, s *Scenario, scErr error) *reports.Outcome {
 	o := r.baseOutcome(p)
 	o.Duration = r.cfg.Clock().Sub(s.started)
 	o.Steps = s.steps

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/internal/safeio"
 )
 
 // Inputs from outside (an earlier report, a bundle, a vendor's feature file)
@@ -88,12 +88,12 @@ func checkParam(name, value string, depth int) error {
 		return fmt.Errorf("%w: %s= names a program to run", ErrUnsafeURI, name)
 	case "proxy":
 		if strings.ToLower(strings.TrimSpace(value)) != "auto" {
-			return fmt.Errorf("%w: proxy=%s picks a program to run on the far side", ErrUnsafeURI, reports.Printable(value))
+			return fmt.Errorf("%w: proxy=%s picks a program to run on the far side", ErrUnsafeURI, safeio.Printable(value))
 		}
 	case "socket":
 		if !libvirtSocket(value) {
 			return fmt.Errorf("%w: socket=%s is not in libvirt's socket directories (%s)", ErrUnsafeURI,
-				reports.Printable(value), strings.Join(append(slices.Clone(libvirtSocketDirs), "/run/user/<uid>/libvirt/"), ", "))
+				safeio.Printable(value), strings.Join(append(slices.Clone(libvirtSocketDirs), "/run/user/<uid>/libvirt/"), ", "))
 		}
 	case "name":
 		return checkURI(value, depth+1)
@@ -179,7 +179,7 @@ func CheckArgument(kind ArgKind, v string) error {
 		return CheckURI(v)
 	case ArgDevice:
 		if !slices.Contains(CheckedDevices, v) {
-			return fmt.Errorf("%w: %s is not a device the suite checks (%s)", ErrUnsafeArgument, reports.Printable(v), strings.Join(CheckedDevices, ", "))
+			return fmt.Errorf("%w: %s is not a device the suite checks (%s)", ErrUnsafeArgument, safeio.Printable(v), strings.Join(CheckedDevices, ", "))
 		}
 		return nil
 	case ArgInnerPath:
@@ -198,13 +198,13 @@ func checkInnerPath(v string) error {
 	case len(v) > MaxInnerPath:
 		return fmt.Errorf("%w: a path of %d bytes, more than the %d allowed", ErrUnsafeArgument, len(v), MaxInnerPath)
 	case strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
-		return fmt.Errorf("%w: a control character in the path %s", ErrUnsafeArgument, reports.Printable(v))
+		return fmt.Errorf("%w: a control character in the path %s", ErrUnsafeArgument, safeio.Printable(v))
 	case strings.HasPrefix(rel, "/") || strings.Contains(rel, "//"):
-		return fmt.Errorf("%w: the path %s is not clean", ErrUnsafeArgument, reports.Printable(v))
+		return fmt.Errorf("%w: the path %s is not clean", ErrUnsafeArgument, safeio.Printable(v))
 	}
 	for _, part := range strings.Split(rel, "/") {
 		if part == ".." || part == "." {
-			return fmt.Errorf("%w: the path %s steps out with %q", ErrUnsafeArgument, reports.Printable(v), part)
+			return fmt.Errorf("%w: the path %s steps out with %q", ErrUnsafeArgument, safeio.Printable(v), part)
 		}
 	}
 	return nil

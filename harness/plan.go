@@ -2,21 +2,24 @@ package harness
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 )
 
 type plannedPickle struct {
-	p       *Pickle
+	p       *catalogue.Pickle
 	run     bool
 	outcome *reports.Outcome
 }
 
 // stillRunnable are the pickles none of whose needs is known to be missing
 // yet (libguestfs's own needs aside: their probe decides them).
-func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
-	var out []*Pickle
+func stillRunnable(pickles []*catalogue.Pickle, caps *Capabilities) []*catalogue.Pickle {
+	var out []*catalogue.Pickle
 	for _, p := range pickles {
 		ok := true
 		for _, n := range p.Req.Needs {
@@ -36,14 +39,14 @@ func stillRunnable(pickles []*Pickle, caps *Capabilities) []*Pickle {
 // a capability the stack lacks is not applicable, one whose capability is
 // broken is blocked, one whose input the run lacks is not run. It returns the
 // expression that selects the rest (for godog).
-func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagExpr) {
+func (r *runner) plan(pickles []*catalogue.Pickle, sel *catalogue.TagExpr) ([]*plannedPickle, *catalogue.TagExpr) {
 	caps := r.caps
 	runExpr := sel
 	exclude := func(tag string) {
-		not, _ := ParseTagExpr("not " + tag)
+		not, _ := catalogue.ParseTagExpr("not " + tag)
 		runExpr = runExpr.And(not)
 	}
-	for _, need := range sortedKeys(caps.Missing) {
+	for _, need := range slices.Sorted(maps.Keys(caps.Missing)) {
 		exclude("@needs:" + need)
 		if n := caps.Missing[need]; n.State == Broken && n.StatedBy != "" {
 			exclude("@req:" + n.StatedBy)
@@ -62,10 +65,10 @@ func (r *runner) plan(pickles []*Pickle, sel *TagExpr) ([]*plannedPickle, *TagEx
 }
 
 // decide is the outcome of a scenario the probe decided.
-func (r *runner) decide(p *Pickle) *reports.Outcome {
+func (r *runner) decide(p *catalogue.Pickle) *reports.Outcome {
 	caps := r.caps
 	o := r.baseOutcome(p)
-	for _, need := range sortedKeys(caps.Missing) {
+	for _, need := range slices.Sorted(maps.Keys(caps.Missing)) {
 		if n := caps.Missing[need]; n.State == Broken && n.StatedBy == p.Req.ID {
 			o.Status, o.FailedStep = reports.Failed, "(the probe, before the run)"
 			o.Reason = fmt.Sprintf("%s is broken: %s", need, n.Reason)

@@ -4,13 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 )
 
 // decidePickle plans one scenario that needs needs against caps.
 func decidePickle(caps *Capabilities, needs ...string) *reports.Outcome {
 	r := &runner{caps: caps}
-	p := &Pickle{Name: "s", Req: &Requirement{ID: "SMP-001", Level: "MUST", Area: "SMP", Needs: needs}}
+	p := &catalogue.Pickle{Name: "s", Req: &catalogue.Requirement{ID: "SMP-001", Level: "MUST", Area: "SMP", Needs: needs}}
 	return r.decide(p)
 }
 

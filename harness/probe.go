@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/fixtures"
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -170,7 +171,7 @@ func (c *Capabilities) probeOptional(conn *libvirt.Connect) {
 		case unsupportedAnswer(err):
 			c.Lack(need, absent+": "+DescribeError(err), Absent)
 		default:
-			c.Break(need, KnownNeeds[need].StatedBy, fmt.Sprintf("%s failed: %s", KnownNeeds[need].About, DescribeError(err)))
+			c.Break(need, catalogue.KnownNeeds[need].StatedBy, fmt.Sprintf("%s failed: %s", catalogue.KnownNeeds[need].About, DescribeError(err)))
 		}
 	}
 	if c.Has("hvm") {

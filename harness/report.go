@@ -8,18 +8,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 )
 
 // Verdict judges a finished run the way verify and the matrix judge its
 // report afterwards (reports.Judge): the profile it ran at level, or, for a
 // tag selection, the selected requirements at level.
-func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (reports.ProfileVerdict, error) {
+func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level catalogue.Level) (reports.ProfileVerdict, error) {
 	res := reports.ResultsOf(rep)
-	if cfg.Tags != "" || cfg.Profile == EveryProfile {
+	if cfg.Tags != "" || cfg.Profile == catalogue.EveryProfile {
 		return reports.JudgeSelection(res, string(level)), nil
 	}
-	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+	suite, err := catalogue.LoadSuite(builtin, cfg.FeatureDirs)
 	if err != nil {
 		return reports.ProfileVerdict{}, err
 	}
@@ -33,7 +34,7 @@ func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level Level) (repor
 // setProperties name the requirement set the run's suite is, and the digest
 // of its requirements as this binary has them, which verify compares with the
 // set's; and the command line.
-func setProperties(suite *Suite, command string) []reports.Property {
+func setProperties(suite *catalogue.Suite, command string) []reports.Property {
 	var props []reports.Property
 	set, digest := suite.RunSet()
 	if set != nil {
@@ -94,11 +95,13 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		rep.Properties = append(rep.Properties, reports.Property{Name: "peer.uri", Value: r.peerCaps.URI},
 			reports.Property{Name: "peer.hostname", Value: r.peerCaps.Hostname}, reports.Property{Name: "peer.libvirt", Value: r.peerCaps.Libvirt})
 	}
-	var selected []*Pickle
+	var selected []*catalogue.Pickle
 	for _, pp := range order {
 		selected = append(selected, pp.p)
 	}
-	rep.Properties = append(rep.Properties, derivationProperties(selected)...)
+	for _, d := range catalogue.Derivations(selected) {
+		rep.Properties = append(rep.Properties, reports.Property{Name: d.Property, Value: d.Text})
+	}
 	rep.Properties = append(rep.Properties,
 		reports.Property{Name: "profile", Value: cfg.Profile},
 		reports.Property{Name: "tags", Value: cfg.Tags},
@@ -154,13 +157,13 @@ func printSweep(w io.Writer, sw SweepResult, stack, where string) {
 
 // baseOutcome is a scenario's outcome before it is decided: its steps all
 // "not run" until they run.
-func (r *runner) baseOutcome(p *Pickle) *reports.Outcome {
+func (r *runner) baseOutcome(p *catalogue.Pickle) *reports.Outcome {
 	o := &reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
 		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line}
 	o.Tags = p.Tags
 	// A profile's verdict counts only what its set requires; a tag
 	// selection counts all it selected.
-	if r.cfg.Tags == "" && p.Req.BuiltIn && p.Req.State != StateRequired {
+	if r.cfg.Tags == "" && p.Req.BuiltIn && p.Req.State != catalogue.StateRequired {
 		o.State = p.Req.State
 	}
 	for i, text := range p.Steps {

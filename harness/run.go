@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
@@ -41,7 +44,7 @@ type runner struct {
 	stack     string  // the stack's key in the ledger
 	peerStack string
 
-	suite           *Suite
+	suite           *catalogue.Suite
 	cov             *apiCoverage // with --api-coverage
 	fixtures        *sharedFixtures
 	concurrencyNote string // the level used and why (run.concurrency)
@@ -147,16 +150,16 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 
 // selectScenarios loads the features and selects the profile's and the tag
 // expression's scenarios.
-func selectScenarios(cfg Config, builtin fs.FS) (*Suite, *TagExpr, []*Pickle, error) {
-	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+func selectScenarios(cfg Config, builtin fs.FS) (*catalogue.Suite, *catalogue.TagExpr, []*catalogue.Pickle, error) {
+	suite, err := catalogue.LoadSuite(builtin, cfg.FeatureDirs)
 	if err != nil {
 		return nil, nil, nil, &SetupError{Err: err}
 	}
-	sel, err := Selection(cfg.Profile, cfg.Tags)
+	sel, err := catalogue.Selection(cfg.Profile, cfg.Tags)
 	if err != nil {
 		return nil, nil, nil, &SetupError{Err: err}
 	}
-	if err := suite.UnknownTagsError(UserTags(cfg.Tags)); err != nil {
+	if err := suite.UnknownTagsError(catalogue.UserTags(cfg.Tags)); err != nil {
 		return nil, nil, nil, &SetupError{Err: err}
 	}
 	_, pickles := suite.Select(sel)
@@ -232,7 +235,7 @@ type subjects struct {
 // probe decides every capability before the plan: the stack's (Probe),
 // then the peer, the guest OS, the oVirt engine and libguestfs. Each
 // records what is missing through Capabilities.Lack or Break.
-func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) error {
+func (r *runner) probe(ctx context.Context, pickles []*catalogue.Pickle, sub subjects) error {
 	cfg := r.cfg
 	probeStart := cfg.Clock()
 	probeTracker := r.newTracker()
@@ -278,7 +281,7 @@ func (r *runner) probe(ctx context.Context, pickles []*Pickle, sub subjects) err
 	recordGuestfs()
 	r.probeTime = cfg.Clock().Sub(probeStart)
 	fmt.Fprintf(cfg.Progress, "probes: %.1f s\n", r.probeTime.Seconds())
-	for _, need := range sortedKeys(caps.Missing) {
+	for _, need := range slices.Sorted(maps.Keys(caps.Missing)) {
 		if n := caps.Missing[need]; n.State == Broken {
 			fmt.Fprintf(cfg.Progress, "BROKEN: %s (%s fails; what needs it is blocked): %s\n", need, n.StatedBy, n.Reason)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -20,7 +21,7 @@ import (
 
 func config(t *testing.T) harness.Config {
 	return harness.Config{URI: "test:///default", Profile: "full", Concurrency: 1, StepTimeout: 10 * time.Second,
-		FailOn: harness.MUST, SuiteVersion: "test", Registry: harness.RunRegistry{Dir: t.TempDir()}}
+		FailOn: catalogue.MUST, SuiteVersion: "test", Registry: harness.RunRegistry{Dir: t.TempDir()}}
 }
 
 func run(t *testing.T, ctx context.Context, cfg harness.Config) *reports.Report {
@@ -58,11 +59,11 @@ func byCase(rep *reports.Report) map[string]reports.Outcome {
 
 func TestRunOnTestDriver(t *testing.T) {
 	rep := run(t, context.Background(), config(t))
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel, _ := harness.Selection("full", "")
+	sel, _ := catalogue.Selection("full", "")
 	if _, pickles := suite.Select(sel); len(rep.Outcomes) != len(pickles) {
 		t.Fatalf("%d outcomes for %d scenarios", len(rep.Outcomes), len(pickles))
 	}
@@ -102,19 +103,19 @@ func TestRunOnTestDriver(t *testing.T) {
 	}
 	// The full profile fails on a stack without KVM (OVH-001) whose qcow2
 	// volumes do not start thin (STOR-006); core passes.
-	v, err := harness.Verdict(rep, config(t), features.FS, harness.MUST)
+	v, err := harness.Verdict(rep, config(t), features.FS, catalogue.MUST)
 	if err != nil || v.Kind != reports.NotConformant || strings.Join(v.Failed, ",") != "OVH-001,STOR-006" {
 		t.Errorf("full at MUST: %+v %v", v, err)
 	}
 	core := config(t)
 	core.Profile = "core"
 	rep = run(t, context.Background(), core)
-	if v, err := harness.Verdict(rep, core, features.FS, harness.MUST); err != nil || v.Kind != reports.Conformant {
+	if v, err := harness.Verdict(rep, core, features.FS, catalogue.MUST); err != nil || v.Kind != reports.Conformant {
 		t.Errorf("core at MUST: %+v %v", v, err)
 	}
 	// The test driver returns VIR_ERR_INTERNAL_ERROR for invalid transitions:
 	// a SHOULD failure that counts only when the verdict counts SHOULDs.
-	if v, _ := harness.Verdict(rep, core, features.FS, harness.SHOULD); v.Kind != reports.Conformant {
+	if v, _ := harness.Verdict(rep, core, features.FS, catalogue.SHOULD); v.Kind != reports.Conformant {
 		t.Logf("core at SHOULD: %s", v) // core holds MUSTs only
 	}
 	assertNothingLeft(t)
@@ -184,7 +185,7 @@ func TestUndefinedStepFailsEvenAMayRequirement(t *testing.T) {
 	if o.Status != reports.Failed || !o.SuiteError || !strings.Contains(o.Reason, "undefined") || !strings.Contains(o.FailedStep, "flux capacitor") {
 		t.Fatalf("undefined step outcome: %+v", o)
 	}
-	if v, _ := harness.Verdict(rep, cfg, features.FS, harness.MUST); harness.ExitCode(v) != 3 || v.Kind != reports.Incomplete {
+	if v, _ := harness.Verdict(rep, cfg, features.FS, catalogue.MUST); harness.ExitCode(v) != 3 || v.Kind != reports.Incomplete {
 		t.Fatalf("an undefined step leaves the run judged %s, want incomplete", v)
 	}
 	assertNothingLeft(t)
@@ -215,11 +216,11 @@ func TestNoSupportIsNotApplicableAndAMustOneIsIncomplete(t *testing.T) {
 		}
 	}
 	// A selection with a MUST not applicable, and none passed, is incomplete.
-	if v, _ := harness.Verdict(rep, cfg, features.FS, harness.MUST); v.Kind != reports.Incomplete || strings.Join(v.NotApplicable, ",") != "VND-001" || !v.NothingPassed {
+	if v, _ := harness.Verdict(rep, cfg, features.FS, catalogue.MUST); v.Kind != reports.Incomplete || strings.Join(v.NotApplicable, ",") != "VND-001" || !v.NothingPassed {
 		t.Errorf("selection: %s", v)
 	}
 	// A profile holding that MUST is incomplete.
-	p := reports.Profile{Name: "vendor", Required: map[string]string{"VND-001": "MUST", "VND-002": "SHOULD"}}
+	p := catalogue.Profile{Name: "vendor", Required: map[string]string{"VND-001": "MUST", "VND-002": "SHOULD"}}
 	if v := reports.Judge(p, reports.ResultsOf(rep), "MUST"); v.Kind != reports.Incomplete || strings.Join(v.NotApplicable, ",") != "VND-001" {
 		t.Errorf("profile: %s", v)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
@@ -16,8 +17,8 @@ import (
 type Scenario struct {
 	Conn    *libvirt.Connect
 	Caps    *Capabilities
-	Pickle  *Pickle
-	Req     *Requirement
+	Pickle  *catalogue.Pickle
+	Req     *catalogue.Requirement
 	Tracker *Tracker
 	Events  *EventHub // the run's shared event registrations
 	Admin   *Admin    // the daemon's admin interface, when the probe found it
@@ -125,7 +126,7 @@ func (s *Scenario) Prefix() string { return s.prefix }
 func (s *Scenario) StepTimeout() time.Duration { return s.stepTimeout }
 
 // NewSelfTestScenario builds a scenario for the suite's own unit tests.
-func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *Requirement, runID string, stepTimeout time.Duration) *Scenario {
+func NewSelfTestScenario(conn *libvirt.Connect, uri string, caps *Capabilities, req *catalogue.Requirement, runID string, stepTimeout time.Duration) *Scenario {
 	return &Scenario{Conn: conn, uri: uri, Caps: caps, Req: req, Tracker: NewTracker(conn, nil, ""), Events: NewEventHub(conn), seq: 1,
 		prefix: RunPrefix(runID), stepTimeout: stepTimeout, owner: NewOwner(runID, time.Now())}
 }

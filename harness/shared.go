@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -89,7 +90,7 @@ func (sf *sharedFixtures) summary() []string {
 	sf.mu.Lock()
 	defer sf.mu.Unlock()
 	var out []string
-	for _, name := range sortedKeys(sf.byName) {
+	for _, name := range slices.Sorted(maps.Keys(sf.byName)) {
 		f := sf.byName[name]
 		state := f.desc
 		if f.err != nil {

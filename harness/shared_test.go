@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // A shared fixture is built once for all its scenarios, even when they ask at
@@ -31,7 +33,7 @@ func TestSharedFixtureBuiltOnceAndFailureNamed(t *testing.T) {
 		errs := make([]error, 5)
 		scs := make([]*Scenario, 5)
 		for i := range scs {
-			scs[i] = &Scenario{Pickle: &Pickle{Tags: []string{"@shared:guest"}}, fixtures: sf, prefix: "ovacts-abcdefgh-", seq: i + 1}
+			scs[i] = &Scenario{Pickle: &catalogue.Pickle{Tags: []string{"@shared:guest"}}, fixtures: sf, prefix: "ovacts-abcdefgh-", seq: i + 1}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -54,7 +56,7 @@ func TestSharedFixtureBuiltOnceAndFailureNamed(t *testing.T) {
 			t.Errorf("summary: %v", got)
 		}
 	}
-	undeclared := &Scenario{Pickle: &Pickle{}, fixtures: &sharedFixtures{byName: map[string]*sharedFixture{}}}
+	undeclared := &Scenario{Pickle: &catalogue.Pickle{}, fixtures: &sharedFixtures{byName: map[string]*sharedFixture{}}}
 	if _, err := undeclared.Shared(context.Background(), "guest", nil); err == nil || !strings.Contains(err.Error(), "without declaring @shared:guest") {
 		t.Errorf("undeclared use: %v", err)
 	}

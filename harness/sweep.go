@@ -3,9 +3,11 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"libvirt.org/go/libvirt"
@@ -67,7 +69,7 @@ func (r SweepResult) ElsewhereNote(stack string) string {
 		return ""
 	}
 	var parts []string
-	for _, k := range sortedKeys(r.Elsewhere) {
+	for _, k := range slices.Sorted(maps.Keys(r.Elsewhere)) {
 		parts = append(parts, fmt.Sprintf("%d on %s", r.Elsewhere[k], k))
 	}
 	return fmt.Sprintf("dead runs' ledgers list objects on other stacks (%s), not this one (%s): a cleanup against that stack removes them; "+

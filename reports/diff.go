@@ -333,9 +333,9 @@ func WriteChanges(w io.Writer, c Changes) error {
 				move = fmt.Sprintf("was %s", ch.From)
 			}
 			// The reports are other people's files: their texts are escaped.
-			fmt.Fprintf(&b, "  %-9s %-6s %-20s %s\n", Printable(ch.ReqID), Printable(ch.Level), move, Printable(ch.Title))
+			fmt.Fprintf(&b, "  %-9s %-6s %-20s %s\n", safeio.Printable(ch.ReqID), safeio.Printable(ch.Level), move, safeio.Printable(ch.Title))
 			if ch.Detail != "" {
-				fmt.Fprintf(&b, "      %s\n", Printable(firstLine(ch.Detail)))
+				fmt.Fprintf(&b, "      %s\n", safeio.Printable(firstLine(ch.Detail)))
 			}
 		}
 	}

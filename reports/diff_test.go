@@ -192,3 +192,15 @@ func FuzzReadJUnit(f *testing.F) {
 		}
 	})
 }
+
+// diff prints the titles and messages of other people's reports escaped.
+func TestWriteChangesEscapes(t *testing.T) {
+	var b strings.Builder
+	c := Changes{Regressions: []Change{{ReqID: "VND-001", Title: "t\x1b[2K\r✓ verified", From: Passed, To: Failed, Detail: "boom\x1b]0;x\x07"}}}
+	if err := WriteChanges(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\r\x07") || !strings.Contains(b.String(), `t\x1b[2K\x0d✓ verified`) {
+		t.Errorf("WriteChanges prints control characters raw: %q", b.String())
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // A compatibility matrix: one row per requirement, one column per product
@@ -140,7 +142,7 @@ type MatrixOptions struct {
 
 // BuildMatrix lays the columns out (by vendor and product, newest run first)
 // and gives each its verdict (verdict).
-func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, error), opt MatrixOptions) *Matrix {
+func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (catalogue.Profile, error), opt MatrixOptions) *Matrix {
 	sort.SliceStable(cols, func(i, j int) bool {
 		a, b := cols[i].order, cols[j].order
 		for k := range a {
@@ -186,7 +188,7 @@ func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, 
 // rehearsal, a tag selection, or ran against a draft set) or its results
 // are too old (expired: its set is no longer accepted, or the run is older
 // than ExpiryMonths).
-func verdict(c *MatrixColumn, profile func(set, name string) (Profile, error), opt MatrixOptions) (VerdictKind, []string) {
+func verdict(c *MatrixColumn, profile func(set, name string) (catalogue.Profile, error), opt MatrixOptions) (VerdictKind, []string) {
 	in := c.in
 	switch {
 	case !in.Verified && in.SetExpired:

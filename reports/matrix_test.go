@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // writeBundle makes a minimal bundle directory (the files the matrix reads).
@@ -30,11 +32,11 @@ func writeBundle(t testing.TB, dir string, r *Report, p *Product) {
 }
 
 // sampleProfile demands DOM-001, DOM-014 and MIG-001 at MUST and VND-001 at MAY.
-func sampleProfile(set, name string) (Profile, error) {
+func sampleProfile(set, name string) (catalogue.Profile, error) {
 	if set != "2026.11" {
-		return Profile{}, fmt.Errorf("no requirement set %q here", set)
+		return catalogue.Profile{}, fmt.Errorf("no requirement set %q here", set)
 	}
-	return Profile{Name: name, Required: map[string]string{"DOM-001": "MUST", "DOM-014": "MUST", "MIG-001": "MUST", "VND-001": "MAY"}}, nil
+	return catalogue.Profile{Name: name, Required: map[string]string{"DOM-001": "MUST", "DOM-014": "MUST", "MIG-001": "MUST", "VND-001": "MAY"}}, nil
 }
 
 func resultsOfReport(t testing.TB, r *Report) *Results {
@@ -100,8 +102,8 @@ func TestMatrixGoldens(t *testing.T) {
 func TestMatrixPublicationVerdicts(t *testing.T) {
 	r := sample()
 	r.Outcomes = r.Outcomes[:1] // DOM-001 passed
-	prof := func(set, name string) (Profile, error) {
-		return Profile{Name: name, Required: map[string]string{"DOM-001": "MUST"}}, nil
+	prof := func(set, name string) (catalogue.Profile, error) {
+		return catalogue.Profile{Name: name, Required: map[string]string{"DOM-001": "MUST"}}, nil
 	}
 	for _, c := range []struct {
 		name string

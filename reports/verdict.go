@@ -7,21 +7,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // The one place that decides conformance. run's exit code, verify and the
 // matrix all call Judge (or JudgeSelection for a run of a tag selection) on
 // results read from JUnit, so they cannot disagree.
-
-// Profile is what a profile demands: its requirements with their levels, and
-// the capabilities it treats as optional: a requirement that is not
-// applicable because the stack lacks one of them does not make the profile
-// incomplete.
-type Profile struct {
-	Name     string
-	Required map[string]string // requirement ID -> level
-	Optional []string
-}
 
 // VerdictKind is a profile's verdict.
 type VerdictKind string
@@ -73,7 +65,7 @@ func LevelRank(level string) int {
 
 // Judge decides a profile's verdict from a run's results, counting the
 // requirements at level or stricter.
-func Judge(p Profile, res *Results, level string) ProfileVerdict {
+func Judge(p catalogue.Profile, res *Results, level string) ProfileVerdict {
 	v := ProfileVerdict{Profile: p.Name, Level: strings.ToUpper(level)}
 	ids := make([]string, 0, len(p.Required))
 	for id := range p.Required {

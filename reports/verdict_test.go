@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // results builds a run's results: one scenario per requirement, as
@@ -29,7 +31,7 @@ func results(t *testing.T, rows ...[]string) *Results {
 
 // Every category of the verdict, for a profile and for a tag selection.
 func TestJudgeEveryCategory(t *testing.T) {
-	p := Profile{Name: "core", Required: map[string]string{"A-001": "MUST", "A-002": "MUST", "A-003": "SHOULD"}, Optional: []string{"nwfilter"}}
+	p := catalogue.Profile{Name: "core", Required: map[string]string{"A-001": "MUST", "A-002": "MUST", "A-003": "SHOULD"}, Optional: []string{"nwfilter"}}
 	pass := []string{"A-002", "MUST", "passed"}
 	should := []string{"A-003", "SHOULD", "failed"}
 	cases := []struct {
@@ -98,7 +100,7 @@ func TestJudgeSelection(t *testing.T) {
 // Judge fails closed: an outcome it does not know, and a not-applicable
 // verdict without the capability that made it so, are never conformant.
 func TestJudgeFailsClosed(t *testing.T) {
-	p := Profile{Name: "core", Required: map[string]string{"A-001": "MUST"}, Optional: []string{"nwfilter"}}
+	p := catalogue.Profile{Name: "core", Required: map[string]string{"A-001": "MUST"}, Optional: []string{"nwfilter"}}
 	unknown := &Results{Verdicts: map[string]*Verdict{"A-001": {ReqID: "A-001", Level: "MUST", Status: Status("skipped-somehow")}}}
 	if v := Judge(p, unknown, "must"); v.Kind != Incomplete || !slices.Equal(v.Unknown, []string{"A-001"}) {
 		t.Errorf("unknown outcome: %+v, want incomplete naming A-001", v)

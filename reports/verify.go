@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/internal/safeio"
 )
 
@@ -46,15 +47,10 @@ type VerifyInput struct {
 	readFile func(path string, max int64) ([]byte, error)
 	// Sets are the requirement sets the verifier knows, oldest first: a
 	// bundle is checked against the one it names.
-	Sets []SetInfo
+	Sets []catalogue.SetInfo
 	// Profile gives what a profile demands in a requirement set.
-	Profile func(set, profile string) (Profile, error)
+	Profile func(set, profile string) (catalogue.Profile, error)
 	Level   string // the level judged (--fail-on): MUST by default
-}
-
-// SetInfo is what verify needs of a requirement set.
-type SetInfo struct {
-	Name, Status, Released, WithdrawnWhy, Digest string
 }
 
 // CheckSet names verify's check of the requirement set.
@@ -78,7 +74,7 @@ type Bundle struct {
 	Intact bool
 	// Set is the requirement set it was run against (when the verifier
 	// knows it); a draft set's bundle certifies nothing.
-	Set *SetInfo
+	Set *catalogue.SetInfo
 	// SetExpired: its set is released but older than the accepted ones.
 	SetExpired bool
 }
@@ -104,7 +100,7 @@ type verifier struct {
 	stack      map[string]string
 	stackOK    bool
 	results    *Results
-	set        *SetInfo
+	set        *catalogue.SetInfo
 	setExpired bool
 }
 

@@ -10,10 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // attackSets is the one requirement set the test bundles name.
-var attackSets = []SetInfo{{Name: "2026.11", Status: "released", Released: "2026-11-02", Digest: "sha256:11"}}
+var attackSets = []catalogue.SetInfo{{Name: "2026.11", Status: "released", Released: "2026-11-02", Digest: "sha256:11"}}
 
 // sealedBundle writes a complete bundle of sample()'s run, every file
 // agreeing, after edit (which may change any file's text), signed by a new

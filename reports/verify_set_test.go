@@ -3,13 +3,15 @@ package reports
 import (
 	"strings"
 	"testing"
+
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // verify accepts a bundle only against a requirement set it knows, that is
 // neither withdrawn nor older than the two newest released ones, and whose
 // digest is the run's; a draft set's bundle checks out but certifies nothing.
 func TestVerifyChecksTheRequirementSet(t *testing.T) {
-	sets := []SetInfo{
+	sets := []catalogue.SetInfo{
 		{Name: "2026.05", Status: "released", Released: "2026-05-04", Digest: "sha256:05"},
 		{Name: "2026.08", Status: "withdrawn", Released: "2026-08-03", Digest: "sha256:08", WithdrawnWhy: "NET-004 asserted a QEMU bug"},
 		{Name: "2026.11", Status: "released", Released: "2026-11-29", Digest: "sha256:11"},

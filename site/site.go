@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 )
 
@@ -23,7 +24,7 @@ type Options struct {
 	SuiteVersion string    // the publishing binary's
 	// Sets are the requirement sets the publisher knows, oldest first; the
 	// newest's entries give each requirement's profiles.
-	Sets     []reports.SetInfo
+	Sets     []catalogue.SetInfo
 	Profiles map[string][]string // requirement ID -> profiles, in the newest set
 	Aliases  map[string]string   // an old ID -> the requirement's ID in the newest set
 	Areas    map[string]string   // area -> its feature's name
@@ -74,7 +75,7 @@ type AreaCount struct {
 
 // Build lays the site out from checked columns (reports.NewColumn), judging
 // each with profile (what a profile demands in a set).
-func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports.Profile, error), opt Options) *Site {
+func Build(cols []*reports.MatrixColumn, profile func(set, name string) (catalogue.Profile, error), opt Options) *Site {
 	if opt.Level == "" {
 		opt.Level = "MUST"
 	}

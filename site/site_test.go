@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -42,11 +43,11 @@ func column(vendor, product, version, started string, verified bool, outs ...rep
 	return reports.NewColumn(in)
 }
 
-func profile(set, name string) (reports.Profile, error) {
+func profile(set, name string) (catalogue.Profile, error) {
 	if set != "2026.11" {
-		return reports.Profile{}, fmt.Errorf("no requirement set %q here", set)
+		return catalogue.Profile{}, fmt.Errorf("no requirement set %q here", set)
 	}
-	return reports.Profile{Name: name, Required: map[string]string{"CONN-001": "MUST", "DOM-001": "MUST", "DOM-002": "MUST"}, Optional: []string{"kvm"}}, nil
+	return catalogue.Profile{Name: name, Required: map[string]string{"CONN-001": "MUST", "DOM-001": "MUST", "DOM-002": "MUST"}, Optional: []string{"kvm"}}, nil
 }
 
 // sampleSite: two products, two versions of one (the newer regressed), one
@@ -64,7 +65,7 @@ func sampleSite() *Site {
 		column("Delta", "Old", "1", "2025-10-01T10:00:00Z", true, pass("CONN-001"), pass("DOM-001"), pass("DOM-002")),
 	}
 	return Build(cols, profile, Options{Now: sampleNow, SuiteVersion: "v0.0.0-test",
-		Sets:     []reports.SetInfo{{Name: "2026.11", Status: "released", Released: "2026-11-29"}},
+		Sets:     []catalogue.SetInfo{{Name: "2026.11", Status: "released", Released: "2026-11-29"}},
 		Profiles: map[string][]string{"CONN-001": {"core", "full"}, "DOM-001": {"core", "full"}, "DOM-002": {"core", "full"}, "NET-001": {"full"}},
 		Areas:    map[string]string{"CONN": "Connection and host", "DOM": "Domain lifecycle", "NET": "Networks"}})
 }
@@ -251,7 +252,7 @@ func BenchmarkPublish200x300(b *testing.B) {
 	dir := b.TempDir()
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
-		s := Build(cols, profile, Options{Now: sampleNow, Sets: []reports.SetInfo{{Name: "2026.11", Status: "released"}}})
+		s := Build(cols, profile, Options{Now: sampleNow, Sets: []catalogue.SetInfo{{Name: "2026.11", Status: "released"}}})
 		if err := Write(dir, s); err != nil {
 			b.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 )
@@ -79,7 +80,7 @@ func TestStepInputsAreDeclaredAndChecked(t *testing.T) {
 
 // Every step of the built-in features passes its declared checks.
 func TestBuiltInStepsPassTheirInputChecks(t *testing.T) {
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/catalogue"
 )
 
 // The real output of virt-v2v 2.2 --print-source for the synthetic OVA.
@@ -124,7 +124,7 @@ func TestSyntheticOVA(t *testing.T) {
 		digest string
 	}{{false, "SHA1"}, {false, "SHA256"}, {true, "SHA1"}, {true, "SHA256"}} {
 		t.Run(fmt.Sprintf("dir=%v/%s", c.dir, c.digest), func(t *testing.T) {
-			ctx, w := stepWorld(harness.MUST)
+			ctx, w := stepWorld(catalogue.MUST)
 			defer w.Tracker.Cleanup()
 			if err := w.makeOVA(ctx, "vm", c.dir, c.digest); err != nil {
 				t.Fatal(err)
@@ -196,7 +196,7 @@ func TestPhonyDebian(t *testing.T) {
 
 // A scenario only gets a handle when the probe found libguestfs working.
 func TestOpenGuestfsWithoutProbe(t *testing.T) {
-	_, w := stepWorld(harness.MUST)
+	_, w := stepWorld(catalogue.MUST)
 	if err := w.openGuestfs("direct"); err == nil || !strings.Contains(err.Error(), "not probed") {
 		t.Errorf("got %v", err)
 	}
@@ -221,7 +221,7 @@ func TestNoOperatingSystemOnBlankDisk(t *testing.T) {
 		{"no root anywhere", nil, "proves nothing"},
 		{"a device whose name only starts alike", []string{"/dev/sda", "/dev/sdba"}, ""},
 	} {
-		ctx, w := stepWorld(harness.MUST)
+		ctx, w := stepWorld(catalogue.MUST)
 		st := w.gfs()
 		st.devices = map[string]string{"phony.img": "/dev/sda", "blank.img": "/dev/sdb"}
 		st.roots, st.inspected = c.roots, map[string]gfsInspection{}
@@ -230,7 +230,7 @@ func TestNoOperatingSystemOnBlankDisk(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
-	ctx, _ := stepWorld(harness.MUST)
+	ctx, _ := stepWorld(catalogue.MUST)
 	if err := inspectionFindsNoOperatingSystemOnDiskButOne(ctx, "blank.img", "phony.img"); err == nil {
 		t.Error("passes without an inspection")
 	}

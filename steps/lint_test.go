@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -27,7 +28,7 @@ func TestStepDefinitionsLint(t *testing.T) {
 		}
 		seen[d.Pattern] = d.Where
 	}
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +76,8 @@ func TestRegistryRefusesBadDefinitions(t *testing.T) {
 	}
 }
 
-func stepWorld(level harness.Level) (context.Context, *world) {
-	s := harness.NewSelfTestScenario(nil, "test:///default", &harness.Capabilities{}, &harness.Requirement{ID: "T-001", Level: level}, "abcdefgh", 50*time.Millisecond)
+func stepWorld(level catalogue.Level) (context.Context, *world) {
+	s := harness.NewSelfTestScenario(nil, "test:///default", &harness.Capabilities{}, &catalogue.Requirement{ID: "T-001", Level: level}, "abcdefgh", 50*time.Millisecond)
 	w := &world{Scenario: s}
 	return withWorld(context.Background(), w), w
 }
@@ -91,7 +92,7 @@ func TestWrapperVerdictOnUnsupported(t *testing.T) {
 		t.Fatal(err)
 	}
 	call := fn.(func(context.Context) error)
-	for _, level := range []harness.Level{harness.MUST, harness.SHOULD, harness.MAY} {
+	for _, level := range []catalogue.Level{catalogue.MUST, catalogue.SHOULD, catalogue.MAY} {
 		ctx, _ := stepWorld(level)
 		err := call(ctx)
 		var skip *harness.SkipError
@@ -130,7 +131,7 @@ func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
 		return ctx.Err()
 	}, stepWait{Arg: -1}, nil)
 	call := fn.(func(context.Context, string) error)
-	ctx, _ := stepWorld(harness.MUST)
+	ctx, _ := stepWorld(catalogue.MUST)
 	err := call(ctx, "x")
 	if err == nil || !strings.Contains(err.Error(), "step timed out after") {
 		t.Fatalf("want a step timeout, got %v", err)
@@ -165,7 +166,7 @@ func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
 		}
 		return nil
 	}, waitOf(`^x within (\d+) seconds$`), nil)
-	ctx, _ := stepWorld(harness.MUST) // a 50 ms step timeout
+	ctx, _ := stepWorld(catalogue.MUST) // a 50 ms step timeout
 	if err := fn.(func(context.Context, string) error)(ctx, "120"); err != nil {
 		t.Fatal(err)
 	}
@@ -177,17 +178,17 @@ func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
 // --step-timeout.
 func TestApplianceStepsScaleWithTheMeasuredLaunch(t *testing.T) {
 	caps := &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: 19 * time.Second}}
-	gfs := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &harness.Requirement{ID: "GFS-010", Area: "GFS", Level: harness.MUST}, "abcdefgh", time.Minute)}
+	gfs := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &catalogue.Requirement{ID: "GFS-010", Area: "GFS", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
 	limit, why := stepWait{Arg: -1}.deadline(gfs, nil)
 	if limit != 110*time.Second || !strings.Contains(why, "19.0 s") {
 		t.Errorf("GFS step: %s (%s), want 1m50s from the measured launch", limit, why)
 	}
-	other := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &harness.Requirement{ID: "DOM-001", Area: "DOM", Level: harness.MUST}, "abcdefgh", time.Minute)}
+	other := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &catalogue.Requirement{ID: "DOM-001", Area: "DOM", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
 	if limit, why := (stepWait{Arg: -1}).deadline(other, nil); limit != time.Minute || why != "--step-timeout" {
 		t.Errorf("DOM step: %s (%s)", limit, why)
 	}
 	quick := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: time.Second}},
-		&harness.Requirement{ID: "GFS-010", Area: "GFS", Level: harness.MUST}, "abcdefgh", time.Minute)}
+		&catalogue.Requirement{ID: "GFS-010", Area: "GFS", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
 	if limit, _ := (stepWait{Arg: -1}).deadline(quick, nil); limit != time.Minute {
 		t.Errorf("a fast launch lowered the step timeout to %s", limit)
 	}

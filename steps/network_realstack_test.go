@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/harness"
 )
 
@@ -19,7 +20,7 @@ func TestNetworkMovesOffATakenSubnet(t *testing.T) {
 	}
 	defer harness.CloseChecked(conn)
 	runID := harness.NewRunID()
-	s := harness.NewSelfTestScenario(conn, "qemu:///system", &harness.Capabilities{}, &harness.Requirement{Level: harness.MUST}, runID, 30*time.Second)
+	s := harness.NewSelfTestScenario(conn, "qemu:///system", &harness.Capabilities{}, &catalogue.Requirement{Level: catalogue.MUST}, runID, 30*time.Second)
 	w := &world{Scenario: s}
 	defer func() {
 		if err := w.Tracker.Cleanup(); err != nil {

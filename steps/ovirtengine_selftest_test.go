@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -285,7 +286,7 @@ func stubRun(t *testing.T, f flaw, mutate func(*harness.Config)) (*reports.Repor
 		label = "oVirt engine steps against an HTTPS stub where " + string(f)
 	}
 	cfg := harness.Config{URI: "test:///default", Profile: "ovirt-engine", Concurrency: 1, StepTimeout: 10 * time.Second,
-		FailOn: harness.MUST, SuiteVersion: "selftest", Registry: harness.RunRegistry{Dir: t.TempDir()}, SelfTest: label,
+		FailOn: catalogue.MUST, SuiteVersion: "selftest", Registry: harness.RunRegistry{Dir: t.TempDir()}, SelfTest: label,
 		OVirt: harness.OVirtConfig{URL: srv.URL, User: stubUser, PasswordFile: pw, CAFile: ca, AllowChanges: true}}
 	if mutate != nil {
 		mutate(&cfg)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
@@ -289,7 +290,7 @@ func checkInputs(inputs []Input, in []reflect.Value) error {
 				if d.Kind == harness.ArgURI {
 					shown = harness.RedactURI(shown)
 				}
-				return harness.BadArgument{Err: fmt.Errorf("%s %s: %w", d.Kind, reports.Printable(shown), err)}
+				return harness.BadArgument{Err: fmt.Errorf("%s %s: %w", d.Kind, safeio.Printable(shown), err)}
 			}
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
-	"github.com/ovacts/ovacts/harness"
 )
 
 // readsOnly lists, per shared fixture, the steps a scenario that shares it
@@ -29,7 +29,7 @@ var readsOnly = map[string][]*regexp.Regexp{
 }
 
 func TestSharedScenariosOnlyRead(t *testing.T) {
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
@@ -114,7 +115,7 @@ func TestLeaseOf(t *testing.T) {
 
 // SNAP-010: a refusal other than VIR_ERR_CONFIG_UNSUPPORTED fails.
 func TestRevertRefusal(t *testing.T) {
-	ctx, w := stepWorld(harness.SHOULD)
+	ctx, w := stepWorld(catalogue.SHOULD)
 	w.tried, w.lastErr = true, libvirt.Error{Code: libvirt.ERR_CONFIG_UNSUPPORTED, Message: "unsupported configuration: revert to external snapshot not supported yet"}
 	if err := revertEitherMadeTheCurrentSnapshotOf(ctx, "ext", "vm"); err != nil {
 		t.Fatal(err)
@@ -170,7 +171,7 @@ func TestCgroupV2DevicesCheck(t *testing.T) {
 
 // MIG-011: the refusal must say "same host", with a code of the family.
 func TestSameHostMigrationRefusal(t *testing.T) {
-	_, w := stepWorld(harness.MUST)
+	_, w := stepWorld(catalogue.MUST)
 	w.tried = true
 	w.lastErr = libvirt.Error{Code: libvirt.ERR_INTERNAL_ERROR, Message: "internal error: Attempt to migrate guest to the same host 6695eb01-f6a4-8304-79aa-97f2502e193f"}
 	if err := w.expectRefusal("a migration to the same host", "same host"); err != nil {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/catalogue"
 	"libvirt.org/go/libvirt"
 )
 
@@ -48,7 +48,7 @@ func TestRefusalsTakeOnlyTheirCodes(t *testing.T) {
 		{"ERR-006", "an invalid URI", libvirt.ERR_SYSTEM_ERROR, "Failed to connect socket to '/run/libvirt/virtnosuchdriverd-sock': No such file or directory", true},
 		{"ERR-006", "an invalid URI", libvirt.ERR_SYSTEM_ERROR, "Cannot write data: Broken pipe", false},
 	} {
-		_, w := stepWorld(harness.MUST)
+		_, w := stepWorld(catalogue.MUST)
 		w.tried, w.lastErr = true, libvirt.Error{Code: c.code, Message: c.msg}
 		err := w.expectRefusal(c.family, "")
 		switch {

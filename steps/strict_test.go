@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
@@ -18,7 +19,7 @@ import (
 // Each check made strict can fail: the broken answer it exists to catch fails it.
 
 func TestRefusalFamilies(t *testing.T) {
-	_, w := stepWorld(harness.MUST)
+	_, w := stepWorld(catalogue.MUST)
 	for _, c := range []struct {
 		family string
 		err    error

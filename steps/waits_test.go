@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/catalogue"
 	"libvirt.org/go/libvirt"
 )
 
@@ -25,7 +25,7 @@ func TestDeregisteredCallbackCheck(t *testing.T) {
 		{"no event at all", nil, false, "cannot be judged", false},
 		{"fires, and no control event", []string{"stopped (destroyed)"}, false, "still fired", false},
 	} {
-		ctx, w := stepWorld(harness.SHOULD)
+		ctx, w := stepWorld(catalogue.SHOULD)
 		l := w.eventsLog()
 		l.add("callback", "vm", "started (booted)")
 		w.eventSt().deregistered = map[string][2]int{"vm": {1, 0}}

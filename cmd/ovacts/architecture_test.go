@@ -8,8 +8,10 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -76,7 +78,7 @@ func TestCodeSizes(t *testing.T) {
 }
 
 // docPath is a repository path docs/architecture.md names in backquotes.
-var docPath = regexp.MustCompile("`((?:cmd|steps|harness|reports|features|fixtures|internal|docs|scripts|site)/[^` ]*)`")
+var docPath = regexp.MustCompile("`((?:cmd|steps|harness|catalogue|reports|features|fixtures|internal|docs|scripts|site)/[^` ]*)`")
 
 // Every file docs/architecture.md names exists: the map stays true.
 func TestArchitectureDocNamesRealFiles(t *testing.T) {
@@ -103,6 +105,7 @@ func TestArchitectureDocNamesRealFiles(t *testing.T) {
 // package imports only packages of a lower layer, so no arrow runs back up.
 var layers = [][]string{
 	{"internal/", "features", "fixtures"},
+	{"catalogue"},
 	{"reports"},
 	{"harness", "site"},
 	{"steps"},
@@ -120,14 +123,14 @@ func layerOf(pkg string) int {
 	return -1
 }
 
-// Every package of the module sits in a layer and imports only lower ones
-// (its tests aside), whatever build tags its files carry.
-func TestImportsRunOneWay(t *testing.T) {
-	const module = "github.com/ovacts/ovacts/"
+// modulePackages are the module's packages by their directory (relative,
+// with slashes), with every file whatever build tags it carries.
+func modulePackages(t *testing.T) map[string]*build.Package {
+	t.Helper()
 	root := filepath.Join("..", "..")
 	ctx := build.Default
 	ctx.BuildTags = []string{"realstack", "guestfs", "libvirt_dlopen"}
-	checked := 0
+	pkgs := map[string]*build.Package{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return err
@@ -140,13 +143,28 @@ func TestImportsRunOneWay(t *testing.T) {
 			return nil // no Go files here
 		}
 		rel, _ := filepath.Rel(root, path)
-		pkg := filepath.ToSlash(rel)
+		pkgs[filepath.ToSlash(rel)] = p
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("only %d packages found", len(pkgs))
+	}
+	return pkgs
+}
+
+// Every package of the module sits in a layer and imports only lower ones
+// (its tests aside), whatever build tags its files carry.
+func TestImportsRunOneWay(t *testing.T) {
+	const module = "github.com/ovacts/ovacts/"
+	for pkg, p := range modulePackages(t) {
 		mine := layerOf(pkg)
 		if mine < 0 {
 			t.Errorf("package %s is in no layer of docs/architecture.md", pkg)
-			return nil
+			continue
 		}
-		checked++
 		for _, imp := range p.Imports {
 			dep, ok := strings.CutPrefix(imp, module)
 			if !ok {
@@ -156,12 +174,54 @@ func TestImportsRunOneWay(t *testing.T) {
 				t.Errorf("%s (layer %d) imports %s (layer %d): an arrow back up or sideways", pkg, mine, dep, l)
 			}
 		}
-		return nil
-	})
+	}
+}
+
+// docPackage is a package docs/architecture.md names: in backquotes, itself
+// or a file of it.
+var docPackage = regexp.MustCompile("`([a-z][a-z0-9_/]*)(?:/[^`/ ]*\\.[a-z]+)?/?`")
+
+// docs/architecture.md names every package of the module (site/ and each
+// program included), so that its map leaves no room out.
+func TestArchitectureDocNamesEveryPackage(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "architecture.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if checked < 10 {
-		t.Errorf("only %d packages checked", checked)
+	named := map[string]bool{}
+	for _, m := range docPackage.FindAllStringSubmatch(string(doc), -1) {
+		named[strings.TrimSuffix(m[1], "/")] = true
+	}
+	for pkg := range modulePackages(t) {
+		if !named[pkg] {
+			t.Errorf("docs/architecture.md names package %s nowhere: neither `%s` nor a file of it", pkg, pkg)
+		}
+	}
+}
+
+// The catalogue (and cmd/setgen, which make catalogue runs) builds without
+// cgo and without libvirt: no package outside Go's own that either reaches
+// uses cgo, and none is libvirt's or libguestfs's binding.
+func TestCatalogueNeedsNoCgoNorLibvirt(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", "realstack,guestfs,libvirt_dlopen",
+		"-f", "{{.ImportPath}} {{.Standard}} {{len .CgoFiles}}", "./catalogue", "./cmd/setgen")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if !slices.ContainsFunc(deps, func(d string) bool { return strings.HasPrefix(d, "github.com/ovacts/ovacts/catalogue ") }) {
+		t.Fatalf("go list gave %d packages, without the catalogue", len(deps))
+	}
+	for _, d := range deps {
+		f := strings.Fields(d)
+		if len(f) != 3 {
+			t.Fatalf("go list line %q", d)
+		}
+		if strings.HasPrefix(f[0], "libvirt.org/") || strings.Contains(f[0], "guestfs") || (f[1] == "false" && f[2] != "0") {
+			t.Errorf("the catalogue or cmd/setgen reaches %s (cgo files: %s): make catalogue would need cgo or libvirt", f[0], f[2])
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/internal/safeio"
@@ -186,7 +187,7 @@ certifies nothing, so it never exits 0.`,
 				}
 				// The message quotes the bundle (product.yaml's vendor, product
 				// and version): its escape codes must not draw on the terminal.
-				fmt.Fprintf(stdout, "%s %-13s %s\n", mark, f.Check, reports.Printable(f.Msg))
+				fmt.Fprintf(stdout, "%s %-13s %s\n", mark, f.Check, safeio.Printable(f.Msg))
 			}
 			if failed > 0 {
 				return &exitError{code: 1, msg: fmt.Sprintf("%s: %d check(s) failed", args[0], failed)}
@@ -210,8 +211,8 @@ certifies nothing, so it never exits 0.`,
 }
 
 // parseLevel reads --fail-on.
-func parseLevel(s string) (harness.Level, error) {
-	lvl, ok := map[string]harness.Level{"must": harness.MUST, "should": harness.SHOULD, "may": harness.MAY}[strings.ToLower(s)]
+func parseLevel(s string) (catalogue.Level, error) {
+	lvl, ok := map[string]catalogue.Level{"must": catalogue.MUST, "should": catalogue.SHOULD, "may": catalogue.MAY}[strings.ToLower(s)]
 	if !ok {
 		return "", usage("--fail-on must be must, should or may, got %q", s)
 	}
@@ -219,16 +220,16 @@ func parseLevel(s string) (harness.Level, error) {
 }
 
 // knownSets are the requirement sets built into this binary, oldest first.
-func knownSets() []*harness.RequirementSet {
-	sets, err := harness.LoadSets(features.FS)
+func knownSets() []*catalogue.RequirementSet {
+	sets, err := catalogue.LoadSets(features.FS)
 	if err != nil {
 		panic("the built-in requirement sets: " + err.Error()) // checked by make test
 	}
 	return sets
 }
 
-func setInfos() []reports.SetInfo {
-	var out []reports.SetInfo
+func setInfos() []catalogue.SetInfo {
+	var out []catalogue.SetInfo
 	for _, s := range knownSets() {
 		out = append(out, s.Info())
 	}
@@ -236,11 +237,11 @@ func setInfos() []reports.SetInfo {
 }
 
 // profileOf is what a profile demands in a requirement set this binary knows.
-func profileOf(set, profile string) (reports.Profile, error) {
+func profileOf(set, profile string) (catalogue.Profile, error) {
 	for _, s := range knownSets() {
 		if s.Name == set {
-			return harness.SetProfile(s, profile)
+			return catalogue.SetProfile(s, profile)
 		}
 	}
-	return reports.Profile{}, fmt.Errorf("no requirement set %q here", set)
+	return catalogue.Profile{}, fmt.Errorf("no requirement set %q here", set)
 }

@@ -192,7 +192,7 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-type catalogue struct {
+type listing struct {
 	Scenarios    int `json:"scenarios"`
 	Requirements []struct {
 		ID    string `json:"id"`
@@ -200,13 +200,13 @@ type catalogue struct {
 	} `json:"requirements"`
 }
 
-func list(t *testing.T, args ...string) catalogue {
+func list(t *testing.T, args ...string) listing {
 	t.Helper()
 	r := ovacts(t, append([]string{"list", "--json"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("list: %d %s", r.code, r.stderr)
 	}
-	var c catalogue
+	var c listing
 	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/spf13/cobra"
 )
@@ -83,7 +84,7 @@ func (l driftLine) String() string {
 	if l.note != "" {
 		s += " (" + l.note + ")"
 	}
-	return reports.Printable(s)
+	return safeio.Printable(s)
 }
 
 func orNone(s string) string {
@@ -256,9 +257,9 @@ func runDrift(stdout io.Writer, in driftInput) error {
 	}
 	now := obs.Properties
 	now["machine"] = machineNow(b.Stack, obs)
-	fmt.Fprintln(stdout, reports.Printable(trustLine(in, b)))
-	fmt.Fprintln(stdout, reports.Printable(fmt.Sprintf("certified: %s", certifiedLine(b))))
-	fmt.Fprintln(stdout, reports.Printable(fmt.Sprintf("now:       %s: %s", harness.RedactURI(in.uri), obs)))
+	fmt.Fprintln(stdout, safeio.Printable(trustLine(in, b)))
+	fmt.Fprintln(stdout, safeio.Printable(fmt.Sprintf("certified: %s", certifiedLine(b))))
+	fmt.Fprintln(stdout, safeio.Printable(fmt.Sprintf("now:       %s: %s", harness.RedactURI(in.uri), obs)))
 	lines := compareStack(driftRules(), b.Stack, now, obs.HostWhy)
 	var recert, info []string
 	for _, l := range lines {
@@ -275,7 +276,7 @@ func runDrift(stdout io.Writer, in driftInput) error {
 		fmt.Fprintf(stdout, "re-certification required (%d):\n%s\n", len(recert), strings.Join(recert, "\n"))
 		return &exitError{code: 1, msg: fmt.Sprintf("%s: %d difference(s) require re-certification", in.dir, len(recert))}
 	}
-	fmt.Fprintf(stdout, "no drift: the stack at %s is still what %s certified\n", reports.Printable(harness.RedactURI(in.uri)), reports.Printable(in.dir))
+	fmt.Fprintf(stdout, "no drift: the stack at %s is still what %s certified\n", safeio.Printable(harness.RedactURI(in.uri)), safeio.Printable(in.dir))
 	return nil
 }
 

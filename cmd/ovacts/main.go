@@ -9,8 +9,9 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/harness"
-	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -93,7 +94,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		if ee.msg != "" {
 			// Texts from outside (a report's, a bundle's, libvirt's) are in
 			// it: no control character reaches the terminal.
-			fmt.Fprintf(stderr, "ovacts: %s\n", reports.PrintableText(ee.msg))
+			fmt.Fprintf(stderr, "ovacts: %s\n", safeio.PrintableText(ee.msg))
 		}
 		return ee.code
 	}
@@ -103,7 +104,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 }
 
 // oneLine is an error's text on one line, with no control character left.
-func oneLine(s string) string { return reports.Printable(strings.Join(strings.Fields(s), " ")) }
+func oneLine(s string) string { return safeio.Printable(strings.Join(strings.Fields(s), " ")) }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
@@ -130,7 +131,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	}
 	var names []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
-	if c := harness.Closest(name, names); c != "" {
+	if c := catalogue.Closest(name, names); c != "" {
 		return usage("%s (did you mean --%s?)", err, c)
 	}
 	return usage("%s", err)

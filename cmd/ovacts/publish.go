@@ -7,8 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/ovacts/ovacts/site"
 	"github.com/spf13/cobra"
@@ -118,7 +119,7 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	}
 	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
 	for _, p := range s.Products {
-		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", reports.Printable(p.Label), p.Profile, orDash(p.Set), p.Verdict)
+		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", safeio.Printable(p.Label), p.Profile, orDash(p.Set), p.Verdict)
 	}
 	for _, d := range dropped {
 		fmt.Fprint(stdout, d)
@@ -134,7 +135,7 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 func siteOptions(now time.Time, level string) (site.Options, error) {
 	opt := site.Options{Now: now, Level: level, SuiteVersion: version, Profiles: map[string][]string{}, Aliases: map[string]string{}, Areas: map[string]string{},
 		Requirements: map[string]reports.ReqInfo{}}
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		return opt, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 )
 
@@ -29,35 +30,35 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 	}
 	p := res.Properties
 	if v := p["suite.version"]; v != cfg.SuiteVersion {
-		return "", false, usage("--rerun-failed %s: written by ovacts %s, this is ovacts %s: its requirements may not be this suite's", path, reports.Printable(orDash(v)), cfg.SuiteVersion)
+		return "", false, usage("--rerun-failed %s: written by ovacts %s, this is ovacts %s: its requirements may not be this suite's", path, safeio.Printable(orDash(v)), cfg.SuiteVersion)
 	}
 	if p["profile"] == "" {
 		return "", false, usage("--rerun-failed %s: the report names no profile", path)
 	}
 	if profileGiven && cfg.Profile != p["profile"] {
-		return "", false, usage("--rerun-failed reruns in the report's profile %s; drop --profile %s", reports.Printable(p["profile"]), cfg.Profile)
+		return "", false, usage("--rerun-failed reruns in the report's profile %s; drop --profile %s", safeio.Printable(p["profile"]), cfg.Profile)
 	}
 	cfg.Profile = p["profile"]
 	against := "the report's URI"
 	switch {
 	case uriGiven:
 		if harness.RedactURI(cfg.URI) != p["uri"] {
-			against = fmt.Sprintf("--uri (the report ran against %s)", reports.Printable(orDash(p["uri"])))
+			against = fmt.Sprintf("--uri (the report ran against %s)", safeio.Printable(orDash(p["uri"])))
 		} else {
 			against = "--uri, the report's URI"
 		}
 	case p["uri"] == "":
 		return "", false, usage("--rerun-failed %s: the report names no URI; give --uri", path)
 	case strings.Contains(p["uri"], "xxxxx"):
-		return "", false, usage("--rerun-failed %s: the report's URI %s has its secrets redacted; give --uri", path, reports.Printable(p["uri"]))
+		return "", false, usage("--rerun-failed %s: the report's URI %s has its secrets redacted; give --uri", path, safeio.Printable(p["uri"]))
 	default:
 		// The report chose this URI, not the person running ovacts: it may
 		// not run a program (harness.CheckURI), and it is said.
 		if err := harness.CheckURI(p["uri"]); err != nil {
-			return "", false, usage("--rerun-failed %s: the report's URI %s is refused: %s; give it with --uri (or OVACTS_URI) if it is yours", path, reports.Printable(p["uri"]), err)
+			return "", false, usage("--rerun-failed %s: the report's URI %s is refused: %s; give it with --uri (or OVACTS_URI) if it is yours", path, safeio.Printable(p["uri"]), err)
 		}
 		cfg.URI = p["uri"]
-		against = "the report's URI " + reports.Printable(p["uri"])
+		against = "the report's URI " + safeio.Printable(p["uri"])
 	}
 	cfg.RerunOf = p["run.id"]
 	var picked []string
@@ -78,7 +79,7 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 		if v.SuiteError {
 			what = "errored"
 		}
-		named = append(named, reports.Printable(id)+" ("+what+")")
+		named = append(named, safeio.Printable(id)+" ("+what+")")
 	}
 	sel := strings.Join(terms, " or ")
 	if prev := p["tags"]; prev != "" {
@@ -89,7 +90,7 @@ func rerunFailed(path string, cfg *harness.Config, uriGiven, profileGiven bool) 
 	}
 	cfg.Tags = sel
 	said = fmt.Sprintf("rerun-failed: %d requirement%s of run %s, profile %s, against %s: %s",
-		len(picked), plural(len(picked)), reports.Printable(orDash(p["run.id"])), reports.Printable(cfg.Profile), against, strings.Join(named, ", "))
+		len(picked), plural(len(picked)), safeio.Printable(orDash(p["run.id"])), safeio.Printable(cfg.Profile), against, strings.Join(named, ", "))
 	return said, false, nil
 }
 

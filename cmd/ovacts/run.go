@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/internal/apicov"
@@ -73,7 +74,7 @@ blocked, 3 when one was not run or is not applicable, or none passed.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.cfg.URI, "uri", envOr("OVACTS_URI", "test:///default"), "libvirt URI of the stack under test (env OVACTS_URI)")
-	f.StringVar(&o.cfg.Profile, "profile", "core", "scenario profile: "+strings.Join(harness.ProfileNames(), ", "))
+	f.StringVar(&o.cfg.Profile, "profile", "core", "scenario profile: "+strings.Join(catalogue.ProfileNames(), ", "))
 	f.StringVar(&o.cfg.Tags, "tags", "", `tag expression, e.g. "@req:DOM-001 or (@must and not @needs:kvm)"`)
 	f.StringArrayVar(&o.cfg.FeatureDirs, "features", nil, "extra feature file or directory, added to the built-in features (repeatable)")
 	f.StringVar(&o.cfg.JUnitPath, "junit", "", "write the JUnit report to this file")

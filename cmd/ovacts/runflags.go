@@ -6,8 +6,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -44,21 +45,21 @@ func (o *runCmd) applySelection(cmd *cobra.Command) error {
 	cfg.VerboseSteps = o.ux.verbose
 	if !cmd.Flags().Changed("profile") && o.rerunFrom == "" {
 		if cfg.Tags == "" && o.ux.name == "" && len(cfg.FeatureDirs) > 0 {
-			own, err := harness.OwnTags(features.FS, *cfg)
+			own, err := catalogue.OwnTags(features.FS, cfg.FeatureDirs)
 			if err != nil {
 				return usage("%s", oneLine(err.Error()))
 			}
-			cfg.Profile, cfg.Tags = harness.EveryProfile, own
+			cfg.Profile, cfg.Tags = catalogue.EveryProfile, own
 		}
 		if cfg.Tags != "" || o.ux.name != "" {
-			cfg.Profile = harness.EveryProfile
+			cfg.Profile = catalogue.EveryProfile
 		}
 	}
 	if o.ux.name == "" {
 		return nil
 	}
-	tags, err := harness.NameTags(features.FS, *cfg, o.ux.name)
-	if errors.Is(err, harness.ErrNameMatchesNothing) {
+	tags, err := catalogue.NameTags(features.FS, cfg.FeatureDirs, cfg.Profile, cfg.Tags, o.ux.name)
+	if errors.Is(err, catalogue.ErrNameMatchesNothing) {
 		return usage("%s (profile %s%s)", oneLine(err.Error()), cfg.Profile, map[bool]string{true: ", tags " + cfg.Tags}[cfg.Tags != ""])
 	} else if err != nil {
 		return usage("%s", oneLine(err.Error()))
@@ -106,6 +107,6 @@ func writeDurations(w io.Writer, rep *reports.Report, n int) {
 	slow := reports.Slowest(rep.Outcomes, n)
 	fmt.Fprintf(w, "slowest %d scenario(s):\n", len(slow))
 	for _, o := range slow {
-		fmt.Fprintf(w, "  %8s  %-9s %s\n", o.Duration.Round(1e6), o.ReqID, reports.Printable(o.Title))
+		fmt.Fprintf(w, "  %8s  %-9s %s\n", o.Duration.Round(1e6), o.ReqID, safeio.Printable(o.Title))
 	}
 }

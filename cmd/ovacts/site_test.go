@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/reports"
 	"github.com/ovacts/ovacts/site"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -72,7 +72,7 @@ func TestRealStackPublishedSiteInChromium(t *testing.T) {
 	status := readStatus(t, filepath.Join(out, "status.json"))
 	released := "" // a build holding the newest released set's requirements unchanged runs as that set
 	for _, set := range knownSets() {
-		if set.Status == harness.SetReleased {
+		if set.Status == catalogue.SetReleased {
 			released = set.Name
 		}
 	}

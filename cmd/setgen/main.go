@@ -1,7 +1,10 @@
 // Command setgen writes the suite's requirement set (features/sets/<set>.json)
 // from the features: make catalogue regenerates the draft set, or starts the
 // next one (SET=YYYY.MM), and releases it (RELEASE=YYYY-MM-DD). A released
-// set is never written again.
+// set is never written again. With -requirements it writes only the
+// requirement catalogue (docs/requirements.md) from the features and sets
+// built into it: make catalogue runs it again for that once the set is
+// written. It needs neither cgo nor libvirt.
 package main
 
 import (
@@ -10,12 +13,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
-	"github.com/ovacts/ovacts/harness"
-	"github.com/ovacts/ovacts/reports"
 )
 
 func main() {
@@ -25,7 +26,20 @@ func main() {
 	evidence := flag.String("evidence", "", "with -release: comma-separated JUnit reports (or bundles) of the full profile on the reference stacks; "+
 		"every requirement new in the set must have passed in each that holds it, or carry a finding in docs/findings.md")
 	findings := flag.String("findings", "docs/findings.md", "the findings file")
+	requirements := flag.String("requirements", "", "write only the requirement catalogue (docs/requirements.md) to this file, "+
+		"from the features and sets built into setgen (after a set is written, run setgen anew)")
 	flag.Parse()
+	if *requirements != "" {
+		if *name != "" || *release != "" || *evidence != "" {
+			fmt.Fprintln(os.Stderr, "setgen: -requirements writes the catalogue only: give it alone")
+			os.Exit(2)
+		}
+		if err := writeRequirements(*requirements); err != nil {
+			fmt.Fprintf(os.Stderr, "setgen: %v\n", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if *evidence != "" && *release == "" {
 		fmt.Fprintln(os.Stderr, "setgen: -evidence checks a release: give -release too")
 		os.Exit(2)
@@ -36,52 +50,25 @@ func main() {
 	}
 }
 
-// checkEvidence refuses a release whose new requirements neither passed on
-// the reference stacks' reports nor carry a finding (no reports: no check).
-func checkEvidence(set, prev *harness.RequirementSet, evidence, findingsFile string) error {
-	if evidence == "" {
-		return nil
-	}
-	ev := map[string]*reports.Results{}
-	for _, p := range strings.Split(evidence, ",") {
-		res, err := reports.ReadResults(p)
-		if err != nil {
-			return err
-		}
-		if reports.IsRehearsal(res.Properties) {
-			return fmt.Errorf("%s is a run on libvirt's test driver: a release needs runs on the reference stacks", p)
-		}
-		ev[p] = res
-	}
-	findings, err := os.ReadFile(findingsFile)
-	if err != nil {
-		return err
-	}
-	if problems := harness.ReleaseEvidence(set, prev, ev, string(findings)); len(problems) > 0 {
-		return fmt.Errorf("set %s is not ready for release:\n%s", set.Name, strings.Join(problems, "\n"))
-	}
-	return nil
-}
-
 func run(dir, name, release, evidence, findings string) error {
-	suite, err := harness.LoadSuite(features.FS, nil)
+	suite, err := catalogue.LoadSuite(features.FS, nil)
 	if err != nil {
 		return err
 	}
 	newest := suite.NewestSet()
 	switch {
-	case name == "" && (newest == nil || newest.Status != harness.SetDraft):
+	case name == "" && (newest == nil || newest.Status != catalogue.SetDraft):
 		return fmt.Errorf("no draft set to regenerate: start one with make catalogue SET=%s", time.Now().UTC().Format("2006.01"))
 	case name == "":
 		name = newest.Name
 	case newest != nil && name < newest.Name:
 		return fmt.Errorf("set %s is older than the newest set %s", name, newest.Name)
-	case newest != nil && name == newest.Name && newest.Status != harness.SetDraft:
+	case newest != nil && name == newest.Name && newest.Status != catalogue.SetDraft:
 		return fmt.Errorf("set %s is %s and never changes: start the next set with SET=YYYY.MM", name, newest.Status)
-	case newest != nil && name > newest.Name && newest.Status == harness.SetDraft:
+	case newest != nil && name > newest.Name && newest.Status == catalogue.SetDraft:
 		return fmt.Errorf("set %s is still a draft: release it (RELEASE=YYYY-MM-DD) before starting %s", newest.Name, name)
 	}
-	set, err := harness.GenerateSet(suite, name, harness.PreviousReleased(suite.Sets, name))
+	set, err := catalogue.GenerateSet(suite, name, catalogue.PreviousReleased(suite.Sets, name))
 	if err != nil {
 		return err
 	}
@@ -89,10 +76,10 @@ func run(dir, name, release, evidence, findings string) error {
 		if _, err := time.Parse("2006-01-02", release); err != nil {
 			return fmt.Errorf("release date %q is not YYYY-MM-DD", release)
 		}
-		if err := checkEvidence(set, harness.PreviousReleased(suite.Sets, name), evidence, findings); err != nil {
+		if err := checkEvidence(set, catalogue.PreviousReleased(suite.Sets, name), evidence, findings); err != nil {
 			return err
 		}
-		set.Status, set.Released = harness.SetReleased, release
+		set.Status, set.Released = catalogue.SetReleased, release
 	}
 	data, err := json.MarshalIndent(set, "", "  ")
 	if err != nil {
@@ -107,6 +94,6 @@ func run(dir, name, release, evidence, findings string) error {
 		counts[e.State]++
 	}
 	fmt.Printf("%s: set %s (%s): %d requirements: %d required, %d advisory, %d deprecated; %d retired\n", p, name, set.Status,
-		len(set.Requirements), counts[harness.StateRequired], counts[harness.StateAdvisory], counts[harness.StateDeprecated], len(set.Retired))
+		len(set.Requirements), counts[catalogue.StateRequired], counts[catalogue.StateAdvisory], counts[catalogue.StateDeprecated], len(set.Retired))
 	return nil
 }

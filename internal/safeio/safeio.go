@@ -1,7 +1,8 @@
 // Package safeio writes and reads files in ways that a planted symlink, a FIFO
 // or an oversized file cannot turn against the host. ovacts runs as root on
 // production hosts, so every report, bundle, key and registry file goes
-// through here.
+// through here; and text from outside (a product field, a step's error, a
+// requirement's title) is made safe to print (Printable).
 package safeio
 
 import (

@@ -1,4 +1,4 @@
-package harness
+package catalogue
 
 import (
 	"bytes"
@@ -13,8 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/ovacts/ovacts/reports"
 )
 
 // Requirement sets. What a release of the suite demands is a set named by
@@ -291,12 +289,12 @@ func (s *Suite) ProfileMembers() map[string][]string {
 // SetProfile is what a profile demands in a set: its entries in state
 // required, with their levels, and the capabilities the profile treats as
 // optional.
-func SetProfile(set *RequirementSet, name string) (reports.Profile, error) {
+func SetProfile(set *RequirementSet, name string) (Profile, error) {
 	def, ok := profileDefs[name]
 	if !ok {
-		return reports.Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
 	}
-	p := reports.Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
+	p := Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
 	for _, e := range set.Requirements {
 		if e.State == StateRequired && slices.Contains(e.Profiles, name) {
 			p.Required[e.ID] = e.Level
@@ -305,47 +303,12 @@ func SetProfile(set *RequirementSet, name string) (reports.Profile, error) {
 	return p, nil
 }
 
-// Info is what verify needs of the set.
-func (s *RequirementSet) Info() reports.SetInfo {
-	return reports.SetInfo{Name: s.Name, Status: s.Status, Released: s.Released, WithdrawnWhy: s.WithdrawnWhy, Digest: s.Digest}
+// SetInfo is what verify (reports.Verify) needs of a requirement set.
+type SetInfo struct {
+	Name, Status, Released, WithdrawnWhy, Digest string
 }
 
-// ReleaseEvidence checks what a release of set demands of the requirements
-// it adds (advisory in it) and of those it starts to count (advisory in prev,
-// the released set before it): each one passed in every given report of the
-// reference stacks that holds it, and at least one holds it; or it carries a
-// finding (a "## <ID>:" section of findings, docs/findings.md). It returns
-// one line per requirement that does not.
-func ReleaseEvidence(set, prev *RequirementSet, evidence map[string]*reports.Results, findings string) []string {
-	names := make([]string, 0, len(evidence))
-	for n := range evidence {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var problems []string
-	for _, e := range set.Requirements {
-		wasAdvisory := false
-		if prev != nil {
-			old, ok := prev.Entry(e.ID)
-			wasAdvisory = ok && old.State == StateAdvisory
-		}
-		if (e.State != StateAdvisory && !(wasAdvisory && e.State == StateRequired)) || strings.Contains(findings, "## "+e.ID+":") {
-			continue
-		}
-		held := false
-		for _, n := range names {
-			v := evidence[n].Verdicts[e.ID]
-			if v == nil {
-				continue
-			}
-			held = true
-			if v.Status != reports.Passed || v.SuiteError {
-				problems = append(problems, fmt.Sprintf("%s: %s in %s, and no finding in docs/findings.md", e.ID, v.Status, n))
-			}
-		}
-		if !held {
-			problems = append(problems, fmt.Sprintf("%s: in none of the reports, and no finding in docs/findings.md", e.ID))
-		}
-	}
-	return problems
+// Info is what verify needs of the set.
+func (s *RequirementSet) Info() SetInfo {
+	return SetInfo{Name: s.Name, Status: s.Status, Released: s.Released, WithdrawnWhy: s.WithdrawnWhy, Digest: s.Digest}
 }

@@ -1,11 +1,10 @@
-package harness
+package catalogue
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
-
-	"github.com/ovacts/ovacts/reports"
 )
 
 // profileDef is a scenario set a run can select: a tag expression, and the
@@ -27,23 +26,33 @@ var profileDefs = map[string]profileDef{
 	"ovirt-engine": {expr: "@ovirt-engine", about: "an oVirt engine's REST API"},
 }
 
+// Profile is what a profile demands, the measure reports.Judge applies: its
+// requirements with their levels, and the capabilities it treats as
+// optional: a requirement that is not applicable because the stack lacks one
+// of them does not make the profile incomplete.
+type Profile struct {
+	Name     string
+	Required map[string]string // requirement ID -> level
+	Optional []string
+}
+
 // ProfileNames lists the known profiles.
-func ProfileNames() []string { return sortedKeys(profileDefs) }
+func ProfileNames() []string { return slices.Sorted(maps.Keys(profileDefs)) }
 
 // Profile is what a profile demands in this suite: its required
 // requirements (advisory and deprecated ones run but are not counted) with
 // their levels, and the capabilities it treats as optional.
-func (s *Suite) Profile(name string) (reports.Profile, error) {
+func (s *Suite) Profile(name string) (Profile, error) {
 	def, ok := profileDefs[name]
 	if !ok {
-		return reports.Profile{}, fmt.Errorf("unknown profile %q%s (known: %s)", name, DidYouMean(name, ProfileNames()), strings.Join(ProfileNames(), ", "))
+		return Profile{}, fmt.Errorf("unknown profile %q%s (known: %s)", name, DidYouMean(name, ProfileNames()), strings.Join(ProfileNames(), ", "))
 	}
 	sel, err := Selection(name, "")
 	if err != nil {
-		return reports.Profile{}, err
+		return Profile{}, err
 	}
 	reqs, _ := s.Select(sel)
-	p := reports.Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
+	p := Profile{Name: name, Required: map[string]string{}, Optional: def.optional}
 	for _, r := range reqs {
 		if r.State == StateRequired {
 			p.Required[r.ID] = string(r.Level)
@@ -78,20 +87,25 @@ func Selection(profile, tags string) (*TagExpr, error) {
 	return p.And(u), nil
 }
 
-// derivations are what a report says of a set of requirements it holds,
-// once, when it holds a scenario of the set's tag: where the set comes from
-// and what it is not.
-var derivations = []struct{ tag, property, text string }{
-	{"@ovirt-host", "ovirt-host.derived-from", "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"},
+// Derivation is what a report says of a set of requirements it holds, once,
+// when it holds a scenario of the set's tag: where the set comes from and
+// what it is not, as a report property.
+type Derivation struct{ Property, Text string }
+
+var derivations = []struct {
+	tag string
+	Derivation
+}{
+	{"@ovirt-host", Derivation{"ovirt-host.derived-from", "VDSM v4.50.7 and ovirt-engine 4.5.7 sources; a readiness check of the host, not an oVirt certification"}},
 }
 
-// derivationProperties are the derivations of the tags the pickles carry.
-func derivationProperties(pickles []*Pickle) []reports.Property {
-	var out []reports.Property
+// Derivations are the derivations of the tags the pickles carry.
+func Derivations(pickles []*Pickle) []Derivation {
+	var out []Derivation
 	for _, d := range derivations {
 		for _, p := range pickles {
 			if slices.Contains(p.Tags, d.tag) {
-				out = append(out, reports.Property{Name: d.property, Value: d.text})
+				out = append(out, d.Derivation)
 				break
 			}
 		}

@@ -1,4 +1,4 @@
-package harness
+package catalogue
 
 import (
 	"errors"
@@ -11,16 +11,16 @@ import (
 // ErrNameMatchesNothing: --name matches no selected scenario.
 var ErrNameMatchesNothing = errors.New("matches no selected scenario's name or requirement ID")
 
-// NameTags narrows a selection (cfg's profile and tags) to the requirements
-// of its scenarios whose name or requirement ID contains name, case aside,
-// as a tag expression: a requirement is run whole, so that its verdict is
+// NameTags narrows a selection (a profile and tags over the built-in features
+// and those of dirs) to the requirements of its scenarios whose name or
+// requirement ID contains name, case aside, as a tag expression: a requirement is run whole, so that its verdict is
 // the one a run of it always gives.
-func NameTags(builtin fs.FS, cfg Config, name string) (string, error) {
-	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+func NameTags(builtin fs.FS, dirs []string, profile, tags, name string) (string, error) {
+	suite, err := LoadSuite(builtin, dirs)
 	if err != nil {
 		return "", err
 	}
-	sel, err := Selection(cfg.Profile, cfg.Tags)
+	sel, err := Selection(profile, tags)
 	if err != nil {
 		return "", err
 	}
@@ -39,8 +39,8 @@ func NameTags(builtin fs.FS, cfg Config, name string) (string, error) {
 	}
 	slices.Sort(ids)
 	expr := strings.Join(ids, " or ")
-	if cfg.Tags != "" {
-		expr = "(" + cfg.Tags + ") and (" + expr + ")"
+	if tags != "" {
+		expr = "(" + tags + ") and (" + expr + ")"
 	}
 	return expr, nil
 }
@@ -48,11 +48,11 @@ func NameTags(builtin fs.FS, cfg Config, name string) (string, error) {
 // ErrNoOwnScenario: the --features files hold no scenario.
 var ErrNoOwnScenario = errors.New("--features adds no scenario")
 
-// OwnTags selects the scenarios of the --features files (not the built-in
+// OwnTags selects the scenarios of the --features files, dirs (not the built-in
 // ones), as a tag expression of their requirements: a run of --features with
 // neither --profile nor --tags runs the vendor's own scenarios.
-func OwnTags(builtin fs.FS, cfg Config) (string, error) {
-	suite, err := LoadSuite(builtin, cfg.FeatureDirs)
+func OwnTags(builtin fs.FS, dirs []string) (string, error) {
+	suite, err := LoadSuite(builtin, dirs)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,10 @@
-package harness
+// Package catalogue is what the suite demands, read from its feature files:
+// the requirements and their scenarios (Gherkin parsed into pickles), tag
+// expressions and profiles, the requirement sets and their generator, and the
+// capabilities a scenario may need. It runs nothing and needs neither cgo nor
+// libvirt: cmd/setgen (make catalogue) builds on it alone, and reports judges
+// results by its Profile.
+package catalogue
 
 import (
 	"bytes"
@@ -147,12 +153,12 @@ func LoadSuite(builtin fs.FS, extra []string) (*Suite, error) {
 	for _, dir := range extra {
 		st, err := os.Stat(dir)
 		if err != nil {
-			return nil, &LoadError{File: dir, Msg: "cannot read features: " + errText(err)}
+			return nil, &LoadError{File: dir, Msg: "cannot read features: " + safeio.Reason(err)}
 		}
 		var found int
 		walk := func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return &LoadError{File: p, Msg: "cannot read: " + errText(err)}
+				return &LoadError{File: p, Msg: "cannot read: " + safeio.Reason(err)}
 			}
 			if d.IsDir() || !strings.HasSuffix(p, ".feature") {
 				return nil
@@ -230,14 +236,6 @@ func (s *Suite) checkReferences() error {
 		}
 	}
 	return nil
-}
-
-func errText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // Select returns the requirements and pickles the expression selects.

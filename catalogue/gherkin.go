@@ -1,7 +1,7 @@
 // Parsing the feature files: Gherkin documents into pickles, with each
 // step's keyword and line, and each scenario's requirement from its tags.
 
-package harness
+package catalogue
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
-	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/internal/safeio"
 )
 
 var gherkinLine = regexp.MustCompile(`^\((\d+):\d+\): (.*)$`)
@@ -191,7 +191,7 @@ func requirementsOf(f *FeatureFile, doc *messages.GherkinDocument) (map[string]*
 		}
 		line := int(sc.Location.Line)
 		all := append(append([]string{}, inherited...), tagNames(sc.Tags)...)
-		r := &Requirement{Title: reports.Printable(sc.Name), Feature: reports.Printable(doc.Feature.Name), URI: f.URI, Line: line, Tags: all, BuiltIn: f.BuiltIn}
+		r := &Requirement{Title: safeio.Printable(sc.Name), Feature: safeio.Printable(doc.Feature.Name), URI: f.URI, Line: line, Tags: all, BuiltIn: f.BuiltIn}
 		var levels []Level
 		for _, t := range all {
 			if m := reqTagPattern.FindStringSubmatch(t); m != nil {
