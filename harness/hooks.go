@@ -240,6 +240,7 @@ func (r *runner) outcomeOf(p *catalogue.Pickle, s *Scenario, scErr error) *repor
 	o.Duration = r.cfg.Clock().Sub(s.started)
 	o.Steps = s.steps
 	o.Shared = s.shared
+	o.GuestStarts = s.starts
 	switch {
 	case s.failStep != "" || (scErr != nil && !errors.Is(scErr, godog.ErrSkip)):
 		if s.failErr == nil {

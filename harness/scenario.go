@@ -35,6 +35,7 @@ type Scenario struct {
 	aliases     map[string]string // logical name -> a shared fixture's object
 	fixtures    *sharedFixtures
 	shared      []string // the shared fixtures this scenario used, described
+	starts      []string // how its guests started: booted, or restored from the run's guest image
 	owner       Owner
 	uri         string // as requested; never reported (may hold credentials)
 	prefix      string
@@ -114,6 +115,9 @@ func OwnDomain(d *libvirt.Domain, owner Owner) error {
 	}
 	return nil
 }
+
+// NoteGuestStart records how a guest of the scenario started, for the report.
+func (s *Scenario) NoteGuestStart(line string) { s.starts = append(s.starts, line) }
 
 // URI is the URI the run connected to, unredacted: for opening further
 // connections only, never for printing.

@@ -160,6 +160,9 @@ func StepsText(o Outcome) string {
 	for _, f := range o.Shared {
 		fmt.Fprintf(&b, "  shared fixture %s\n", f)
 	}
+	for _, g := range o.GuestStarts {
+		fmt.Fprintf(&b, "  guest %s\n", g)
+	}
 	for _, s := range o.Steps {
 		fmt.Fprintf(&b, "  %-9s %s%s", s.Status, s.Keyword, s.Text)
 		if s.Duration > 0 {

@@ -61,6 +61,9 @@ type Outcome struct {
 	Steps      []StepResult  `json:"steps,omitempty"`
 	// Shared lists the run's shared fixtures the scenario used (@shared:<name>), described.
 	Shared []string `json:"shared,omitempty"`
+	// GuestStarts says how each guest OS of the scenario started: booted, or
+	// restored from the run's guest image (boot once, restore many).
+	GuestStarts []string `json:"guestStarts,omitempty"`
 	// State is the requirement's state in the run's set when the profile's
 	// verdict does not count it (advisory, deprecated); "" when it counts (a
 	// tag selection counts everything it selected).

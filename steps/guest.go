@@ -130,6 +130,7 @@ func (w *world) startGuest(ctx context.Context, logical, dataDisk, network strin
 	if !console {
 		return nil
 	}
+	w.NoteGuestStart(logical + ": booted (its console open from the start)")
 	if err := w.openConsole(logical, gs); err != nil {
 		return err
 	}
@@ -149,8 +150,18 @@ func (w *world) openConsole(logical string, gs *guestState) error {
 	})
 }
 
-// runningGuest starts a guest and waits for its agent.
+// runningGuest starts a guest and waits for its agent: restored from the
+// run's guest image where it can be, booted otherwise.
 func (w *world) runningGuest(ctx context.Context, logical, dataDisk, network string) error {
+	why := w.restoreUnusable(logical, dataDisk, network)
+	if why == "" {
+		restored, err := w.restoredGuest(ctx, logical)
+		if restored || err != nil {
+			return err
+		}
+	} else {
+		w.NoteGuestStart(logical + ": booted (" + why + ")")
+	}
 	if err := w.startGuest(ctx, logical, dataDisk, network, false); err != nil {
 		return err
 	}

@@ -248,6 +248,7 @@ type junitDoc struct {
 			Skipped *struct {
 				Text string `xml:",chardata"`
 			} `xml:"skipped"`
+			Out string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }

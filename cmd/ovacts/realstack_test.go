@@ -166,6 +166,7 @@ func TestRealStack(t *testing.T) {
 	case accel != "tcg":
 		t.Errorf("no guest accelerator in the report: %v", props)
 	}
+	checkGuestStarts(t, d)
 	if props["peer.hostname"] == "" || props["peer.hostname"] == props["hostname"] {
 		t.Errorf("the peer is not a host of its own: %v", props)
 	}
@@ -357,5 +358,32 @@ func checkStrictNotApplicable(t *testing.T, props map[string]string, res map[str
 		if got := res[id]; got.status != "not-applicable" {
 			t.Errorf("%s: %s, want not applicable on this host (host.kvm=%s)", id, got.status, props["host.kvm"])
 		}
+	}
+}
+
+// checkGuestStarts: on a stack on this host, a scenario that needs a running
+// guest and does not test the boot gets it restored from the run's guest
+// image; one that tests the boot (@boots) boots; the report says which.
+func checkGuestStarts(t *testing.T, d junitDoc) {
+	t.Helper()
+	want := map[string]string{
+		"GUEST-003": "guest g: restored from the run's guest image (the guest booted once",
+		"GUEST-004": "guest g: booted (the scenario tests the boot (@boots))",
+		"GUEST-009": "guest g: booted (its devices are not the saved guest's)",
+		"GUEST-001": "guest g: booted (its console open from the start)",
+	}
+	for _, s := range d.Suites {
+		for _, c := range s.Cases {
+			id := strings.Fields(c.Name)[0]
+			if w, ok := want[id]; ok {
+				if !strings.Contains(c.Out, w) {
+					t.Errorf("%s's report does not say %q:\n%s", id, w, c.Out)
+				}
+				delete(want, id)
+			}
+		}
+	}
+	for id := range want {
+		t.Errorf("%s is not in the report", id)
 	}
 }

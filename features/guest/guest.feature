@@ -3,8 +3,11 @@ Feature: A guest operating system on the stack
   What a stack only shows with an operating system running in the guest: ACPI
   power events, the guest agent, DHCP on a virtual network, hotplugged devices
   seen by the guest, memory kept across save and snapshot, and the console. Each
-  scenario that changes its guest boots its own; those that only read the
-  agent's answers (@shared:guest) share one guest, booted once per run. The
+  scenario that changes its guest gets its own: restored from the run's guest
+  image (the guest booted once and saved with its memory) on a stack on this
+  host, booted when it tests the boot itself or what the guest has from its boot, as
+  its clock (@boots), or needs devices the saved guest lacks; those that only read the agent's answers (@shared:guest) share
+  one guest. The
   guest is the suite's tiny guest (fixtures/guest), or the vendor's through
   --guest-kernel or --guest-disk. The probe decided before the
   run which accelerator boots it (KVM, else TCG), and the report says which.
@@ -28,7 +31,7 @@ Feature: A guest operating system on the stack
     Then guest "g" stops with reason "shutdown" within 30 seconds
     And domain "g" is shut off with reason "shutdown"
 
-  @req:GUEST-004 @should
+  @req:GUEST-004 @should @boots
   Scenario: An ACPI reboot request boots the guest again
     Given a running guest "g"
     When I reboot guest "g" through ACPI
@@ -36,7 +39,7 @@ Feature: A guest operating system on the stack
     And guest "g" has booted again within the boot limit
     And domain "g" is running
 
-  @req:GUEST-005 @should
+  @req:GUEST-005 @should @boots
   Scenario: A reset boots the guest again at once
     Given a running guest "g"
     When I reset guest "g"
@@ -49,7 +52,7 @@ Feature: A guest operating system on the stack
     Then the guest agent of "g" answers a ping
     And the guest info of "g" reports its operating system and hostname
 
-  @req:GUEST-007 @should
+  @req:GUEST-007 @should @boots
   Scenario: The guest clock can be read and set through the agent
     Given a running guest "g"
     Then the clock of guest "g" is 0 seconds ahead of the host, give or take 5 seconds
