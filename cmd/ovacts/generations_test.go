@@ -126,6 +126,7 @@ func TestRealStackNewerGeneration(t *testing.T) {
 		t.Fatalf("run in the Debian 13 root: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	checkReportReaders(t, r.stdout, junit, "junit", "")
+	checkGuestStarts(t, readJUnit(t, junit))
 	if d := readJUnit(t, junit); d.Tests != full.Scenarios || d.Failures != 0 || d.Errors != 0 {
 		t.Errorf("JUnit %d testcases (%d failures, %d errors), want %d all run", d.Tests, d.Failures, d.Errors, full.Scenarios)
 	}
