@@ -53,7 +53,7 @@ type htmlOutcome struct {
 }
 
 type htmlArea struct {
-	Name                                                   string
+	Name                                                       string
 	Total, Passed, Failed, Blocked, NA, NotRun, Waived, Errors int
 }
 
