@@ -117,6 +117,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 			r.printProgress(*pp.outcome)
 		}
 	}
+	r.planned(order)
 	if filter, any, err := runExpr.GodogFilter(); err != nil {
 		return nil, r.abort(&SetupError{Err: err})
 	} else if any {
