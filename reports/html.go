@@ -90,8 +90,8 @@ func verdictOf(v ProfileVerdict, rehearsal bool) htmlVerdict {
 	return out
 }
 
-// notPassed lists the outcomes that did not pass, the worst first, each
-// kind in report order.
+// notPassed lists the outcomes that did not pass, the worst first (rankOf),
+// each kind in report order.
 func notPassed(outs []Outcome) []htmlOutcome {
 	var bad []Outcome
 	for _, o := range outs {
@@ -122,11 +122,18 @@ func notPassed(outs []Outcome) []htmlOutcome {
 	return rows
 }
 
+// rankOf orders what did not pass: what the verdict counts before what it
+// does not (advisory, deprecated), then suite errors, failures, blocked,
+// waived, not run, not applicable.
 func rankOf(o Outcome) int {
+	r := statusRank[o.Status]
 	if o.SuiteError {
-		return statusRank[Failed] + 1
+		r = statusRank[Failed] + 1
 	}
-	return statusRank[o.Status]
+	if o.Counted() {
+		r += 10
+	}
+	return r
 }
 
 // areasOf counts each area's outcomes, areas by name.

@@ -93,6 +93,18 @@ func TestHTMLReportHostile(t *testing.T) {
 	}
 }
 
+// What the verdict counts comes before what it does not, whatever the
+// outcome.
+func TestHTMLReportCountedFirst(t *testing.T) {
+	r := sample()
+	r.Outcomes[1].State = "advisory" // DOM-014 failed, advisory
+	got := writeHTML(t, r)
+	adv, na := strings.Index(got, `<span class="id">DOM-014</span>`), strings.Index(got, `<span class="id">CONN-013</span>`)
+	if adv < 0 || na < 0 || adv < na || !strings.Contains(got, "advisory: not counted by the verdict") {
+		t.Errorf("an advisory failure (at %d) before a counted not-applicable (at %d), or not marked", adv, na)
+	}
+}
+
 // A rehearsal that would be conformant says so, never CONFORMANT alone.
 func TestHTMLReportRehearsal(t *testing.T) {
 	r := sample()
