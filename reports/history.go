@@ -48,7 +48,8 @@ func ReadHistory(data []byte) (History, error) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "testcase":
-				key, took, skipped = caseKey(t)
+				key, took = caseKey(t)
+				skipped = false
 			case "skipped":
 				skipped = true
 			}
@@ -73,7 +74,11 @@ func ReadHistory(data []byte) (History, error) {
 	return h, nil
 }
 
-func caseKey(t xml.StartElement) (string, time.Duration, bool) {
+// maxHistory bounds a testcase's time read back: longer is not a duration
+// of a run of ovacts.
+const maxHistory = 1e6 // seconds
+
+func caseKey(t xml.StartElement) (string, time.Duration) {
 	var class, name string
 	var took time.Duration
 	for _, a := range t.Attr {
@@ -83,15 +88,15 @@ func caseKey(t xml.StartElement) (string, time.Duration, bool) {
 		case "name":
 			name = a.Value
 		case "time":
-			if s, err := strconv.ParseFloat(a.Value, 64); err == nil && s >= 0 {
+			if s, err := strconv.ParseFloat(a.Value, 64); err == nil && s >= 0 && s < maxHistory {
 				took = time.Duration(s * float64(time.Second))
 			}
 		}
 	}
 	if name == "" {
-		return "", 0, false
+		return "", 0
 	}
-	return class + "\x00" + ordinal.ReplaceAllString(name, ""), took, false
+	return class + "\x00" + ordinal.ReplaceAllString(name, ""), took
 }
 
 // ordinal is what JUnit adds to the name of a scenario that shares its

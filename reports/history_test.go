@@ -35,3 +35,24 @@ func TestHistoryFromJUnit(t *testing.T) {
 		t.Error("a truncated report read as a history")
 	}
 }
+
+// Whatever the latest run's junit.xml holds, its history is durations a run
+// can have.
+func FuzzReadHistory(f *testing.F) {
+	var b bytes.Buffer
+	WriteJUnitFormat(&b, sample(), JUnitDefault)
+	f.Add(b.Bytes())
+	f.Add([]byte(`<testsuites><testsuite><testcase name="A-001 [MAY] a #3" classname="A.a" time="1e308"></testcase><testcase name="x" time="NaN"/></testsuite></testsuites>`))
+	f.Add([]byte(`<testcase name="y" time="-1"><skipped/></testcase><testcase name="y" time="2.5">`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := ReadHistory(data)
+		if err != nil {
+			return
+		}
+		for k, d := range h {
+			if d < 0 || d >= maxHistory*time.Second {
+				t.Fatalf("%q took %s", k, d)
+			}
+		}
+	})
+}
