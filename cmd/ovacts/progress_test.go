@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,5 +124,37 @@ func TestPlainLog(t *testing.T) {
 	plainLog{&b}.Write([]byte("\r\x1b[K[  2/4] PASS x\n\x1b[1mbold\x1b[0m \\x1b kept\n"))
 	if got := b.String(); got != "[  2/4] PASS x\nbold \\x1b kept\n" {
 		t.Errorf("%q", got)
+	}
+}
+
+// The run's goroutines, the ticker and the live line share the progress:
+// under -race (make test) nothing is unguarded, and nothing deadlocks.
+func TestProgressConcurrent(t *testing.T) {
+	var b bytes.Buffer
+	out := &lockedWriter{w: &b}
+	p := newRunProgress(out, nil)
+	l := &liveLine{w: out, now: func() time.Time { return time.Now().Add(2 * time.Minute) }, watch: p}
+	p.out = &lockedWriter{w: l}
+	p.Planned(harness.RunPlan{Concurrency: 4})
+	stop := p.follow(time.Millisecond, func() time.Time { return time.Now().Add(2 * time.Minute) }, l)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				id := g*100 + i
+				p.ScenarioStarted(id, scenario("DOM-001", fmt.Sprint(id)), time.Now())
+				p.StepStarted(id, "When x", time.Now())
+				fmt.Fprintf(p.out, "[%3d/200] PASS   DOM-001   MUST   x (0s)\n", g*50+i+1)
+				p.ScenarioEnded(id, time.Now())
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	stop()
+	if n, _, _ := p.status(time.Now()); n != 0 {
+		t.Errorf("%d still running after all ended", n)
 	}
 }
