@@ -31,7 +31,7 @@ func (o *runCmd) uxFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.ux.durations, "durations", 0, "after the summary, list the N slowest scenarios")
 	f.BoolVarP(&o.ux.quiet, "quiet", "q", false, "print only the verdict and errors (a bundle's run.log still has everything)")
 	f.BoolVarP(&o.ux.verbose, "verbose", "v", false, "also print each step of each scenario, with its outcome and time")
-	f.StringVar(&o.ux.outputDir, "output-dir", "", "keep the run's results (report.html, junit.xml, cucumber.json, run.log) in a new directory under this one, and point its link latest at it (default "+resultsHome()+")")
+	f.StringVar(&o.ux.outputDir, "output-dir", "", "keep the run's results (report.html, junit.xml, cucumber.json, run.log) in a new directory under `DIR`, and point DIR/latest at it (default: $OVACTS_STATE_DIR/results when set, else $XDG_STATE_HOME/ovacts/results, else ~/.local/state/ovacts/results)")
 }
 
 // applySelection applies the selection rules of issue 36: --tags or --name
