@@ -210,7 +210,7 @@ func (o *runCmd) startResults(b *bundleRun) error {
 	o.ux.results = r
 	var w io.Writer = plainLog{r.log}
 	if !o.ux.quiet {
-		w = io.MultiWriter(o.stdout, w)
+		w = everyWriter{o.stdout, w}
 	}
 	fmt.Fprintf(w, "results: %s (%s when done; %s points at the newest run)\n", r.dir, resultsHTML, filepath.Join(r.parent, resultsLatest))
 	return nil
@@ -255,4 +255,19 @@ func (o *runCmd) finishResults(rep *reports.Report, v reports.ProfileVerdict) {
 		w = plainLog{r.log}
 	}
 	fmt.Fprintf(w, "HTML report: %s\n", filepath.Join(r.dir, resultsHTML))
+}
+
+// everyWriter writes to each of its writers whatever the others did: a
+// closed pipe on stdout (ovacts run | head -1) must not cut the log short.
+// It returns the first error.
+type everyWriter []io.Writer
+
+func (e everyWriter) Write(p []byte) (int, error) {
+	var first error
+	for _, w := range e {
+		if _, err := w.Write(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return len(p), first
 }

@@ -80,14 +80,14 @@ func (o *runCmd) outputs(b *bundleRun) {
 	if b != nil {
 		logs = append(logs, b.log)
 	}
-	log := io.MultiWriter(logs...)
+	log := everyWriter(logs)
 	out := o.stdout
 	if isTerminal(out) {
 		o.ux.live = &liveLine{w: out, now: time.Now}
 		out = o.ux.live
 	}
 	o.progress = &lockedWriter{w: o.progressTo(out, log)}
-	o.stdout = io.MultiWriter(o.stdout, log)
+	o.stdout = everyWriter{o.stdout, log}
 	o.ux.watch = newRunProgress(o.progress, readHistory(o.ux.results.parent))
 	if o.ux.live != nil {
 		o.ux.live.watch = o.ux.watch
@@ -107,7 +107,7 @@ func (o *runCmd) progressTo(stdout, log io.Writer) io.Writer {
 	if o.ux.quiet {
 		return log
 	}
-	return io.MultiWriter(stdout, log)
+	return everyWriter{stdout, log}
 }
 
 // writeDurations lists the n slowest scenarios of the run.
