@@ -152,3 +152,31 @@ func TestOutputDirErrors(t *testing.T) {
 		t.Errorf("a run that did not start left %q in %s", got, tmp)
 	}
 }
+
+// latest is replaced by a link renamed over it, never left half made; a
+// latest that is not a link is not touched, and nothing of the new link
+// stays.
+func TestPointLatest(t *testing.T) {
+	dir := t.TempDir()
+	for _, run := range []string{"20261208T010000Z-aaaaaaaa", "20261208T020000Z-bbbbbbbb"} {
+		os.Mkdir(filepath.Join(dir, run), 0o755)
+		if err := pointLatest(dir, run); err != nil {
+			t.Fatal(err)
+		}
+		if link, _ := os.Readlink(filepath.Join(dir, "latest")); link != run {
+			t.Fatalf("latest -> %q, want %s", link, run)
+		}
+	}
+	if got := strings.Join(entries(t, dir), " "); got != "20261208T010000Z-aaaaaaaa 20261208T020000Z-bbbbbbbb latest" {
+		t.Errorf("the directory holds %s", got)
+	}
+	other := t.TempDir()
+	os.Mkdir(filepath.Join(other, "latest"), 0o755)
+	os.WriteFile(filepath.Join(other, "latest", "keep"), nil, 0o644)
+	if err := pointLatest(other, "20261208T020000Z-bbbbbbbb"); err == nil || !strings.Contains(err.Error(), "is not a link") {
+		t.Errorf("a latest directory: %v", err)
+	}
+	if got := strings.Join(entries(t, other), " "); got != "latest" || len(entries(t, filepath.Join(other, "latest"))) != 1 {
+		t.Errorf("after refusing, the directory holds %s", got)
+	}
+}
