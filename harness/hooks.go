@@ -111,7 +111,7 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 		seq: seq, fixtures: r.fixtures, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 	r.track(s.Tracker, true)
 	if w := r.cfg.Watch; w != nil {
-		w.ScenarioStarted(seq, watched(pp.p), s.started)
+		w.ScenarioStarted(seq, watched(pp), s.started)
 	}
 	if r.caps.AdminURI != "" {
 		s.Admin = &Admin{Helper: r.cfg.AdminHelper, URI: r.caps.AdminURI}

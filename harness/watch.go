@@ -35,7 +35,7 @@ func (r *runner) planned(order []*plannedPickle) {
 	plan := RunPlan{Concurrency: r.cfg.Concurrency}
 	for _, pp := range order {
 		if pp.run {
-			plan.Scenarios = append(plan.Scenarios, watched(pp.p))
+			plan.Scenarios = append(plan.Scenarios, watched(pp))
 		}
 	}
 	if g := r.caps.Guest; g != nil {
@@ -50,7 +50,8 @@ func (r *runner) planned(order []*plannedPickle) {
 // watched is what a watcher knows of a scenario: its requirement, title,
 // feature and tags (not its steps, which the step definitions would have to
 // locate).
-func watched(p *Pickle) reports.Outcome {
+func watched(pp *plannedPickle) reports.Outcome {
+	p := pp.p
 	return reports.Outcome{ReqID: p.Req.ID, Level: string(p.Req.Level), Area: p.Req.Area, Title: p.Name,
 		Feature: p.Req.Feature, FeatureURI: p.URI, Line: p.Line, Tags: p.Tags}
 }
