@@ -75,7 +75,7 @@ test: setup guest vet check-docs fuzz
 # target with a bare "context deadline exceeded" and no crasher when the clock
 # runs out mid-execution (golang/go#75804, fixed in Go 1.27).
 FUZZTIME ?= 20000x
-FUZZ_TARGETS := catalogue:FuzzParseTagExpr catalogue:FuzzLoadFeature harness:FuzzRedactURI harness:FuzzCheckURI harness:FuzzParseOwner reports:FuzzReadJUnit reports:FuzzReadProduct reports:FuzzReadManifest reports:FuzzReadWaivers
+FUZZ_TARGETS := catalogue:FuzzParseTagExpr catalogue:FuzzLoadFeature harness:FuzzRedactURI harness:FuzzCheckURI harness:FuzzParseOwner reports:FuzzReadJUnit reports:FuzzReadProduct reports:FuzzReadManifest reports:FuzzReadWaivers reports:FuzzReadHistory
 fuzz: packages
 	@mkdir -p $(OUT)
 	@for t in $(FUZZ_TARGETS); do \

@@ -63,6 +63,9 @@ type Config struct {
 	// StepLocation names the step definition a step's text matches (its
 	// file:line), for the Cucumber JSON; nil leaves it out.
 	StepLocation func(text string) string
+	// Watch follows the run as it goes (the progress's estimate and its
+	// notices of long scenarios); nil: nothing follows it.
+	Watch Watcher
 }
 
 // SetupError is a usage or setup problem (bad input, unreachable stack): exit 2.

@@ -112,6 +112,9 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 	s := &Scenario{Conn: r.conn, Caps: r.caps, Pickle: pp.p, Req: pp.p.Req, Tracker: r.newTracker(), Events: r.events,
 		seq: seq, fixtures: r.fixtures, owner: r.owner, uri: r.cfg.URI, prefix: r.prefix, stepTimeout: r.cfg.StepTimeout, started: r.cfg.Clock()}
 	r.track(s.Tracker, true)
+	if w := r.cfg.Watch; w != nil {
+		w.ScenarioStarted(seq, watched(pp), s.started)
+	}
 	if r.caps.AdminURI != "" {
 		s.Admin = &Admin{Helper: r.cfg.AdminHelper, URI: r.caps.AdminURI}
 	}
@@ -143,9 +146,16 @@ func (r *runner) beforeScenario(ctx context.Context, p *godog.Scenario) (_ conte
 	return WithScenario(sctx, s), nil
 }
 
-func (r *runner) beforeStep(ctx context.Context, _ *godog.Step) (context.Context, error) {
+func (r *runner) beforeStep(ctx context.Context, st *godog.Step) (context.Context, error) {
 	if s := ScenarioFrom(ctx); s != nil {
 		s.stepStart = r.cfg.Clock()
+		if w := r.cfg.Watch; w != nil {
+			kw := keyword(st.Type)
+			if i := len(s.steps); s.Pickle != nil && i < len(s.Pickle.Keywords) {
+				kw = s.Pickle.Keywords[i] // as written
+			}
+			w.StepStarted(s.seq, kw+safeio.Printable(st.Text), s.stepStart)
+		}
 	}
 	return ctx, nil
 }
@@ -217,6 +227,9 @@ func (r *runner) afterScenario(ctx context.Context, p *godog.Scenario, scErr err
 	pp.outcome = o
 	r.failed = r.failed || o.Status == reports.Failed
 	r.mu.Unlock()
+	if w := r.cfg.Watch; w != nil {
+		w.ScenarioEnded(s.seq, r.cfg.Clock())
+	}
 	r.printProgress(*o)
 	return ctx, cleanupErr
 }

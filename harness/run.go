@@ -115,6 +115,7 @@ func Run(ctx context.Context, cfg Config, builtin fs.FS, init StepsInit) (*repor
 	r.total = len(order)
 	fmt.Fprintf(cfg.Progress, "selected %d scenarios (profile %s%s); %d decided before the run\n\n",
 		len(order), cfg.Profile, tagNote(cfg.Tags), countSkipped(order))
+	r.planned(order)
 	for _, pp := range order {
 		if !pp.run {
 			r.printProgress(*pp.outcome)

@@ -21,6 +21,7 @@ type cucumberFeature struct {
 	Keyword  string            `json:"keyword"`
 	Name     string            `json:"name"`
 	Line     int               `json:"line"`
+	Metadata *cucumberMetadata `json:"metadata,omitempty"`
 	Elements []cucumberElement `json:"elements"`
 }
 
@@ -77,6 +78,7 @@ func cucumberStatus(s string) string {
 func WriteCucumber(w io.Writer, r *Report) error {
 	features := []*cucumberFeature{}
 	byURI := map[string]*cucumberFeature{}
+	meta := cucumberMetadataOf(r)
 	for _, o := range r.Outcomes {
 		f := byURI[o.FeatureURI]
 		if f == nil {
@@ -84,7 +86,7 @@ func WriteCucumber(w io.Writer, r *Report) error {
 			if name == "" {
 				name = o.FeatureURI
 			}
-			f = &cucumberFeature{URI: o.FeatureURI, ID: slug(name), Keyword: "Feature", Name: name, Line: 1, Elements: []cucumberElement{}}
+			f = &cucumberFeature{URI: o.FeatureURI, ID: slug(name), Keyword: "Feature", Name: name, Line: 1, Metadata: meta, Elements: []cucumberElement{}}
 			byURI[o.FeatureURI] = f
 			features = append(features, f)
 		}

@@ -224,16 +224,24 @@ func WriteVerdict(w io.Writer, v ProfileVerdict, rehearsal bool) {
 		return
 	}
 	fmt.Fprintf(w, "verdict: %s: %s\n", v.Subject(), strings.ToUpper(string(v.Kind)))
+	for _, line := range v.Reasons() {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+// Reasons is Why with the not-run requirements grouped by the input they
+// missed, as the terminal and the HTML report show them.
+func (v ProfileVerdict) Reasons() []string {
+	var out []string
 	generic := fmt.Sprintf("%d %s: %s", len(v.NotRun), notRunWhat, strings.Join(v.NotRun, ", "))
 	for _, line := range v.Why() {
 		if line == generic && len(v.NotRun) > 0 {
-			for _, l := range v.notRunLines() {
-				fmt.Fprintf(w, "  %s\n", l)
-			}
+			out = append(out, v.notRunLines()...)
 			continue
 		}
-		fmt.Fprintf(w, "  %s\n", line)
+		out = append(out, line)
 	}
+	return out
 }
 
 // notRunWhat is why a requirement is not run, when its outcome does not say.

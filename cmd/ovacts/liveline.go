@@ -12,8 +12,8 @@ import (
 )
 
 // liveLine is the progress on a terminal: the run's lines as they come, and
-// under them one line redrawn in place with what is done, what is left and an
-// estimate of the time left (from the pace so far). Only on a terminal: to a
+// under them one line redrawn in place with what is done, what runs, what is
+// left and an estimate of the time left (runProgress's, else the pace so far). Only on a terminal: to a
 // file or a pipe the output stays plain lines.
 type liveLine struct {
 	mu          sync.Mutex
@@ -22,6 +22,9 @@ type liveLine struct {
 	started     time.Time
 	done, total int
 	shown       bool
+	// watch, when set, gives what runs and the estimate of the time left;
+	// without it the estimate is the pace so far.
+	watch *runProgress
 }
 
 var (
@@ -61,9 +64,25 @@ func (l *liveLine) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// status is the redrawn line: done, left, and the time left at the pace so far.
+// refresh redraws the status line, for the time that passed.
+func (l *liveLine) refresh() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shown {
+		io.WriteString(l.w, "\r\x1b[K"+l.status())
+	}
+}
+
+// status is the redrawn line: done, running, left, and the time left.
 func (l *liveLine) status() string {
 	s := fmt.Sprintf("[%d/%d done, %d left", l.done, l.total, l.total-l.done)
+	if l.watch != nil {
+		n, left, ok := l.watch.status(l.now())
+		s = fmt.Sprintf("[%d/%d done, %d running, %d left", l.done, l.total, n, l.total-l.done-n)
+		if ok {
+			return s + fmt.Sprintf(", about %s to go]", left.Round(time.Second))
+		}
+	}
 	if l.done > 0 && !l.started.IsZero() {
 		left := l.now().Sub(l.started) / time.Duration(l.done) * time.Duration(l.total-l.done)
 		s += fmt.Sprintf(", about %s to go", left.Round(time.Second))

@@ -143,23 +143,20 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	if err := o.applySelection(cmd); err != nil {
 		return err
 	}
-	// The report path holds a report of this run from now on: an errored
-	// placeholder until the run finishes, the setup failure if it never
-	// starts; never an earlier run's report.
-	if cfg.JUnitPath != "" {
-		if err := harness.CheckReportPath("--junit", cfg.JUnitPath); err != nil {
-			return usage("%s", oneLine(err.Error()))
-		}
-		if err := writeSetupReport(cfg.JUnitPath, "the run has not finished: it was started and did not write its report (killed?)"); err != nil {
-			return usage("--junit: %s", oneLine(err.Error()))
-		}
-		defer func() { o.setupFailed(rerr) }()
+	if err := o.junitPlaceholder(); err != nil {
+		return err
 	}
+	defer func() { o.setupFailed(rerr) }()
 	b, err := o.settings()
 	if err != nil {
 		return err
 	}
-	o.outputs(b)
+	stopFollowing, err := o.startOutputs(b)
+	defer o.closeResults(&rerr)
+	if err != nil {
+		return err
+	}
+	defer stopFollowing()
 	if cfg.APICoverage != "" {
 		done, err := startAPILog(cfg)
 		if err != nil {
@@ -183,6 +180,7 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 	ctx, sig, stop := interruptible(o.stderr)
 	defer stop()
 	rep, err := harness.Run(ctx, *cfg, features.FS, steps.Initialize)
+	stopFollowing()
 	var se *harness.SetupError
 	if errors.As(err, &se) {
 		return usage("%s", oneLine(se.Error()))
@@ -208,6 +206,22 @@ func (o *runCmd) run(cmd *cobra.Command) (rerr error) {
 		return &exitError{code: code, msg: verdict.Subject() + ": a rehearsal on libvirt's test driver, which would be conformant: it certifies no stack (see above)"}
 	} else if code != 0 {
 		return &exitError{code: code, msg: verdict.Subject() + ": " + string(verdict.Kind) + " (see above)"}
+	}
+	return nil
+}
+
+// junitPlaceholder makes the --junit path hold a report of this run from
+// now on: an errored placeholder until the run finishes, the setup failure
+// if it never starts (setupFailed); never an earlier run's report.
+func (o *runCmd) junitPlaceholder() error {
+	if o.cfg.JUnitPath == "" {
+		return nil
+	}
+	if err := harness.CheckReportPath("--junit", o.cfg.JUnitPath); err != nil {
+		return usage("%s", oneLine(err.Error()))
+	}
+	if err := writeSetupReport(o.cfg.JUnitPath, "the run has not finished: it was started and did not write its report (killed?)"); err != nil {
+		return usage("--junit: %s", oneLine(err.Error()))
 	}
 	return nil
 }
@@ -266,6 +280,7 @@ func (o *runCmd) conclude(rep *reports.Report, b *bundleRun) (reports.ProfileVer
 		return verdict, usage("judging the run: %s", oneLine(err.Error()))
 	}
 	reports.WriteVerdict(stdout, verdict, harness.IsRehearsal(rep))
+	o.finishResults(rep, verdict)
 	if reason := rep.Property("connection.lost"); reason != "" {
 		fmt.Fprintf(stdout, "The connection to the stack was lost (%s). Its objects stay until the stack is back;\nthen the next run's sweep, or ovacts cleanup --uri ..., removes them.\n", reason)
 	}

@@ -20,6 +20,10 @@ type runUX struct {
 	name           string
 	durations      int
 	quiet, verbose bool
+	outputDir      string
+	results        *resultsRun // the run's results directory
+	watch          *runProgress
+	live           *liveLine // on a terminal
 }
 
 func (o *runCmd) uxFlags(f *pflag.FlagSet) {
@@ -28,6 +32,7 @@ func (o *runCmd) uxFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.ux.durations, "durations", 0, "after the summary, list the N slowest scenarios")
 	f.BoolVarP(&o.ux.quiet, "quiet", "q", false, "print only the verdict and errors (a bundle's run.log still has everything)")
 	f.BoolVarP(&o.ux.verbose, "verbose", "v", false, "also print each step of each scenario, with its outcome and time")
+	f.StringVar(&o.ux.outputDir, "output-dir", "", "keep the run's results (report.html, junit.xml, cucumber.json, run.log) in a new directory under `DIR`, and point DIR/latest at it (default: $OVACTS_STATE_DIR/results when set, else $XDG_STATE_HOME/ovacts/results, else ~/.local/state/ovacts/results)")
 }
 
 // applySelection applies the selection rules of issue 36: --tags or --name
@@ -68,35 +73,42 @@ func (o *runCmd) applySelection(cmd *cobra.Command) error {
 	return nil
 }
 
-// outputs sets where the run writes: the progress, and the verdict.
+// outputs sets where the run writes: the progress (with its estimate and
+// notices), and the verdict; both also to the logs (the results
+// directory's, a bundle's).
 func (o *runCmd) outputs(b *bundleRun) {
-	var log io.Writer
+	logs := []io.Writer{plainLog{o.ux.results.log}}
 	if b != nil {
-		log = b.log
+		logs = append(logs, b.log)
 	}
+	log := everyWriter(logs)
 	out := o.stdout
 	if isTerminal(out) {
-		out = &liveLine{w: out, now: time.Now}
+		o.ux.live = &liveLine{w: out, now: time.Now}
+		out = o.ux.live
 	}
-	o.progress = o.progressTo(out, log)
-	if log != nil {
-		o.stdout = io.MultiWriter(o.stdout, log)
+	o.progress = &lockedWriter{w: o.progressTo(out, log)}
+	o.stdout = everyWriter{o.stdout, log}
+	o.ux.watch = newRunProgress(o.progress, readHistory(o.ux.results.parent))
+	if o.ux.live != nil {
+		o.ux.live.watch = o.ux.watch
 	}
-	o.cfg.Progress = o.progress
+	o.cfg.Progress, o.cfg.Watch = o.progress, o.ux.watch
 }
 
-// progressTo is where the run's progress and summary go: stdout, and a
-// bundle's log; with -q, the log only.
+// follow starts the progress's ticks (notices of long scenarios, the live
+// line redrawn); the function it returns stops them.
+func (o *runCmd) follow() func() {
+	return o.ux.watch.follow(5*time.Second, time.Now, o.ux.live)
+}
+
+// progressTo is where the run's progress and summary go: stdout, and the
+// logs; with -q, the logs only.
 func (o *runCmd) progressTo(stdout, log io.Writer) io.Writer {
-	switch {
-	case o.ux.quiet && log != nil:
+	if o.ux.quiet {
 		return log
-	case o.ux.quiet:
-		return io.Discard
-	case log != nil:
-		return io.MultiWriter(stdout, log)
 	}
-	return stdout
+	return everyWriter{stdout, log}
 }
 
 // writeDurations lists the n slowest scenarios of the run.

@@ -22,7 +22,7 @@ var runFlagGroups = []struct {
 		"guest-boot-timeout", "guest-accel-timeout", "guestfs-accel", "guestfs-accel-timeout"}},
 	{"Certification", []string{"bundle", "product", "vendor", "product-name", "product-version", "product-url", "contact",
 		"sign-key", "waivers", "fail-on"}},
-	{"Output", []string{"junit", "junit-format", "cucumber", "api-coverage", "durations", "quiet", "verbose", "help"}},
+	{"Output", []string{"output-dir", "junit", "junit-format", "cucumber", "api-coverage", "durations", "quiet", "verbose", "help"}},
 }
 
 const runExamples = `  # every requirement of the core profile on the local system stack, with a JUnit report

@@ -18,8 +18,9 @@ func TestClosedStdoutDoesNotKillTheRun(t *testing.T) {
 	}
 	r.Close()
 	junit := filepath.Join(t.TempDir(), "junit.xml")
+	state := t.TempDir()
 	cmd := exec.Command(bin, "run", "--profile", "core", "--tags", "@req:CONN-001 or @req:DOM-001", "--junit", junit)
-	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+t.TempDir())
+	cmd.Env = append(os.Environ(), "OVACTS_STATE_DIR="+state)
 	cmd.Stdout = w
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -32,5 +33,24 @@ func TestClosedStdoutDoesNotKillTheRun(t *testing.T) {
 	data, _ := os.ReadFile(junit)
 	if strings.Contains(string(data), "killed?") || doc.Tests < 2 {
 		t.Fatalf("the report is not the finished run's: %s", data)
+	}
+	// The run log has all that stdout would have shown.
+	log, _ := os.ReadFile(filepath.Join(state, "results", "latest", "run.log"))
+	for _, want := range []string{"results: ", "PASS   DOM-001", "verdict: ", "HTML report: "} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("with stdout closed, run.log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// A writer that fails does not keep the others from their copy.
+func TestEveryWriter(t *testing.T) {
+	r, w, _ := os.Pipe()
+	r.Close()
+	defer w.Close()
+	var log strings.Builder
+	n, err := everyWriter{w, &log}.Write([]byte("line\n"))
+	if n != 5 || err == nil || log.String() != "line\n" {
+		t.Errorf("wrote %d (%v), the log has %q", n, err, log.String())
 	}
 }
