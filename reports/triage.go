@@ -154,7 +154,7 @@ func label(id string, gens []Generation, own int) (TriageLabel, string) {
 		ts[i] = tallyOf(g, id)
 	}
 	if own >= 0 && ts[own].other > 0 && ts[own].passed == 0 {
-		return LabelReference, fmt.Sprintf("fails on %s (this bundle's generation) too, in %d of %d runs", gens[own].Name, ts[own].other, ts[own].runs)
+		return LabelReference, fmt.Sprintf("does not pass on %s (this bundle's generation) either: %d of %d runs", gens[own].Name, ts[own].other, ts[own].runs)
 	}
 	for i, t := range ts {
 		if t.other > 0 && t.passed > 0 {
@@ -163,7 +163,7 @@ func label(id string, gens []Generation, own int) (TriageLabel, string) {
 	}
 	for i, t := range ts {
 		if t.other > 0 {
-			return LabelOneGeneration, fmt.Sprintf("fails on %s only, in %d of %d runs", gens[i].Name, t.other, t.runs)
+			return LabelOneGeneration, fmt.Sprintf("does not pass on %s only: %d of %d runs", gens[i].Name, t.other, t.runs)
 		}
 	}
 	var passed []string
