@@ -39,6 +39,9 @@ const (
 // bundle's requirement set; triage refuses them.
 var ErrBaselines = errors.New("baselines refused")
 
+// ErrNoBaselines: there are no baselines of the set at all (with ErrBaselines).
+var ErrNoBaselines = errors.New("no baselines")
+
 // Generation is one reference stack's repeated runs.
 type Generation struct {
 	Name    string // its directory, "libvirt-9.0"
@@ -251,7 +254,7 @@ func LoadBaselines(dir, set string, key ed25519.PublicKey) (*Baselines, error) {
 		return nil, err
 	}
 	if err != nil || len(gens) == 0 {
-		return nil, fmt.Errorf("%w: no baselines of set %s under %s (make baselines makes them)", ErrBaselines, set, dir)
+		return nil, fmt.Errorf("%w: %w of set %s under %s (make baselines makes them)", ErrBaselines, ErrNoBaselines, set, dir)
 	}
 	b := &Baselines{Set: set}
 	for _, g := range gens {

@@ -30,6 +30,11 @@ type Options struct {
 	// Requirements are every requirement of the sets, by ID: the titles and
 	// levels the rows show (reports.Results.Restrict).
 	Requirements map[string]reports.ReqInfo
+	// Baselines are the reference baselines by requirement set (publish
+	// --baselines), and Findings the findings' links: a product page then
+	// labels each non-passing requirement (site/triage.go).
+	Baselines map[string]*reports.Baselines
+	Findings  map[string]string
 }
 
 // Site is everything the pages and JSON files show.
@@ -64,6 +69,7 @@ type Product struct {
 	Older   *Product         // the next older version of the same product
 	Changes *reports.Changes // from Older to this one
 	Badge   string           // badges/<slug>-<profile>.svg
+	Triage  *reports.Triage  // against its set's baselines, when given
 }
 
 // AreaCount is one area's outcomes in one product version.
@@ -92,6 +98,7 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports
 	for i, c := range m.Columns {
 		p := &Product{MatrixColumn: c, Index: i, Badge: "badges/" + c.Slug + "-" + reports.Slug(c.Profile) + ".svg"}
 		p.count()
+		p.triage(opt)
 		name := c.Label
 		if c.Product != nil {
 			name = c.Product.Name()

@@ -21,6 +21,7 @@ type publishCmd struct {
 	out, keysDir, failOn, now string
 	pubkeys                   []string
 	allowUnverified           bool
+	triage                    triageOpts // --baselines, --project-key, --findings
 }
 
 func newPublishCmd(stdout io.Writer) *cobra.Command {
@@ -47,7 +48,10 @@ months (at --now), or whose requirement set is older than the two newest
 released sets, is shown as "expired". Each product version is judged only for
 the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return o.run(stdout, args) },
+		RunE: func(c *cobra.Command, args []string) error {
+			o.triage.findingsSet = c.Flags().Changed("findings")
+			return o.run(stdout, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "output directory (made if needed; its files are replaced)")
@@ -55,6 +59,9 @@ the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 	f.StringVar(&o.keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies only with its own vendor's key")
 	f.BoolVar(&o.allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
+	f.StringVar(&o.triage.baselines, "baselines", "", "reference baselines (make baselines): each product page labels its non-passing requirements as ovacts triage does")
+	f.StringVar(&o.triage.projectKey, "project-key", "", "the project's public key the baselines are signed with (default: BASELINES/project.pub)")
+	f.StringVar(&o.triage.findings, "findings", defaultFindings, "with --baselines: the findings page whose \"## REQ-ID: ...\" headings are linked")
 	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
 	return cmd
 }
@@ -110,6 +117,10 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 		}
 		cols = append(cols, reports.NewColumn(in))
 	}
+	notes, err := o.addBaselines(&opt, cols)
+	if err != nil {
+		return err
+	}
 	s := site.Build(cols, profileOf, opt)
 	if err := site.Write(o.out, s); errors.Is(err, site.ErrLinkedDir) {
 		return usage("-o %s", oneLine(err.Error()))
@@ -119,6 +130,9 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
 	for _, p := range s.Products {
 		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", reports.Printable(p.Label), p.Profile, orDash(p.Set), p.Verdict)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "  %s\n", n)
 	}
 	for _, d := range dropped {
 		fmt.Fprint(stdout, d)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ovacts/ovacts/internal/safeio"
 	"github.com/ovacts/ovacts/reports"
+	"github.com/ovacts/ovacts/site"
 	"github.com/spf13/cobra"
 )
 
@@ -95,11 +96,7 @@ func readForTriage(dir string) (reports.Bundle, error) {
 
 // loadTriageBaselines reads the project key and the set's baselines.
 func loadTriageBaselines(o triageOpts, set string) (*reports.Baselines, string, error) {
-	keyPath := o.projectKey
-	if keyPath == "" {
-		keyPath = filepath.Join(o.baselines, "project.pub")
-	}
-	key, err := reports.ReadPublicKey(keyPath)
+	key, err := reports.ReadPublicKey(o.keyPath())
 	if err != nil {
 		return nil, "", fmt.Errorf("--project-key: %w", err)
 	}
@@ -108,6 +105,14 @@ func loadTriageBaselines(o triageOpts, set string) (*reports.Baselines, string, 
 		return nil, "", err
 	}
 	return b, reports.KeyFingerprint(key), nil
+}
+
+// keyPath is --project-key, by default the baselines' project.pub.
+func (o triageOpts) keyPath() string {
+	if o.projectKey != "" {
+		return o.projectKey
+	}
+	return filepath.Join(o.baselines, "project.pub")
 }
 
 // readFindings reads the findings page: the default one only when present.
@@ -147,4 +152,36 @@ func writeTriage(w io.Writer, dir string, b reports.Bundle, base *reports.Baseli
 	}
 	fmt.Fprintf(w, "summary: %s\n", tr.Summary())
 	fmt.Fprintln(w, "triage explains the verdict and does not change it: ovacts verify judges the bundle")
+}
+
+// addBaselines gives publish the baselines of every set its columns ran
+// (--baselines): a set without baselines is noted, baselines that do not
+// check out with the project key are refused (exit 2).
+func (o *publishCmd) addBaselines(opt *site.Options, cols []*reports.MatrixColumn) ([]string, error) {
+	if o.triage.baselines == "" {
+		return nil, nil
+	}
+	key, err := reports.ReadPublicKey(o.triage.keyPath())
+	if err != nil {
+		return nil, usage("--project-key: %s", oneLine(err.Error()))
+	}
+	opt.Baselines = map[string]*reports.Baselines{}
+	var notes []string
+	for _, c := range cols {
+		if _, done := opt.Baselines[c.Set]; done || c.Set == "" {
+			continue
+		}
+		b, err := reports.LoadBaselines(o.triage.baselines, c.Set, key)
+		switch {
+		case errors.Is(err, reports.ErrNoBaselines):
+			notes = append(notes, fmt.Sprintf("set %s: no baselines under %s, its products are not triaged", c.Set, o.triage.baselines))
+		case err != nil:
+			return nil, usage("--baselines: %s", oneLine(err.Error()))
+		}
+		opt.Baselines[c.Set] = b
+	}
+	if opt.Findings, err = readFindings(o.triage); err != nil {
+		return nil, usage("--findings: %s", oneLine(err.Error()))
+	}
+	return notes, nil
 }

@@ -197,3 +197,39 @@ func TestTriageRefusesBaselines(t *testing.T) {
 	oneLineExit2(t, []string{"triage", filepath.Join(f.dir, "nothing"), "--baselines", f.baselines, "--project-key", f.projectPub}, "is not a bundle directory")
 	oneLineExit2(t, []string{"triage", vendor, "--baselines", f.baselines}, "--project-key")
 }
+
+// publish --baselines labels a product page's non-passing requirements as
+// triage does, and refuses baselines that do not check out.
+func TestPublishWithBaselines(t *testing.T) {
+	f := newTriageFixture(t)
+	vendor := filepath.Join(f.dir, "vendor-bundle")
+	rebundle(t, f.run, vendor, f.vendor, bundleEdit{fail: []string{"DOM-001", "DOM-004"}})
+	keys := filepath.Join(f.dir, "keys")
+	os.Mkdir(keys, 0o755)
+	pub, err := os.ReadFile(filepath.Join(f.dir, "vendor.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(keys, reports.VendorKeyName("ovacts project")), pub, 0o644)
+	out := filepath.Join(f.dir, "site")
+	r := ovacts(t, "publish", vendor, "-o", out, "--keys", keys, "--baselines", f.baselines, "--project-key", f.projectPub)
+	if r.code != 0 {
+		t.Fatalf("publish: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	pages, _ := filepath.Glob(filepath.Join(out, "products", "*.html"))
+	if len(pages) != 1 {
+		t.Fatalf("product pages %v", pages)
+	}
+	page, _ := os.ReadFile(pages[0])
+	for _, want := range []string{"1 of 4 non-passing requirements are this product&#39;s own", `only this product<span class="why">passes on libvirt-9.0`, `reference<span class="why">does not pass on libvirt-9.0`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("%s lacks %q", pages[0], want)
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(f.baselines, "*", "libvirt-11.3", "run-3", reports.BundleSig))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+	oneLineExit2(t, []string{"publish", vendor, "-o", filepath.Join(f.dir, "site2"), "--keys", keys, "--baselines", f.baselines, "--project-key", f.projectPub},
+		"--baselines", "baselines refused", "no signature")
+}
