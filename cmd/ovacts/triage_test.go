@@ -233,3 +233,26 @@ func TestPublishWithBaselines(t *testing.T) {
 	oneLineExit2(t, []string{"publish", vendor, "-o", filepath.Join(f.dir, "site2"), "--keys", keys, "--baselines", f.baselines, "--project-key", f.projectPub},
 		"--baselines", "baselines refused", "no signature")
 }
+
+// Every label triage gives is in docs/certification.md's table and in
+// triage --help.
+func TestTriageLabelsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/certification.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "### Reference baselines and triage")
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !ok {
+		t.Fatal("docs/certification.md has no triage section")
+	}
+	help := ovacts(t, "triage", "--help").stdout
+	for _, l := range []reports.TriageLabel{reports.LabelReference, reports.LabelFlaky, reports.LabelOneGeneration, reports.LabelOnlyProduct, reports.LabelNoReference} {
+		if !strings.Contains(section, "| `"+string(l)+"` |") {
+			t.Errorf("docs/certification.md: no row | `%s` |", l)
+		}
+		if !strings.Contains(help, "  "+string(l)+"  ") {
+			t.Errorf("triage --help does not explain %q", l)
+		}
+	}
+}
