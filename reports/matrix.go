@@ -83,6 +83,9 @@ type ColumnInput struct {
 	// longer among the accepted ones.
 	SetExpired bool
 	Draft      bool // run against a draft requirement set
+	// Service is the service release it ran against (verified), whose
+	// exclusions its verdict does not count.
+	Service *ServiceRelease
 }
 
 // Results are the column's results.
@@ -206,7 +209,7 @@ func verdict(c *MatrixColumn, profile func(set, name string) (Profile, error), o
 	if err != nil {
 		return Unverified, []string{"not judged: " + err.Error()}
 	}
-	v := Judge(p, c.results, opt.Level)
+	v := Judge(in.Service.Apply(p), c.results, opt.Level)
 	if exp, _ := time.Parse(time.DateOnly, c.Expires); !opt.Now.Before(exp) {
 		return Expired, []string{fmt.Sprintf("run on %s: results stand for %d months, until %s (the verdict then: %s)", c.RunDate, ExpiryMonths, c.Expires, v.Kind)}
 	}

@@ -50,6 +50,9 @@ type VerifyInput struct {
 	// Profile gives what a profile demands in a requirement set.
 	Profile func(set, profile string) (Profile, error)
 	Level   string // the level judged (--fail-on): MUST by default
+	// Services are the service releases the verifier knows: a bundle that
+	// names one is judged without its exclusions (service.go).
+	Services []ServiceRelease
 }
 
 // SetInfo is what verify needs of a requirement set.
@@ -81,6 +84,9 @@ type Bundle struct {
 	Set *SetInfo
 	// SetExpired: its set is released but older than the accepted ones.
 	SetExpired bool
+	// Service is the service release it ran against, when it names one the
+	// verifier knows; nil otherwise.
+	Service *ServiceRelease
 }
 
 // Draft reports whether it ran against a draft set.
@@ -106,6 +112,7 @@ type verifier struct {
 	results    *Results
 	set        *SetInfo
 	setExpired bool
+	service    *ServiceRelease
 }
 
 func (v *verifier) add(check string, err error, okMsg string) bool {
@@ -142,9 +149,10 @@ func CheckBundle(in VerifyInput) Bundle {
 	v.checkSignature()
 	v.checkProduct()
 	v.checkStack()
+	v.checkService()
 	v.checkResults()
 	v.checkDates()
-	b := Bundle{Findings: v.findings, Product: v.product, Key: v.key, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired}
+	b := Bundle{Findings: v.findings, Product: v.product, Key: v.key, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired, Service: v.service}
 	for _, f := range v.findings {
 		b.Intact = b.Intact && f.OK
 	}
@@ -171,7 +179,7 @@ func VerifyBundle(in VerifyInput) []Finding {
 	if err != nil {
 		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
 	}
-	verdict := Judge(p, b.Results, level)
+	verdict := Judge(b.Service.Apply(p), b.Results, level)
 	return append(fs, Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()})
 }
 
@@ -388,7 +396,7 @@ func (v *verifier) countsOf() string {
 func (v *verifier) agreement() error {
 	res, stack := v.results, v.stack
 	var problems []string
-	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version", PropSet, PropSetDigest} {
+	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version", PropSet, PropSetDigest, PropService, PropServiceDigest, PropExcluded} {
 		if res.Properties[k] != stack[k] {
 			problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
 		}

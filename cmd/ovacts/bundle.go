@@ -158,7 +158,7 @@ certifies nothing, so it never exits 0.`,
 			if err != nil {
 				return err
 			}
-			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level)}
+			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level), Services: knownServices()}
 			if keysDir != "" {
 				if pubPath != "" {
 					return usage("give the key either with --pubkey or with --keys, not both")

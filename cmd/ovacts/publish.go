@@ -186,9 +186,9 @@ func publishInput(path string, keys *keyring, now time.Time) (reports.ColumnInpu
 	if !st.IsDir() {
 		return reports.BareReport(path)
 	}
-	b := reports.CheckBundle(reports.VerifyInput{Dir: path, Sets: setInfos(), KeyFor: keys.keyFor, Now: now})
+	b := reports.CheckBundle(reports.VerifyInput{Dir: path, Sets: setInfos(), KeyFor: keys.keyFor, Now: now, Services: knownServices()})
 	ci := reports.ColumnInput{Source: path, Product: b.Product, Stack: b.Stack, Results: b.Results, Verified: b.Intact,
-		SetExpired: onlySetExpired(b), Draft: b.Draft()}
+		SetExpired: onlySetExpired(b), Draft: b.Draft(), Service: b.Service}
 	if ci.Verified || ci.SetExpired {
 		ci.Signer = reports.KeyFingerprint(b.Key)
 	}

@@ -82,6 +82,7 @@ func (o *runCmd) outputs(b *bundleRun) {
 		o.stdout = io.MultiWriter(o.stdout, log)
 	}
 	o.cfg.Progress = o.progress
+	o.pickService() // the run certifies against its set's newest service release
 }
 
 // progressTo is where the run's progress and summary go: stdout, and a

@@ -21,6 +21,7 @@ import (
 type bundleEdit struct {
 	fail    []string
 	libvirt string
+	props   map[string]string // added to the report's and the stack's properties
 }
 
 var summaryCounts = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed`)
@@ -56,6 +57,13 @@ func rebundle(t *testing.T, src, dst string, key ed25519.PrivateKey, e bundleEdi
 	if e.libvirt != "" {
 		files[reports.BundleJUnit] = bytes.Replace(files[reports.BundleJUnit], []byte(`name="libvirt.daemon" value="9.0.0"`), []byte(`name="libvirt.daemon" value="`+e.libvirt+`"`), 1)
 		files[reports.BundleStack] = bytes.Replace(files[reports.BundleStack], []byte(`"libvirt.daemon": "9.0.0"`), []byte(`"libvirt.daemon": "`+e.libvirt+`"`), 1)
+	}
+	for k, v := range e.props {
+		files[reports.BundleJUnit] = bytes.Replace(files[reports.BundleJUnit], []byte("<properties>"), []byte(`<properties>
+      <property name="`+k+`" value="`+v+`"></property>`), 1)
+		files[reports.BundleStack] = bytes.Replace(files[reports.BundleStack], []byte("{\n"), []byte(`{
+  "`+k+`": "`+v+`",
+`), 1)
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
