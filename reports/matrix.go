@@ -86,6 +86,8 @@ type ColumnInput struct {
 	// Service is the service release it ran against (verified), whose
 	// exclusions its verdict does not count.
 	Service *ServiceRelease
+	// Revoked: the program revoked this product version (its reason, date).
+	Revoked *Revocation
 }
 
 // Results are the column's results.
@@ -192,6 +194,8 @@ func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (Profile, 
 func verdict(c *MatrixColumn, profile func(set, name string) (Profile, error), opt MatrixOptions) (VerdictKind, []string) {
 	in := c.in
 	switch {
+	case in.Revoked != nil && (in.Verified || in.SetExpired):
+		return Revoked, []string{in.Revoked.String()}
 	case !in.Verified && in.SetExpired:
 		return Expired, []string{in.Problem}
 	case !in.Verified:

@@ -53,6 +53,9 @@ type VerifyInput struct {
 	// Services are the service releases the verifier knows: a bundle that
 	// names one is judged without its exclusions (service.go).
 	Services []ServiceRelease
+	// Revocations, when given, is the program's signed revocation list: a
+	// revoked product version fails (revocation.go).
+	Revocations *Revocations
 }
 
 // SetInfo is what verify needs of a requirement set.
@@ -164,6 +167,9 @@ func CheckBundle(in VerifyInput) Bundle {
 func VerifyBundle(in VerifyInput) []Finding {
 	b := CheckBundle(in)
 	fs := b.Findings
+	if r := in.Revocations.Find(b.Product); r != nil {
+		fs = append(fs, Finding{Check: CheckRevoked, Msg: r.String()})
+	}
 	if b.Results == nil || b.Stack["profile"] == "" {
 		return fs
 	}

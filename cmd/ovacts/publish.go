@@ -22,6 +22,7 @@ type publishCmd struct {
 	pubkeys                   []string
 	allowUnverified           bool
 	triage                    triageOpts // --baselines, --project-key, --findings
+	revocations               string
 }
 
 func newPublishCmd(stdout io.Writer) *cobra.Command {
@@ -62,6 +63,7 @@ the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 	f.StringVar(&o.triage.baselines, "baselines", "", "reference baselines (make baselines): each product page labels its non-passing requirements as ovacts triage does")
 	f.StringVar(&o.triage.projectKey, "project-key", "", "the project's public key the baselines are signed with (default: BASELINES/project.pub)")
 	f.StringVar(&o.triage.findings, "findings", defaultFindings, "with --baselines: the findings page whose \"## REQ-ID: ...\" headings are linked")
+	f.StringVar(&o.revocations, "revocations", "", "the program's revocation list (ovacts revoke; signed in FILE.sig, checked with --project-key): a revoked entry shows revoked, with its reason and date")
 	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
 	return cmd
 }
@@ -101,6 +103,10 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	if err != nil {
 		return &exitError{code: 1, msg: oneLine(err.Error())}
 	}
+	revoked, err := loadRevocations(o.revocations, o.triage.projectKey)
+	if err != nil {
+		return err
+	}
 	var cols []*reports.MatrixColumn
 	var dropped []string
 	for _, a := range args {
@@ -115,6 +121,7 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 		if n := in.Results.Restrict(opt.Requirements, opt.Aliases); n > 0 {
 			dropped = append(dropped, fmt.Sprintf("  %s: %d test case(s) of requirements no requirement set has, dropped\n", a, n))
 		}
+		in.Revoked = revoked.Find(in.Product)
 		cols = append(cols, reports.NewColumn(in))
 	}
 	notes, err := o.addBaselines(&opt, cols)
