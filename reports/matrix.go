@@ -88,6 +88,9 @@ type ColumnInput struct {
 	Service *ServiceRelease
 	// Revoked: the program revoked this product version (its reason, date).
 	Revoked *Revocation
+	// Reproducer names the independent signer whose key checked the bundle
+	// in place of its vendor's (publish --reproducer-keys): a reproduction.
+	Reproducer string
 }
 
 // Results are the column's results.

@@ -226,3 +226,6 @@ func (v *verifier) checkService() {
 
 // Service is the service release the column's bundle ran against, or nil.
 func (c *MatrixColumn) Service() *ServiceRelease { return c.in.Service }
+
+// Reproducer is the independent signer of a reproduction, or "".
+func (c *MatrixColumn) Reproducer() string { return c.in.Reproducer }

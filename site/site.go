@@ -35,6 +35,9 @@ type Options struct {
 	// labels each non-passing requirement (site/triage.go).
 	Baselines map[string]*reports.Baselines
 	Findings  map[string]string
+	// Reproductions are bundles of vendors' product versions signed by an
+	// independent signer (site/trust.go): evidence, not entries.
+	Reproductions []*reports.MatrixColumn
 }
 
 // Site is everything the pages and JSON files show.
@@ -70,6 +73,7 @@ type Product struct {
 	Changes *reports.Changes // from Older to this one
 	Badge   string           // badges/<slug>-<profile>.svg
 	Triage  *reports.Triage  // against its set's baselines, when given
+	Trust   Trust            // self-run, reproduced, revoked or unverified
 }
 
 // AreaCount is one area's outcomes in one product version.
@@ -121,6 +125,7 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (reports
 		}
 		g.Versions = append(g.Versions, p)
 		s.Products = append(s.Products, p)
+		p.Trust = trustOf(p, opt.Reproductions)
 	}
 	return s
 }

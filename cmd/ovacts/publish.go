@@ -22,7 +22,7 @@ type publishCmd struct {
 	pubkeys                   []string
 	allowUnverified           bool
 	triage                    triageOpts // --baselines, --project-key, --findings
-	revocations               string
+	revocations, reproducers  string
 }
 
 func newPublishCmd(stdout io.Writer) *cobra.Command {
@@ -64,6 +64,7 @@ the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 	f.StringVar(&o.triage.projectKey, "project-key", "", "the project's public key the baselines are signed with (default: BASELINES/project.pub)")
 	f.StringVar(&o.triage.findings, "findings", defaultFindings, "with --baselines: the findings page whose \"## REQ-ID: ...\" headings are linked")
 	f.StringVar(&o.revocations, "revocations", "", "the program's revocation list (ovacts revoke; signed in FILE.sig, checked with --project-key): a revoked entry shows revoked, with its reason and date")
+	f.StringVar(&o.reproducers, "reproducer-keys", "", "directory of independent signers' public keys, <signer>.pub: a bundle of a vendor's product version signed by one of them is a reproduction, and lifts that version to \"reproduced\" when every requirement's outcome is the same")
 	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
 	return cmd
 }
@@ -103,26 +104,9 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	if err != nil {
 		return &exitError{code: 1, msg: oneLine(err.Error())}
 	}
-	revoked, err := loadRevocations(o.revocations, o.triage.projectKey)
+	cols, dropped, err := o.columns(args, keys, checkNow, &opt)
 	if err != nil {
 		return err
-	}
-	var cols []*reports.MatrixColumn
-	var dropped []string
-	for _, a := range args {
-		in, err := publishInput(a, keys, checkNow)
-		if err != nil {
-			return usage("%s", oneLine(err.Error()))
-		}
-		if !in.Verified && !in.SetExpired && !o.allowUnverified {
-			return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(in.Problem))
-		}
-		// Rows are the sets' requirements, titled by the sets: a bundle adds none.
-		if n := in.Results.Restrict(opt.Requirements, opt.Aliases); n > 0 {
-			dropped = append(dropped, fmt.Sprintf("  %s: %d test case(s) of requirements no requirement set has, dropped\n", a, n))
-		}
-		in.Revoked = revoked.Find(in.Product)
-		cols = append(cols, reports.NewColumn(in))
 	}
 	notes, err := o.addBaselines(&opt, cols)
 	if err != nil {

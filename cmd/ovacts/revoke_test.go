@@ -51,7 +51,8 @@ func TestRevocation(t *testing.T) {
 	}
 	page, _ := os.ReadFile(pages[0])
 	badge, _ := os.ReadFile(badges[0])
-	if !strings.Contains(string(page), "revoked on 2026-12-20: the bundle was made on another product") || !strings.Contains(string(badge), ": revoked") {
+	if !strings.Contains(string(page), "revoked on 2026-12-20: the bundle was made on another product") || !strings.Contains(string(badge), ": revoked") ||
+		!strings.Contains(string(page), "Trust: <strong>revoked</strong>: revoked on 2026-12-20") {
 		t.Errorf("the page or badge does not say revoked:\n%s\n%s", page, badge)
 	}
 	// Refused lists.

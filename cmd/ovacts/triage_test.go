@@ -22,6 +22,7 @@ type bundleEdit struct {
 	fail    []string
 	libvirt string
 	props   map[string]string // added to the report's and the stack's properties
+	runID   string            // replaces the run's ID everywhere
 }
 
 var summaryCounts = regexp.MustCompile(`(?m)^([0-9]+) scenarios: ([0-9]+) passed, ([0-9]+) failed`)
@@ -57,6 +58,12 @@ func rebundle(t *testing.T, src, dst string, key ed25519.PrivateKey, e bundleEdi
 	if e.libvirt != "" {
 		files[reports.BundleJUnit] = bytes.Replace(files[reports.BundleJUnit], []byte(`name="libvirt.daemon" value="9.0.0"`), []byte(`name="libvirt.daemon" value="`+e.libvirt+`"`), 1)
 		files[reports.BundleStack] = bytes.Replace(files[reports.BundleStack], []byte(`"libvirt.daemon": "9.0.0"`), []byte(`"libvirt.daemon": "`+e.libvirt+`"`), 1)
+	}
+	if e.runID != "" {
+		old := regexp.MustCompile(`"run.id": "([^"]+)"`).FindSubmatch(files[reports.BundleStack])[1]
+		for name := range files {
+			files[name] = bytes.ReplaceAll(files[name], old, []byte(e.runID))
+		}
 	}
 	for k, v := range e.props {
 		files[reports.BundleJUnit] = bytes.Replace(files[reports.BundleJUnit], []byte("<properties>"), []byte(`<properties>
