@@ -12,8 +12,8 @@ import (
 	"github.com/ovacts/ovacts/reports"
 )
 
-// release is a service release of the set the suite runs, excluding ids.
-func release(t *testing.T, name string, ids ...string) reports.ServiceRelease {
+// serviceRelease is a service release of the set the suite runs, excluding ids.
+func serviceRelease(t *testing.T, name string, ids ...string) reports.ServiceRelease {
 	t.Helper()
 	suite, err := harness.LoadSuite(features.FS, nil)
 	if err != nil {
@@ -35,7 +35,7 @@ func TestRunPicksNewestService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, two := release(t, "1", "DOM-001"), release(t, "2", "DOM-001", "DOM-002")
+	one, two := serviceRelease(t, "1", "DOM-001"), serviceRelease(t, "2", "DOM-001", "DOM-002")
 	other := two
 	other.Name, other.Set = "2026.11.1", "2026.11"
 	stale := two
@@ -53,7 +53,7 @@ func TestRunPicksNewestService(t *testing.T) {
 // exclusions are not the verifier's.
 func TestVerifyServiceRelease(t *testing.T) {
 	f := newTriageFixture(t)
-	rel := release(t, "1", "DOM-001")
+	rel := serviceRelease(t, "1", "DOM-001")
 	props := map[string]string{}
 	for _, p := range rel.Properties() {
 		props[p.Name] = p.Value
@@ -82,7 +82,7 @@ func TestVerifyServiceRelease(t *testing.T) {
 	if s := verify(serviced)[reports.CheckService]; s.OK || !strings.Contains(s.Msg, "not one this verifier knows") {
 		t.Errorf("an unknown service release: %+v", s)
 	}
-	wider := release(t, "1", "DOM-001", "DOM-002")
+	wider := serviceRelease(t, "1", "DOM-001", "DOM-002")
 	if s := verify(serviced, wider)[reports.CheckService]; s.OK || !strings.Contains(s.Msg, "is not the verifier's") {
 		t.Errorf("other exclusions: %+v", s)
 	}
