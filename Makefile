@@ -20,7 +20,7 @@ GFS_TAGS = $(if $(GFS_MODFLAG),guestfs)
 VERSION ?= $(shell bash scripts/version.sh)
 LDFLAGS = $(if $(VERSION),-ldflags '-X main.version=$(VERSION)')
 
-.PHONY: release coverage catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
+.PHONY: baselines service-release release coverage catalogue all setup stop packages guest build run test vet unit fuzz docs generate check-docs bench bench-guest bench-guestfs bench-run bench-migration clean
 
 all: build
 
@@ -111,6 +111,25 @@ docs: build
 catalogue: $(if $(shell command -v $(GO)),,packages)
 	CGO_ENABLED=0 $(GO) run ./cmd/setgen $(if $(SET),-set $(SET)) $(if $(RELEASE),-release $(RELEASE)) $(if $(EVIDENCE),-evidence $(EVIDENCE))
 	CGO_ENABLED=0 $(GO) run ./cmd/setgen -requirements docs/requirements.md
+
+# The reference baselines (docs/certification.md, "Reference baselines and
+# triage"): the full profile BASELINE_RUNS times on each reference generation
+# (Debian 12's qemu:///system with the peer; the Debian 13 daemons of
+# scripts/trixie.sh), each run a bundle signed with the project's key
+# PROJECT_KEY (never a vendor's), under baselines/<set>/libvirt-<x.y>/run-N,
+# which ovacts triage reads with baselines/project.pub (scripts/baselines.sh).
+BASELINE_RUNS ?= 3
+PROJECT_KEY ?= $(HOME)/.config/ovacts/project.key
+baselines: setup guest build
+	BIN=$(BIN) RUNS=$(BASELINE_RUNS) PROJECT_KEY=$(PROJECT_KEY) OUT=baselines bash scripts/baselines.sh
+
+# A service release of a released set after an accepted challenge
+# (docs/certification.md, "Challenges and service releases"): SET=YYYY.MM
+# EXCLUDE=REQ-ID REASON="..." LINK=https://... writes
+# features/services/<set>.<n>.json (the previous release's exclusions and
+# this one, a new digest); then make build, and commit it.
+service-release:
+	$(GO) run ./cmd/servicegen -set '$(SET)' -exclude '$(EXCLUDE)' -reason '$(REASON)' -link '$(LINK)' $(if $(RELEASED),-released $(RELEASED))
 
 # Generated code: libvirt's error code names, from the pinned Go binding.
 generate:

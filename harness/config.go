@@ -30,6 +30,9 @@ type Config struct {
 	FailOn          catalogue.Level // failures at this level or stricter make the run fail
 	SuiteVersion    string
 	Command         string // the command line as run, URIs redacted: a report's "Reproduce" section
+	// Service is the service release of the run's set it certifies against
+	// (its exclusions are not counted; reports/service.go), or nil.
+	Service *reports.ServiceRelease
 	// APICoverage: write the scenarios' coverage of libvirt's public API to
 	// this file (JSON), from libvirt's client debug log at APILog, which the
 	// caller has libvirt write (LIBVIRT_LOG_OUTPUTS, before libvirt starts).

@@ -28,7 +28,7 @@ func Verdict(rep *reports.Report, cfg Config, builtin fs.FS, level catalogue.Lev
 	if err != nil {
 		return reports.ProfileVerdict{}, err
 	}
-	return reports.Judge(p, res, string(level)), nil
+	return reports.Judge(cfg.Service.Apply(p), res, string(level)), nil
 }
 
 // setProperties name the requirement set the run's suite is, and the digest
@@ -112,6 +112,7 @@ func (r *runner) report(ctx context.Context, order []*plannedPickle, runID strin
 		reports.Property{Name: "started", Value: started.UTC().Format(time.RFC3339)},
 	)
 	rep.Properties = append(rep.Properties, setProperties(r.suite, cfg.Command)...)
+	rep.Properties = append(rep.Properties, cfg.Service.Properties()...)
 	if cfg.RerunOf != "" {
 		rep.Properties = append(rep.Properties, reports.Property{Name: "rerun.of", Value: cfg.RerunOf})
 	}

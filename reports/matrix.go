@@ -85,6 +85,14 @@ type ColumnInput struct {
 	// longer among the accepted ones.
 	SetExpired bool
 	Draft      bool // run against a draft requirement set
+	// Service is the service release it ran against (verified), whose
+	// exclusions its verdict does not count.
+	Service *ServiceRelease
+	// Revoked: the program revoked this product version (its reason, date).
+	Revoked *Revocation
+	// Reproducer names the independent signer whose key checked the bundle
+	// in place of its vendor's (publish --reproducer-keys): a reproduction.
+	Reproducer string
 }
 
 // Results are the column's results.
@@ -191,6 +199,8 @@ func BuildMatrix(cols []*MatrixColumn, profile func(set, name string) (catalogue
 func verdict(c *MatrixColumn, profile func(set, name string) (catalogue.Profile, error), opt MatrixOptions) (VerdictKind, []string) {
 	in := c.in
 	switch {
+	case in.Revoked != nil && (in.Verified || in.SetExpired):
+		return Revoked, []string{in.Revoked.String()}
 	case !in.Verified && in.SetExpired:
 		return Expired, []string{in.Problem}
 	case !in.Verified:
@@ -208,7 +218,7 @@ func verdict(c *MatrixColumn, profile func(set, name string) (catalogue.Profile,
 	if err != nil {
 		return Unverified, []string{"not judged: " + err.Error()}
 	}
-	v := Judge(p, c.results, opt.Level)
+	v := Judge(in.Service.Apply(p), c.results, opt.Level)
 	if exp, _ := time.Parse(time.DateOnly, c.Expires); !opt.Now.Before(exp) {
 		return Expired, []string{fmt.Sprintf("run on %s: results stand for %d months, until %s (the verdict then: %s)", c.RunDate, ExpiryMonths, c.Expires, v.Kind)}
 	}

@@ -51,6 +51,12 @@ type VerifyInput struct {
 	// Profile gives what a profile demands in a requirement set.
 	Profile func(set, profile string) (catalogue.Profile, error)
 	Level   string // the level judged (--fail-on): MUST by default
+	// Services are the service releases the verifier knows: a bundle that
+	// names one is judged without its exclusions (service.go).
+	Services []ServiceRelease
+	// Revocations, when given, is the program's signed revocation list: a
+	// revoked product version fails (revocation.go).
+	Revocations *Revocations
 }
 
 // CheckSet names verify's check of the requirement set.
@@ -77,6 +83,9 @@ type Bundle struct {
 	Set *catalogue.SetInfo
 	// SetExpired: its set is released but older than the accepted ones.
 	SetExpired bool
+	// Service is the service release it ran against, when it names one the
+	// verifier knows; nil otherwise.
+	Service *ServiceRelease
 }
 
 // Draft reports whether it ran against a draft set.
@@ -102,6 +111,7 @@ type verifier struct {
 	results    *Results
 	set        *catalogue.SetInfo
 	setExpired bool
+	service    *ServiceRelease
 }
 
 func (v *verifier) add(check string, err error, okMsg string) bool {
@@ -138,9 +148,10 @@ func CheckBundle(in VerifyInput) Bundle {
 	v.checkSignature()
 	v.checkProduct()
 	v.checkStack()
+	v.checkService()
 	v.checkResults()
 	v.checkDates()
-	b := Bundle{Findings: v.findings, Product: v.product, Key: v.key, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired}
+	b := Bundle{Findings: v.findings, Product: v.product, Key: v.key, Stack: v.stack, Results: v.results, Intact: true, Set: v.set, SetExpired: v.setExpired, Service: v.service}
 	for _, f := range v.findings {
 		b.Intact = b.Intact && f.OK
 	}
@@ -152,6 +163,9 @@ func CheckBundle(in VerifyInput) Bundle {
 func VerifyBundle(in VerifyInput) []Finding {
 	b := CheckBundle(in)
 	fs := b.Findings
+	if r := in.Revocations.Find(b.Product); r != nil {
+		fs = append(fs, Finding{Check: CheckRevoked, Msg: r.String()})
+	}
 	if b.Results == nil || b.Stack["profile"] == "" {
 		return fs
 	}
@@ -167,7 +181,7 @@ func VerifyBundle(in VerifyInput) []Finding {
 	if err != nil {
 		return append(fs, Finding{Check: "verdict", Msg: err.Error()})
 	}
-	verdict := Judge(p, b.Results, level)
+	verdict := Judge(b.Service.Apply(p), b.Results, level)
 	return append(fs, Finding{Check: "verdict", OK: verdict.Kind == Conformant, Msg: verdict.String()})
 }
 
@@ -384,7 +398,7 @@ func (v *verifier) countsOf() string {
 func (v *verifier) agreement() error {
 	res, stack := v.results, v.stack
 	var problems []string
-	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version", PropSet, PropSetDigest} {
+	for _, k := range []string{"run.id", "profile", "suite.version", "libvirt.daemon", "driver", "hypervisor.version", PropSet, PropSetDigest, PropService, PropServiceDigest, PropExcluded} {
 		if res.Properties[k] != stack[k] {
 			problems = append(problems, fmt.Sprintf("%s is %q in junit.xml, %q in stack.json", k, res.Properties[k], stack[k]))
 		}

@@ -14,7 +14,7 @@ import (
 
 var badgeColours = map[reports.VerdictKind]string{
 	reports.Conformant: "#1a7f37", reports.NotConformant: "#b42318", reports.Incomplete: "#9a6700",
-	reports.Expired: "#9a6700", reports.Unverified: "#57606a",
+	reports.Expired: "#9a6700", reports.Unverified: "#57606a", reports.Revoked: "#24292f",
 }
 
 func (p *Product) badgeText() (string, string) {

@@ -31,6 +31,14 @@ type Options struct {
 	// Requirements are every requirement of the sets, by ID: the titles and
 	// levels the rows show (reports.Results.Restrict).
 	Requirements map[string]reports.ReqInfo
+	// Baselines are the reference baselines by requirement set (publish
+	// --baselines), and Findings the findings' links: a product page then
+	// labels each non-passing requirement (site/triage.go).
+	Baselines map[string]*reports.Baselines
+	Findings  map[string]string
+	// Reproductions are bundles of vendors' product versions signed by an
+	// independent signer (site/trust.go): evidence, not entries.
+	Reproductions []*reports.MatrixColumn
 }
 
 // Site is everything the pages and JSON files show.
@@ -65,6 +73,8 @@ type Product struct {
 	Older   *Product         // the next older version of the same product
 	Changes *reports.Changes // from Older to this one
 	Badge   string           // badges/<slug>-<profile>.svg
+	Triage  *reports.Triage  // against its set's baselines, when given
+	Trust   Trust            // self-run, reproduced, revoked or unverified
 }
 
 // AreaCount is one area's outcomes in one product version.
@@ -93,6 +103,7 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (catalog
 	for i, c := range m.Columns {
 		p := &Product{MatrixColumn: c, Index: i, Badge: "badges/" + c.Slug + "-" + reports.Slug(c.Profile) + ".svg"}
 		p.count()
+		p.triage(opt)
 		name := c.Label
 		if c.Product != nil {
 			name = c.Product.Name()
@@ -115,6 +126,7 @@ func Build(cols []*reports.MatrixColumn, profile func(set, name string) (catalog
 		}
 		g.Versions = append(g.Versions, p)
 		s.Products = append(s.Products, p)
+		p.Trust = trustOf(p, opt.Reproductions)
 	}
 	return s
 }

@@ -139,7 +139,7 @@ func newKeygenCmd(stdout io.Writer) *cobra.Command {
 }
 
 func newVerifyCmd(stdout io.Writer) *cobra.Command {
-	var pubPath, keysDir, failOn string
+	var pubPath, keysDir, failOn, revocations, projectKey string
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
 		Short: "Check a certification bundle (hashes, signature, product, stack, consistency) and judge the profile it claims",
@@ -159,7 +159,10 @@ certifies nothing, so it never exits 0.`,
 			if err != nil {
 				return err
 			}
-			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level)}
+			in := reports.VerifyInput{Dir: args[0], Sets: setInfos(), Profile: profileOf, Level: string(level), Services: knownServices()}
+			if in.Revocations, err = loadRevocations(revocations, projectKey); err != nil {
+				return err
+			}
 			if keysDir != "" {
 				if pubPath != "" {
 					return usage("give the key either with --pubkey or with --keys, not both")
@@ -206,6 +209,8 @@ certifies nothing, so it never exits 0.`,
 	}
 	cmd.Flags().StringVar(&pubPath, "pubkey", "", "the signer's ed25519 public key (ovacts keygen)")
 	cmd.Flags().StringVar(&keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: the bundle is checked with the key of the vendor it names")
+	cmd.Flags().StringVar(&revocations, "revocations", "", "the program's revocation list (ovacts revoke; signed in FILE.sig): a revoked product version fails")
+	cmd.Flags().StringVar(&projectKey, "project-key", "", "the project's public key the revocation list is signed with")
 	cmd.Flags().StringVar(&failOn, "fail-on", "must", "lowest requirement level the verdict counts: must, should or may (as in run)")
 	return cmd
 }

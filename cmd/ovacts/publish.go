@@ -22,6 +22,8 @@ type publishCmd struct {
 	out, keysDir, failOn, now string
 	pubkeys                   []string
 	allowUnverified           bool
+	triage                    triageOpts // --baselines, --project-key, --findings
+	revocations, reproducers  string
 }
 
 func newPublishCmd(stdout io.Writer) *cobra.Command {
@@ -48,7 +50,10 @@ months (at --now), or whose requirement set is older than the two newest
 released sets, is shown as "expired". Each product version is judged only for
 the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return o.run(stdout, args) },
+		RunE: func(c *cobra.Command, args []string) error {
+			o.triage.findingsSet = c.Flags().Changed("findings")
+			return o.run(stdout, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "output directory (made if needed; its files are replaced)")
@@ -56,6 +61,11 @@ the profile its bundle claims. ("ovacts matrix" is the same command.)`,
 	f.StringVar(&o.keysDir, "keys", "", "directory of vendors' public keys, <vendor>.pub: a bundle verifies only with its own vendor's key")
 	f.BoolVar(&o.allowUnverified, "allow-unverified", false, "show bundles that do not verify, and bare JUnit reports, as unverified instead of refusing them")
 	f.StringVar(&o.failOn, "fail-on", "must", "lowest requirement level the verdicts count: must, should or may")
+	f.StringVar(&o.triage.baselines, "baselines", "", "reference baselines (make baselines): each product page labels its non-passing requirements as ovacts triage does")
+	f.StringVar(&o.triage.projectKey, "project-key", "", "the project's public key the baselines are signed with (default: BASELINES/project.pub)")
+	f.StringVar(&o.triage.findings, "findings", defaultFindings, "with --baselines: the findings page whose \"## REQ-ID: ...\" headings are linked")
+	f.StringVar(&o.revocations, "revocations", "", "the program's revocation list (ovacts revoke; signed in FILE.sig, checked with --project-key): a revoked entry shows revoked, with its reason and date")
+	f.StringVar(&o.reproducers, "reproducer-keys", "", "directory of independent signers' public keys, <signer>.pub: a bundle of a vendor's product version signed by one of them is a reproduction, and lifts that version to \"reproduced\" when every requirement's outcome is the same")
 	f.StringVar(&o.now, "now", "", "judge expiry as of this day (YYYY-MM-DD; default today): a site rebuilt from the same bundles on the same --now is the same")
 	return cmd
 }
@@ -95,21 +105,13 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	if err != nil {
 		return &exitError{code: 1, msg: oneLine(err.Error())}
 	}
-	var cols []*reports.MatrixColumn
-	var dropped []string
-	for _, a := range args {
-		in, err := publishInput(a, keys, checkNow)
-		if err != nil {
-			return usage("%s", oneLine(err.Error()))
-		}
-		if !in.Verified && !in.SetExpired && !o.allowUnverified {
-			return usage("%s: not verified (%s); give the signer's key, or --allow-unverified to show it as unverified", a, oneLine(in.Problem))
-		}
-		// Rows are the sets' requirements, titled by the sets: a bundle adds none.
-		if n := in.Results.Restrict(opt.Requirements, opt.Aliases); n > 0 {
-			dropped = append(dropped, fmt.Sprintf("  %s: %d test case(s) of requirements no requirement set has, dropped\n", a, n))
-		}
-		cols = append(cols, reports.NewColumn(in))
+	cols, dropped, err := o.columns(args, keys, checkNow, &opt)
+	if err != nil {
+		return err
+	}
+	notes, err := o.addBaselines(&opt, cols)
+	if err != nil {
+		return err
 	}
 	s := site.Build(cols, profileOf, opt)
 	if err := site.Write(o.out, s); errors.Is(err, site.ErrLinkedDir) {
@@ -120,6 +122,9 @@ func (o *publishCmd) run(stdout io.Writer, args []string) error {
 	fmt.Fprintf(stdout, "site of %d product versions x %d requirements: %s/index.html, matrix.html, status.json, matrix.json\n", len(s.Products), len(s.Matrix.Rows), o.out)
 	for _, p := range s.Products {
 		fmt.Fprintf(stdout, "  %s: profile %s, set %s: %s\n", safeio.Printable(p.Label), p.Profile, orDash(p.Set), p.Verdict)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "  %s\n", n)
 	}
 	for _, d := range dropped {
 		fmt.Fprint(stdout, d)
@@ -173,9 +178,9 @@ func publishInput(path string, keys *keyring, now time.Time) (reports.ColumnInpu
 	if !st.IsDir() {
 		return reports.BareReport(path)
 	}
-	b := reports.CheckBundle(reports.VerifyInput{Dir: path, Sets: setInfos(), KeyFor: keys.keyFor, Now: now})
+	b := reports.CheckBundle(reports.VerifyInput{Dir: path, Sets: setInfos(), KeyFor: keys.keyFor, Now: now, Services: knownServices()})
 	ci := reports.ColumnInput{Source: path, Product: b.Product, Stack: b.Stack, Results: b.Results, Verified: b.Intact,
-		SetExpired: onlySetExpired(b), Draft: b.Draft()}
+		SetExpired: onlySetExpired(b), Draft: b.Draft(), Service: b.Service}
 	if ci.Verified || ci.SetExpired {
 		ci.Signer = reports.KeyFingerprint(b.Key)
 	}

@@ -94,6 +94,7 @@ func (o *runCmd) outputs(b *bundleRun) {
 		o.ux.live.watch = o.ux.watch
 	}
 	o.cfg.Progress, o.cfg.Watch = o.progress, o.ux.watch
+	o.pickService() // the run certifies against its set's newest service release
 }
 
 // follow starts the progress's ticks (notices of long scenarios, the live
