@@ -171,7 +171,7 @@ func (w *world) setLimit(ctx context.Context, server, what string, v uint) error
 // if the scenario has not.
 func adminChangeLimit(ctx context.Context, what string) error {
 	w := W(ctx)
-	st := made(&w.adm)
+	st := state[adminState](w)
 	server, v, err := w.readLimit(ctx, what)
 	if err != nil {
 		return err
@@ -193,7 +193,7 @@ func adminHasLimit(ctx context.Context, what string) error {
 	if err != nil {
 		return err
 	}
-	if want := made(&w.adm).given[what]; strconv.FormatUint(uint64(v), 10) != want {
+	if want := state[adminState](w).given[what]; strconv.FormatUint(uint64(v), 10) != want {
 		return fmt.Errorf("the %s of the daemon's server is %d, want %s", what, v, want)
 	}
 	return nil
@@ -201,7 +201,7 @@ func adminHasLimit(ctx context.Context, what string) error {
 
 func adminRestoreLimit(ctx context.Context, what string) error {
 	w := W(ctx)
-	st := made(&w.adm)
+	st := state[adminState](w)
 	v, err := strconv.ParseUint(st.before[what], 10, 32)
 	if err != nil {
 		return fmt.Errorf("the scenario did not change the %s", what)
@@ -236,7 +236,7 @@ func adminAddLogFilter(ctx context.Context) error {
 		return err
 	}
 	old := st.Filters
-	w.remember(&made(&w.adm).before, "filters", old)
+	w.remember(&state[adminState](w).before, "filters", old)
 	w.Tracker.Defer("the daemon's logging filters", func() error {
 		cur, err := w.adminNow(context.Background())
 		if err != nil || !hasSuiteFilter(cur.Filters) {
@@ -263,7 +263,7 @@ func adminLogFilters(ctx context.Context, verb string) error {
 
 func adminRestoreLogFilters(ctx context.Context) error {
 	w := W(ctx)
-	old, ok := made(&w.adm).before["filters"]
+	old, ok := state[adminState](w).before["filters"]
 	if !ok {
 		return errors.New("the scenario did not change the logging filters")
 	}

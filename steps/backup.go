@@ -196,14 +196,14 @@ func deleteCheckpoint(ctx context.Context, cp, dom, keep string) error {
 		if err != nil {
 			return err
 		}
-		w.remember(&made(&w.bak).checkpointXML, dom+"/"+cp, x)
+		w.remember(&state[backupState](w).checkpointXML, dom+"/"+cp, x)
 		return c.Delete(libvirt.DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
 	})
 }
 
 func redefineCheckpoint(ctx context.Context, cp, dom string) error {
 	w := W(ctx)
-	x, ok := made(&w.bak).checkpointXML[dom+"/"+cp]
+	x, ok := state[backupState](w).checkpointXML[dom+"/"+cp]
 	if !ok {
 		return fmt.Errorf("the scenario kept no XML of checkpoint %q", cp)
 	}
@@ -250,7 +250,7 @@ func pullBackup(ctx context.Context, dom string) error {
 	if err := w.withDomain(dom, func(d *libvirt.Domain) error { return d.BackupBegin(x, "", 0) }); err != nil {
 		return err
 	}
-	b := made(&w.bak)
+	b := state[backupState](w)
 	if b.nbdPort == nil {
 		b.nbdPort = map[string]int{}
 	}
@@ -286,7 +286,7 @@ func noJob(d *libvirt.Domain) error {
 
 func backupXMLDescribesPull(ctx context.Context, dom string) error {
 	w := W(ctx)
-	port := made(&w.bak).nbdPort[dom]
+	port := state[backupState](w).nbdPort[dom]
 	return w.withDomain(dom, func(d *libvirt.Domain) error {
 		x, err := d.BackupGetXMLDesc(0)
 		if err != nil {
@@ -324,7 +324,7 @@ func backupHoldsTheSameData(ctx context.Context, what, vol, pool string) error {
 		dst, format = w.poolDir("store")+"/"+w.Name(unquote(name)), "qcow2"
 	} else {
 		dom := unquote(strings.TrimPrefix(what, "the NBD export of domain "))
-		port, ok := made(&w.bak).nbdPort[dom]
+		port, ok := state[backupState](w).nbdPort[dom]
 		if !ok {
 			return fmt.Errorf("domain %q has no pull backup in this scenario", dom)
 		}

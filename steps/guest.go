@@ -34,8 +34,16 @@ const (
 	markerFile   = "/run/ovacts-marker" // tmpfs: lives in the guest's memory only
 )
 
+// guestsState is the guests a scenario started.
+type guestsState struct {
+	byDomain map[string]*guestState // logical domain -> its guest OS state
+	vcpus    map[string]int         // logical guest -> the vCPUs it may have (1 plugged at start)
+}
+
+func (w *world) guestsSt() *guestsState { return state[guestsState](w) }
+
 func (w *world) guest(logical string) (*guestState, error) {
-	g := w.guests[logical]
+	g := w.guestsSt().byDomain[logical]
 	if g == nil {
 		return nil, fmt.Errorf("no guest %q was started in this scenario", logical)
 	}
@@ -58,7 +66,7 @@ func (w *world) defineGuest(ctx context.Context, logical, dataDisk, network stri
 		return "", err
 	}
 	name := w.Name(logical)
-	gd := harness.GuestDomain{Name: name, UUID: harness.NewUUID(), Network: network, MaxVCPUs: w.guestVCPUs[logical]}
+	gd := harness.GuestDomain{Name: name, UUID: harness.NewUUID(), Network: network, MaxVCPUs: w.guestsSt().vcpus[logical]}
 	if dataDisk != "" {
 		gd.DataDisk = dataDisk
 	}
@@ -88,10 +96,10 @@ func (w *world) defineGuest(ctx context.Context, logical, dataDisk, network stri
 		return "", err
 	}
 	w.Tracker.Defer("event watch of "+name, func() error { watch.Stop(); return nil })
-	if w.guests == nil {
-		w.guests = map[string]*guestState{}
+	if w.guestsSt().byDomain == nil {
+		w.guestsSt().byDomain = map[string]*guestState{}
 	}
-	w.guests[logical] = &guestState{watch: watch}
+	w.guestsSt().byDomain[logical] = &guestState{watch: watch}
 	return xml, nil
 }
 
@@ -102,7 +110,7 @@ func (w *world) startGuest(ctx context.Context, logical, dataDisk, network strin
 	if err != nil {
 		return err
 	}
-	gs := w.guests[logical]
+	gs := w.guestsSt().byDomain[logical]
 	flags := libvirt.DOMAIN_NONE
 	if console {
 		flags = libvirt.DOMAIN_START_PAUSED
@@ -155,7 +163,7 @@ func (w *world) runningGuest(ctx context.Context, logical, dataDisk, network str
 		return err
 	}
 	g, _ := w.theGuest()
-	gs := w.guests[logical]
+	gs := w.guestsSt().byDomain[logical]
 	if err := gs.watch.WaitAgent(ctx, gs.started, g.BootLimit); err != nil {
 		return fmt.Errorf("guest %q did not become ready: %w", logical, err)
 	}

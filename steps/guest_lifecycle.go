@@ -66,17 +66,17 @@ func (w *world) sharedGuest(ctx context.Context, logical string) error {
 			return nil, "", err
 		}
 		g, _ := fw.theGuest()
-		return sharedGuestOf{name: fix.Name(logical), state: fw.guests[logical]}, fmt.Sprintf("guest %s (%s), booted once for the run", fix.Name(logical), g.Accel), nil
+		return sharedGuestOf{name: fix.Name(logical), state: fw.guestsSt().byDomain[logical]}, fmt.Sprintf("guest %s (%s), booted once for the run", fix.Name(logical), g.Accel), nil
 	})
 	if err != nil {
 		return err
 	}
 	sg := v.(sharedGuestOf)
 	w.Alias(logical, sg.name)
-	if w.guests == nil {
-		w.guests = map[string]*guestState{}
+	if w.guestsSt().byDomain == nil {
+		w.guestsSt().byDomain = map[string]*guestState{}
 	}
-	w.guests[logical] = sg.state
+	w.guestsSt().byDomain[logical] = sg.state
 	return nil
 }
 

@@ -27,10 +27,10 @@ func registerGuestLive(r *Registry) {
 
 func runningGuestWithVCPUs(ctx context.Context, logical string, n int) error {
 	w := W(ctx)
-	if w.guestVCPUs == nil {
-		w.guestVCPUs = map[string]int{}
+	if w.guestsSt().vcpus == nil {
+		w.guestsSt().vcpus = map[string]int{}
 	}
-	w.guestVCPUs[logical] = n
+	w.guestsSt().vcpus[logical] = n
 	return w.runningGuest(ctx, logical, "", "")
 }
 

@@ -78,10 +78,7 @@ type gfsState struct {
 const gfsPool = "gfs"
 
 func (w *world) gfs() *gfsState {
-	if w.guestfs == nil {
-		w.guestfs = &gfsState{}
-	}
-	return w.guestfs
+	return state[gfsState](w)
 }
 
 // gfsDisk is the path of a logical disk image in the scenario's pool,

@@ -200,7 +200,7 @@ func TestOpenGuestfsWithoutProbe(t *testing.T) {
 	if err := w.openGuestfs("direct"); err == nil || !strings.Contains(err.Error(), "not probed") {
 		t.Errorf("got %v", err)
 	}
-	if w.guestfs.h != nil {
+	if w.gfs().h != nil {
 		t.Error("a handle was made anyway")
 	}
 }

@@ -126,7 +126,7 @@ func startMigratingDomainLiveToThePeer(ctx context.Context, logical string, mib 
 
 func migrationJobOfDomainReportsDataProcessed(ctx context.Context, logical string) error {
 	w := W(ctx)
-	m := w.migrations[logical]
+	m := w.migrationsSt().byDomain[logical]
 	if m == nil {
 		return errors.New("no migration was started")
 	}
@@ -157,7 +157,7 @@ func migrationJobOfDomainReportsDataProcessed(ctx context.Context, logical strin
 
 func letTheMigrationOfDomainFinishAt(ctx context.Context, logical string) error {
 	w := W(ctx)
-	m := w.migrations[logical]
+	m := w.migrationsSt().byDomain[logical]
 	if m == nil {
 		return errors.New("no migration was started")
 	}
@@ -169,7 +169,7 @@ func letTheMigrationOfDomainFinishAt(ctx context.Context, logical string) error 
 
 func abortTheMigrationOfDomain(ctx context.Context, logical string) error {
 	w := W(ctx)
-	m := w.migrations[logical]
+	m := w.migrationsSt().byDomain[logical]
 	if m == nil {
 		return errors.New("no migration was started")
 	}
@@ -224,7 +224,7 @@ func peerHasNoDomain(ctx context.Context, logical string) error {
 
 func domainOnThePeerHasTheUuid(ctx context.Context, logical string) error {
 	w := W(ctx)
-	m := w.migrations[logical]
+	m := w.migrationsSt().byDomain[logical]
 	if m == nil || m.before == "" {
 		return errors.New("no migration of this domain was recorded")
 	}

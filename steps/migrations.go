@@ -171,9 +171,16 @@ var migrationOptions = cmp.Options{
 	cmpopts.IgnoreFields(libvirtxml.DomainConsole{}, "Source"),
 }
 
+// migrationsState is the last migration of each logical domain.
+type migrationsState struct {
+	byDomain map[string]*migration
+}
+
+func (w *world) migrationsSt() *migrationsState { return state[migrationsState](w) }
+
 func (w *world) rememberMigration(logical string, m *migration) {
-	if w.migrations == nil {
-		w.migrations = map[string]*migration{}
+	if w.migrationsSt().byDomain == nil {
+		w.migrationsSt().byDomain = map[string]*migration{}
 	}
-	w.migrations[logical] = m
+	w.migrationsSt().byDomain[logical] = m
 }

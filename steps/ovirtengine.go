@@ -56,7 +56,7 @@ func ssoTokenForTheApi(ctx context.Context) error {
 	if err := w.requestToken(ctx, "ovirt-app-api"); err != nil {
 		return err
 	}
-	if st := w.engineSt; st.token == "" {
+	if st := state[engineState](w); st.token == "" {
 		return fmt.Errorf("the SSO issued no token (HTTP %d, error %q: %s)", st.ssoCode, st.sso.ErrorCode, st.sso.Error)
 	}
 	return nil
@@ -295,7 +295,7 @@ func xsdTheEngineServesAt(ctx context.Context, path string) error {
 		root.XMLName.Local != "schema" || root.XMLName.Space != "http://www.w3.org/2001/XMLSchema" {
 		return fmt.Errorf("GET %s: not an XML Schema: %s", path, resp)
 	}
-	w.engineSt.xsd = resp.body
+	state[engineState](w).xsd = resp.body
 	return nil
 }
 

@@ -57,10 +57,7 @@ func (w *world) ovirt() (*harness.OVirtEngine, *engineState, error) {
 	if w.Caps.OVirt == nil {
 		return nil, nil, errors.New("no oVirt engine was set up for this run")
 	}
-	if w.engineSt == nil {
-		w.engineSt = &engineState{}
-	}
-	return w.Caps.OVirt, w.engineSt, nil
+	return w.Caps.OVirt, state[engineState](w), nil
 }
 
 // apiDoc is the part of the API root the checks read.

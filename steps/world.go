@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -23,21 +24,7 @@ type world struct {
 	tried   bool              // an "I try to ..." step ran
 	chosen  map[string]string // "kind logical" -> the UUID the scenario gives that object
 
-	dom        *domainState
-	ev         *eventState
-	st         *storageState
-	net        *networkState
-	sec        *secretState
-	flt        *filterState
-	hot        *hotplugState
-	sav        *saveState
-	bak        *backupState
-	adm        *adminState
-	guests     map[string]*guestState // logical domain -> its guest OS state
-	guestVCPUs map[string]int         // logical guest -> the vCPUs it may have (1 plugged at start)
-	migrations map[string]*migration  // logical domain -> its last migration
-	guestfs    *gfsState              // libguestfs handle, disks and tool output
-	engineSt   *engineState           // oVirt engine: token, last answer, VMs
+	slots map[reflect.Type]any // each area's state, made on its first use (state)
 }
 
 // domainState is what the domain steps remember.
@@ -95,22 +82,29 @@ type saveState struct {
 	scratch string            // local scratch directory (test driver only)
 }
 
-// made returns *p, making it on first use.
-func made[T any](p **T) *T {
-	if *p == nil {
-		*p = new(T)
+// state is the scenario's state of type T, one per type, made on its first
+// use: each area keeps its own state type, and no other area sees it.
+func state[T any](w *world) *T {
+	t := reflect.TypeFor[T]()
+	if v, ok := w.slots[t]; ok {
+		return v.(*T)
 	}
-	return *p
+	if w.slots == nil {
+		w.slots = map[reflect.Type]any{}
+	}
+	v := new(T)
+	w.slots[t] = v
+	return v
 }
 
-func (w *world) domainSt() *domainState   { return made(&w.dom) }
-func (w *world) eventSt() *eventState     { return made(&w.ev) }
-func (w *world) storageSt() *storageState { return made(&w.st) }
-func (w *world) networkSt() *networkState { return made(&w.net) }
-func (w *world) secretSt() *secretState   { return made(&w.sec) }
-func (w *world) filterSt() *filterState   { return made(&w.flt) }
-func (w *world) hotplugSt() *hotplugState { return made(&w.hot) }
-func (w *world) saveSt() *saveState       { return made(&w.sav) }
+func (w *world) domainSt() *domainState   { return state[domainState](w) }
+func (w *world) eventSt() *eventState     { return state[eventState](w) }
+func (w *world) storageSt() *storageState { return state[storageState](w) }
+func (w *world) networkSt() *networkState { return state[networkState](w) }
+func (w *world) secretSt() *secretState   { return state[secretState](w) }
+func (w *world) filterSt() *filterState   { return state[filterState](w) }
+func (w *world) hotplugSt() *hotplugState { return state[hotplugState](w) }
+func (w *world) saveSt() *saveState       { return state[saveState](w) }
 
 type worldKey struct{}
 
