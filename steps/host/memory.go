@@ -1,8 +1,5 @@
-// More of networks, filters, secrets, streams and the node
-// (features/network, nwfilter, secret, storage, host): a network port's
-// bandwidth and lookups, definitions validated against the schema, filter
-// bindings listed, a secret's usage and UUID, stream loops, and the node's
-// memory parameters.
+// The node's memory (features/host): KSM's pages to scan and the node's
+// memory parameters, read and set back.
 
 package host
 

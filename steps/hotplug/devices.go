@@ -1,5 +1,6 @@
-// More of device hotplug (features/hotplug): the older attach and detach
-// calls, detaching by a user alias, and changing a CD-ROM's medium live.
+// Devices by the older calls and by alias (features/hotplug): the older attach
+// and detach calls, detaching by a user alias, and changing a CD-ROM's medium
+// live.
 
 package hotplug
 

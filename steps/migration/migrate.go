@@ -1,5 +1,5 @@
-// Migration to the peer as the migration steps (migration.go) use it: the
-// peer connection, a migration job and its wait.
+// A migration to the peer as the migration steps (migration.go) run it: its
+// URI and options, the job and its wait, the last one of each domain.
 
 package migration
 

@@ -1,6 +1,5 @@
-// Virtual networks as every area uses them: a scenario's network gets a
-// subnet and a bridge of its own, recorded before it is created. The network
-// area's steps are in network.go.
+// A network's XML as the network steps read it back, and its DHCP host
+// entries.
 
 package network
 

@@ -1,6 +1,6 @@
-// More of save and restore (features/save): the domain XML of a save image
-// and of a managed save changed before the restore, and save and restore
-// through typed parameters.
+// Save images with changed descriptions (features/save): the domain XML of a
+// save image and of a managed save changed before the restore, and save and
+// restore through typed parameters.
 
 package save
 

@@ -1,3 +1,8 @@
+// Virtual networks as every area uses them: a scenario's network gets a
+// subnet and a bridge of its own, recorded before it is created; and the
+// network steps several areas take. The network area's own steps are in
+// steps/network/.
+
 package stepkit
 
 import (

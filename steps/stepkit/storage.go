@@ -1,6 +1,7 @@
 // Storage pools and volumes as every area uses them: a scenario's pool is a
 // directory pool of its own, recorded before it is created; volumes, uploads
-// and downloads. The storage area's steps are in storage.go.
+// and downloads; and the storage steps several areas take. The storage area's
+// own steps are in steps/storage/.
 
 package stepkit
 

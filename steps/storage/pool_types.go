@@ -1,6 +1,6 @@
-// More of the storage area (features/storage): a filesystem pool on a block
-// device, wiping with a pattern, lookups by target path and UUID, a volume's
-// physical size, and the sources a pool type finds.
+// Pools on the host's own storage (features/storage): a filesystem pool on a
+// block device, wiping with a pattern, lookups by target path and UUID, a
+// volume's physical size, and the sources a pool type finds.
 
 package storage
 

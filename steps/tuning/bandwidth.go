@@ -1,5 +1,5 @@
-// More of tuning and QoS (features/tuning): a NIC's bandwidth changed live,
-// and the older scheduler calls agreeing with the current ones.
+// A NIC's bandwidth changed live (features/tuning), and the older scheduler
+// calls agreeing with the current ones.
 
 package tuning
 
