@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,4 +54,70 @@ func TestStepDefinitionsLint(t *testing.T) {
 			t.Errorf("%s: step %q is used by no feature", d.Where, d.Pattern)
 		}
 	}
+}
+
+// A handler's name says its whole phrase, or a short name that reads as the
+// step does: never the phrase's first words cut off at a word that leads on
+// (tryToDefineDomainAgainWithA).
+func TestHandlerNamesDoNotStopMidPhrase(t *testing.T) {
+	for _, c := range []struct {
+		name, pattern string
+		mid           bool
+	}{
+		{"tryToDefineDomainAgainWithA", `^I try to define domain "([^"]*)" again with a different UUID$`, true},
+		{"lookingUpDomainByNameUuidAnd", `^looking up domain "([^"]*)" by name, UUID and ID gives the same domain$`, true},
+		{"tryToDefineDomainAgainWithADifferentUUID", `^I try to define domain "([^"]*)" again with a different UUID$`, false},
+		{"deleteCheckpoint", `^I delete checkpoint "([^"]*)" of domain "([^"]*)"$`, false},
+	} {
+		if got := stopsMidPhrase(c.name, c.pattern); got != c.mid {
+			t.Errorf("stopsMidPhrase(%s) = %v", c.name, got)
+		}
+	}
+	defs, err := Definitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, d := range defs {
+		_, name, _ := strings.Cut(d.Func, ".")
+		if name == "" || strings.Contains(name, ".func") {
+			continue // a closure
+		}
+		named++
+		if stopsMidPhrase(name, d.Pattern) {
+			t.Errorf("%s: handler %s stops mid-phrase of %q", d.Where, name, d.Pattern)
+		}
+	}
+	if named < 300 {
+		t.Errorf("only %d named handlers found", named)
+	}
+}
+
+var (
+	stepGroup = regexp.MustCompile(`\([^()]*\)\??`)
+	stepWord  = regexp.MustCompile(`[A-Za-z0-9]+`)
+	leadsOn   = map[string]bool{"a": true, "an": true, "the": true, "of": true, "to": true, "by": true, "and": true, "or": true,
+		"with": true, "in": true, "on": true, "for": true, "at": true, "from": true, "under": true, "that": true, "as": true,
+		"into": true, "gives": true, "than": true}
+)
+
+// stopsMidPhrase reports whether name is the first words of the pattern's
+// phrase (its arguments left out), cut off at a word that leads on.
+func stopsMidPhrase(name, pattern string) bool {
+	p := strings.ReplaceAll(strings.Trim(pattern, "^$"), `\`, "")
+	for q := ""; q != p; {
+		q, p = p, stepGroup.ReplaceAllString(p, " ")
+	}
+	words := stepWord.FindAllString(p, -1)
+	if len(words) > 0 && words[0] == "I" {
+		words = words[1:]
+	}
+	prefix := ""
+	for i, w := range words[:max(len(words)-1, 0)] {
+		prefix += strings.ToLower(w)
+		if prefix == strings.ToLower(name) {
+			return leadsOn[strings.ToLower(words[i])]
+		}
+	}
+	return false
 }

@@ -159,7 +159,7 @@ func capabilitiesOfferHvmGuestsOfTheHost(ctx context.Context) error {
 	return fmt.Errorf("no hvm guest of the host's architecture %q; the capabilities offer hvm guests of %v", host, others)
 }
 
-func everyDomainTypeTheCapabilitiesOfferFor(ctx context.Context) error {
+func everyOfferedDomainTypeStartsAMinimalDomain(ctx context.Context) error {
 	w := W(ctx)
 	if len(w.Caps.DomainTypes) == 0 {
 		return fmt.Errorf("the capabilities offer no domain type for %s", w.Caps.GuestArch)
@@ -185,7 +185,7 @@ func everyDomainTypeTheCapabilitiesOfferFor(ctx context.Context) error {
 	return nil
 }
 
-func everyGuestInTheCapabilitiesNamesAn(ctx context.Context) error {
+func everyCapabilitiesGuestNamesOSTypeArchAndDomainType(ctx context.Context) error {
 	caps, err := W(ctx).Capabilities()
 	if err != nil {
 		return err
@@ -340,8 +340,8 @@ func registerConnection(r *stepkit.Registry) {
 	r.Step(`^the capabilities XML parses and names the host architecture$`, capabilitiesXmlParsesAndNamesTheHost)
 	r.Step(`^the capabilities offer at least one hvm guest$`, capabilitiesOfferAtLeastOneHvmGuest)
 	r.Step(`^the capabilities offer hvm guests of the host architecture$`, capabilitiesOfferHvmGuestsOfTheHost)
-	r.Step(`^every domain type the capabilities offer for the host architecture starts a minimal domain$`, everyDomainTypeTheCapabilitiesOfferFor)
-	r.Step(`^every guest in the capabilities names an OS type, an architecture and a domain type$`, everyGuestInTheCapabilitiesNamesAn)
+	r.Step(`^every domain type the capabilities offer for the host architecture starts a minimal domain$`, everyOfferedDomainTypeStartsAMinimalDomain)
+	r.Step(`^every guest in the capabilities names an OS type, an architecture and a domain type$`, everyCapabilitiesGuestNamesOSTypeArchAndDomainType)
 	r.Step(`^the capabilities host UUID is a valid UUID$`, capabilitiesHostUuidIsAValidUuid)
 	r.Step(`^the node info reports a CPU model, at least one CPU and some memory$`, nodeInfoReportsACpuModelAt)
 	r.Step(`^the node topology multiplies out to the CPU count$`, nodeTopologyMultipliesOutToTheCpu)

@@ -27,7 +27,7 @@ func defineDomainFromFixtureWithoutAUuid(ctx context.Context, name, fixture stri
 	return w.DefineDomain(name, x)
 }
 
-func tryToDefineDomainAgainWithA(ctx context.Context, name string) error {
+func tryToDefineDomainAgainWithADifferentUUID(ctx context.Context, name string) error {
 	w := W(ctx)
 	x, err := w.FixtureXML(name, "minimal") // a fresh random UUID
 	if err != nil {
@@ -56,7 +56,7 @@ func renameDomainTo(ctx context.Context, from, to string) error {
 	})
 }
 
-func setTheMemoryOfDomainToMib(ctx context.Context, name string, mib int) error {
+func setTheMemoryOfDomainInItsConfiguration(ctx context.Context, name string, mib int) error {
 	return W(ctx).WithDomain(name, func(d *libvirt.Domain) error {
 		return d.SetMemoryFlags(uint64(mib)*1024, libvirt.DOMAIN_MEM_CONFIG)
 	})
@@ -87,7 +87,7 @@ func domainList(ctx context.Context, list, verb, name string) error {
 	return nil
 }
 
-func lookingUpDomainByNameUuidAnd(ctx context.Context, name string) error {
+func lookingUpDomainByNameUUIDAndIDGivesTheSameDomain(ctx context.Context, name string) error {
 	w := W(ctx)
 	byName, err := w.Conn.LookupDomainByName(w.Name(name))
 	if err != nil {
@@ -174,11 +174,11 @@ func infoOfDomainReportsMibOfMaximum(ctx context.Context, name string, maxMiB, m
 
 func registerDomain(r *stepkit.Registry) {
 	r.Step(`^I define domain "([^"]*)" from fixture "([^"]*)" without a UUID$`, defineDomainFromFixtureWithoutAUuid)
-	r.Step(`^I try to define domain "([^"]*)" again with a different UUID$`, tryToDefineDomainAgainWithA)
+	r.Step(`^I try to define domain "([^"]*)" again with a different UUID$`, tryToDefineDomainAgainWithADifferentUUID)
 	r.Step(`^I rename domain "([^"]*)" to "([^"]*)"$`, renameDomainTo)
-	r.Step(`^I set the memory of domain "([^"]*)" to (\d+) MiB in its configuration$`, setTheMemoryOfDomainToMib)
+	r.Step(`^I set the memory of domain "([^"]*)" to (\d+) MiB in its configuration$`, setTheMemoryOfDomainInItsConfiguration)
 	r.Step(`^the (active|inactive|persistent|transient|autostart|running|paused|shut off) domain list (includes|excludes) "([^"]*)"$`, domainList)
-	r.Step(`^looking up domain "([^"]*)" by name, UUID and ID gives the same domain$`, lookingUpDomainByNameUuidAnd)
+	r.Step(`^looking up domain "([^"]*)" by name, UUID and ID gives the same domain$`, lookingUpDomainByNameUUIDAndIDGivesTheSameDomain)
 	r.Step(`^domain "([^"]*)" has (a positive ID|no ID)$`, domainHasID)
 	r.Step(`^domain "([^"]*)" has a valid generated UUID$`, domainHasAValidGeneratedUuid)
 	r.Step(`^the info of domain "([^"]*)" reports (\d+) MiB of maximum memory, (\d+) MiB of memory and (\d+) vCPUs?$`, infoOfDomainReportsMibOfMaximum)

@@ -57,7 +57,7 @@ func (w *world) secretUUIDs() ([]string, error) {
 	return out, nil
 }
 
-func tryToLookUpADomainBy(ctx context.Context, by string) error {
+func tryToLookUpAnAbsentDomain(ctx context.Context, by string) error {
 	w := W(ctx)
 	var d *libvirt.Domain
 	var err error
@@ -79,7 +79,7 @@ func tryToLookUpADomainBy(ctx context.Context, by string) error {
 	return w.Try(err)
 }
 
-func tryToLookUpAThatDoes(ctx context.Context, kind string) error {
+func tryToLookUpAnAbsentObject(ctx context.Context, kind string) error {
 	w := W(ctx)
 	var err error
 	switch kind {
@@ -149,7 +149,7 @@ func runSConnectionStillAnswers(ctx context.Context) error {
 	return err
 }
 
-func callsThroughAHandleKeptFromBefore(ctx context.Context, name string) error {
+func callsThroughAHandleKeptFromBeforeUndefiningFail(ctx context.Context, name string) error {
 	w := W(ctx)
 	d, err := w.Conn.LookupDomainByName(w.Name(name))
 	if err != nil {
@@ -171,10 +171,10 @@ func callsThroughAHandleKeptFromBefore(ctx context.Context, name string) error {
 }
 
 func registerErrors(r *stepkit.Registry) {
-	r.Step(`^I try to look up a domain by (name|UUID|ID) that does not exist$`, tryToLookUpADomainBy)
-	r.Step(`^I try to look up a (network|storage pool|secret|network filter) that does not exist$`, tryToLookUpAThatDoes)
+	r.Step(`^I try to look up a domain by (name|UUID|ID) that does not exist$`, tryToLookUpAnAbsentDomain)
+	r.Step(`^I try to look up a (network|storage pool|secret|network filter) that does not exist$`, tryToLookUpAnAbsentObject)
 	r.Step(`^the error is typed with a code, (an origin, )?an error level and a message$`, errorIsTypedWithACodeAn)
 	r.Step(`^I try to connect to "([^"]*)"$`, tryToConnectTo, stepkit.Takes(0, harness.ArgURI))
 	r.Step(`^the run's connection still answers$`, runSConnectionStillAnswers)
-	r.Step(`^calls through a handle kept from before undefining domain "([^"]*)" fail with VIR_ERR_NO_DOMAIN$`, callsThroughAHandleKeptFromBefore)
+	r.Step(`^calls through a handle kept from before undefining domain "([^"]*)" fail with VIR_ERR_NO_DOMAIN$`, callsThroughAHandleKeptFromBeforeUndefiningFail)
 }

@@ -28,7 +28,7 @@ func guestAgentOfAnswersAgainWithinThe(ctx context.Context, logical string) erro
 	return w.UntilAgent(ctx, g.BootLimit, func(context.Context) error { return w.ping(logical) })
 }
 
-func setTheClockOfGuestSecondsAhead(ctx context.Context, logical, ahead string) error {
+func setTheClockOfGuestAheadOfTheHost(ctx context.Context, logical, ahead string) error {
 	w := W(ctx)
 	return w.WithDomain(logical, func(d *libvirt.Domain) error {
 		return d.SetTime(time.Now().Add(stepkit.Seconds(ahead)).Unix(), 0, 0)
@@ -103,7 +103,7 @@ func agentOfGuestReportsItsFilesystems(ctx context.Context, logical, want string
 	})
 }
 
-func guestHasAnIpv4LeaseOnNetwork(ctx context.Context, logical, network, secs string) error {
+func guestHasAnIPv4LeaseOnNetworkWithinSeconds(ctx context.Context, logical, network, secs string) error {
 	w := W(ctx)
 	return w.UntilAgent(ctx, stepkit.Seconds(secs), func(context.Context) error {
 		_, err := w.leaseAddrs(logical)

@@ -114,7 +114,7 @@ func rebootEventOfGuestArrivesWithinSeconds(ctx context.Context, logical, secs s
 	return gs.Watch.WaitEvent(ctx, gs.Started, stepkit.Seconds(secs), "reboot reboot")
 }
 
-func guestHasBootedAgainWithinTheBoot(ctx context.Context, logical string) error {
+func guestHasBootedAgainWithinTheBootLimit(ctx context.Context, logical string) error {
 	w := W(ctx)
 	gs, err := w.Guest(logical)
 	if err != nil {

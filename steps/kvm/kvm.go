@@ -308,7 +308,7 @@ func domainCapabilitiesForTypeKvmOfferThe(ctx context.Context, list string) erro
 	return nil
 }
 
-func everyMachineTypeTheCapabilitiesClaimFor(ctx context.Context) error {
+func everyClaimedKVMMachineTypeIsAccepted(ctx context.Context) error {
 	w := W(ctx)
 	caps, err := w.Capabilities()
 	if err != nil {
@@ -348,5 +348,5 @@ func registerKvm(r *stepkit.Registry) {
 	r.Step(`^the QEMU of domain "([^"]*)" can open /dev/kvm$`, qemuOfDomainCanOpenDevKvm)
 	r.Step(`^QEMU reports KVM acceleration enabled for domain "([^"]*)"$`, qemuReportsKvmAccelerationEnabledForDomain)
 	r.Step(`^the domain capabilities for type kvm offer the CPU modes? "([^"]*)"$`, domainCapabilitiesForTypeKvmOfferThe)
-	r.Step(`^every machine type the capabilities claim for kvm is accepted by the kvm domain capabilities$`, everyMachineTypeTheCapabilitiesClaimFor)
+	r.Step(`^every machine type the capabilities claim for kvm is accepted by the kvm domain capabilities$`, everyClaimedKVMMachineTypeIsAccepted)
 }

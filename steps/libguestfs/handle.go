@@ -90,7 +90,7 @@ func libguestfsCreatesADiskOfMib(ctx context.Context, format, logical, mibs stri
 	return w.withHandle(func(h gfsHandle) error { return h.DiskCreate(p, format, size*stepkit.MiB, "", "") })
 }
 
-func libguestfsCreatesAQcow2DiskBackedBy(ctx context.Context, logical, bformat, base string) error {
+func libguestfsCreatesAQcow2DiskBackedByDisk(ctx context.Context, logical, bformat, base string) error {
 	w := W(ctx)
 	p, err := w.gfsDisk(logical)
 	if err != nil {
@@ -104,7 +104,7 @@ func libguestfsCreatesAQcow2DiskBackedBy(ctx context.Context, logical, bformat, 
 	return w.withHandle(func(h gfsHandle) error { return h.DiskCreate(p, "qcow2", -1, bp, bformat) })
 }
 
-func qemuImgReportsDiskAsWithA(ctx context.Context, logical, format, mibs string) error {
+func qemuImgReportsDiskFormatAndVirtualSize(ctx context.Context, logical, format, mibs string) error {
 	w := W(ctx)
 	p, err := w.gfsDisk(logical)
 	if err != nil {
@@ -121,7 +121,7 @@ func qemuImgReportsDiskAsWithA(ctx context.Context, logical, format, mibs string
 	return nil
 }
 
-func qemuImgReportsDiskBackedByIn(ctx context.Context, logical, base, format string) error {
+func qemuImgReportsDiskBackedByDiskInFormat(ctx context.Context, logical, base, format string) error {
 	w := W(ctx)
 	p, err := w.gfsDisk(logical)
 	if err != nil {
@@ -232,7 +232,7 @@ func shutTheLibguestfsApplianceDown(ctx context.Context) error {
 
 func closeTheLibguestfsHandle(ctx context.Context) error { return W(ctx).closeGuestfs() }
 
-func libguestfsPartitionsDiskMakesAnExt4Filesystem(ctx context.Context, n string) error {
+func libguestfsPartitionsFormatsAndMountsDisk(ctx context.Context, n string) error {
 	return W(ctx).withHandle(func(h gfsHandle) error {
 		dev, err := nthDevice(h, n)
 		if err != nil {
@@ -261,7 +261,7 @@ func libguestfsWritesKibOfRandomDataTo(ctx context.Context, kib, file string) er
 	return w.withHandle(func(h gfsHandle) error { return h.Write(file, data) })
 }
 
-func readingBackThroughLibguestfsGivesTheSame(ctx context.Context, file string) error {
+func readingBackThroughLibguestfsGivesTheSameData(ctx context.Context, file string) error {
 	w := W(ctx)
 	return w.withHandle(func(h gfsHandle) error {
 		got, err := h.ReadFile(file)
@@ -387,18 +387,18 @@ func registerHandle(r *stepkit.Registry) {
 	r.Step(`^the libguestfs backend is (direct|libvirt on the stack under test)$`, libguestfsBackendIs)
 	r.Step(`^the handle keeps the probed backend settings$`, handleKeepsTheProbedBackendSettings)
 	r.Step(`^libguestfs creates a (raw|qcow2) disk "([^"]*)" of (\d+) MiB$`, libguestfsCreatesADiskOfMib)
-	r.Step(`^libguestfs creates a qcow2 disk "([^"]*)" backed by (raw|qcow2) disk "([^"]*)"$`, libguestfsCreatesAQcow2DiskBackedBy)
-	r.Step(`^qemu-img reports disk "([^"]*)" as (raw|qcow2) with a virtual size of (\d+) MiB$`, qemuImgReportsDiskAsWithA)
-	r.Step(`^qemu-img reports disk "([^"]*)" backed by "([^"]*)" in format (raw|qcow2)$`, qemuImgReportsDiskBackedByIn)
+	r.Step(`^libguestfs creates a qcow2 disk "([^"]*)" backed by (raw|qcow2) disk "([^"]*)"$`, libguestfsCreatesAQcow2DiskBackedByDisk)
+	r.Step(`^qemu-img reports disk "([^"]*)" as (raw|qcow2) with a virtual size of (\d+) MiB$`, qemuImgReportsDiskFormatAndVirtualSize)
+	r.Step(`^qemu-img reports disk "([^"]*)" backed by "([^"]*)" in format (raw|qcow2)$`, qemuImgReportsDiskBackedByDiskInFormat)
 	r.Step(`^I add disk "([^"]*)" to the handle( read-only)?$`, addDiskToTheHandle)
 	r.Step(`^I launch the libguestfs appliance$`, launchTheLibguestfsAppliance)
 	r.Step(`^the appliance lists (\d+) disk devices?$`, applianceListsDiskDevices)
 	r.Step(`^the appliance's process is (running|gone)$`, applianceSProcessIs)
 	r.Step(`^I shut the libguestfs appliance down$`, shutTheLibguestfsApplianceDown)
 	r.Step(`^I close the libguestfs handle$`, closeTheLibguestfsHandle)
-	r.Step(`^libguestfs partitions disk (\d+), makes an ext4 filesystem on it and mounts it$`, libguestfsPartitionsDiskMakesAnExt4Filesystem)
+	r.Step(`^libguestfs partitions disk (\d+), makes an ext4 filesystem on it and mounts it$`, libguestfsPartitionsFormatsAndMountsDisk)
 	r.Step(`^libguestfs writes (\d+) KiB of random data to "([^"]*)"$`, libguestfsWritesKibOfRandomDataTo, stepkit.Takes(1, harness.ArgInnerPath))
-	r.Step(`^reading "([^"]*)" back through libguestfs gives the same data$`, readingBackThroughLibguestfsGivesTheSame, stepkit.Takes(0, harness.ArgInnerPath))
+	r.Step(`^reading "([^"]*)" back through libguestfs gives the same data$`, readingBackThroughLibguestfsGivesTheSameData, stepkit.Takes(0, harness.ArgInnerPath))
 	r.Step(`^the appliance's sha256 checksum of "([^"]*)" is the data's$`, applianceSSha256ChecksumOfIsThe, stepkit.Takes(0, harness.ArgInnerPath))
 	r.Step(`^an ext4 disk "([^"]*)" holding "([^"]*)", made on the host with mkfs.ext4$`, ext4DiskHoldingMadeOnTheHost, stepkit.Takes(1, harness.ArgInnerPath))
 	r.Step(`^I note the sha256 of disk "([^"]*)"$`, noteTheSha256OfDisk)

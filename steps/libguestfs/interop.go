@@ -125,7 +125,7 @@ func shutOffDomainWhoseDiskIs(ctx context.Context, name, logical string) error {
 	})
 }
 
-func libguestfsAddsDomainOfTheStackUnder(ctx context.Context, name string) error {
+func libguestfsAddsDomainReadOnly(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.withHandle(func(h gfsHandle) error {
 		n, err := h.AddDomain(w.Name(name), w.URI(), true)
@@ -144,7 +144,7 @@ func libguestfsAddedDisks(ctx context.Context, n string) error {
 	return nil
 }
 
-func libguestfsMakesAnExt4FilesystemOnVolume(ctx context.Context, vol, pool, file, text string) error {
+func libguestfsMakesAnExt4FilesystemOnVolumeHolding(ctx context.Context, vol, pool, file, text string) error {
 	w := W(ctx)
 	p, format, err := w.volumeFile(vol, pool)
 	if err != nil {
@@ -201,7 +201,7 @@ func attachVolumeInPoolToGuest(ctx context.Context, vol, pool, logical string) e
 	})
 }
 
-func guestReadsFromOnThatVolumeWithin(ctx context.Context, logical, text, file, secs string) error {
+func guestReadsFromThatVolumeWithinSeconds(ctx context.Context, logical, text, file, secs string) error {
 	w := W(ctx)
 	script := fmt.Sprintf(`d=$(grep -lx %s /sys/block/*/serial 2>/dev/null | head -1)
 [ -n "$d" ] || { echo "no disk with serial %s yet" >&2; exit 1; }
@@ -252,9 +252,9 @@ func registerInterop(r *stepkit.Registry) {
 	r.Step(`^the stack runs the appliance as a transient domain with disk "([^"]*)"$`, stackRunsTheApplianceAsATransient)
 	r.Step(`^the appliance's domain is gone from the stack$`, applianceSDomainIsGoneFromThe)
 	r.Step(`^a shut off domain "([^"]*)" whose disk is "([^"]*)"$`, shutOffDomainWhoseDiskIs)
-	r.Step(`^libguestfs adds domain "([^"]*)" of the stack under test read-only$`, libguestfsAddsDomainOfTheStackUnder)
+	r.Step(`^libguestfs adds domain "([^"]*)" of the stack under test read-only$`, libguestfsAddsDomainReadOnly)
 	r.Step(`^libguestfs added (\d+) disks?$`, libguestfsAddedDisks)
-	r.Step(`^libguestfs makes an ext4 filesystem on volume "([^"]*)" in pool "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, libguestfsMakesAnExt4FilesystemOnVolume, stepkit.Takes(2, harness.ArgInnerPath))
+	r.Step(`^libguestfs makes an ext4 filesystem on volume "([^"]*)" in pool "([^"]*)" holding "([^"]*)" with "([^"]*)"$`, libguestfsMakesAnExt4FilesystemOnVolumeHolding, stepkit.Takes(2, harness.ArgInnerPath))
 	r.Step(`^I attach volume "([^"]*)" in pool "([^"]*)" to guest "([^"]*)"$`, attachVolumeInPoolToGuest)
-	r.Step(`^guest "([^"]*)" reads "([^"]*)" from "([^"]*)" on that volume within (\d+) seconds$`, guestReadsFromOnThatVolumeWithin, stepkit.Takes(2, harness.ArgInnerPath))
+	r.Step(`^guest "([^"]*)" reads "([^"]*)" from "([^"]*)" on that volume within (\d+) seconds$`, guestReadsFromThatVolumeWithinSeconds, stepkit.Takes(2, harness.ArgInnerPath))
 }

@@ -56,7 +56,7 @@ func virtV2vReadsOvaWithPrintSource(ctx context.Context, logical string) error {
 	return nil
 }
 
-func virtV2vReportsSourceNameVcpusMib(ctx context.Context, name, vcpus, mem, disks string) error {
+func virtV2vReportsSourceNameVCPUsMemoryAndDisks(ctx context.Context, name, vcpus, mem, disks string) error {
 	w := W(ctx)
 	st := w.gfs()
 	if st.v2vErr != nil {
@@ -76,7 +76,7 @@ func virtV2vReportsSourceNameVcpusMib(ctx context.Context, name, vcpus, mem, dis
 	return nil
 }
 
-func virtV2vRefusesItAsACorrupt(ctx context.Context) error {
+func virtV2vRefusesItAsACorruptOVA(ctx context.Context) error {
 	st := W(ctx).gfs()
 	var ee *exec.ExitError
 	if !errors.As(st.v2vErr, &ee) || ee.ExitCode() != 1 {
@@ -237,6 +237,6 @@ func registerOva(r *stepkit.Registry) {
 	r.Step(`^a synthetic OVA "([^"]*)" in (tar|directory) form with a (SHA1|SHA256) manifest$`, syntheticOvaInFormWithAManifest)
 	r.Step(`^I corrupt the manifest of OVA "([^"]*)"$`, corruptTheManifestOfOva)
 	r.Step(`^virt-v2v reads OVA "([^"]*)" with --print-source$`, virtV2vReadsOvaWithPrintSource)
-	r.Step(`^virt-v2v reports source name "([^"]*)", (\d+) vCPUs, (\d+) MiB of memory and (\d+) disks?$`, virtV2vReportsSourceNameVcpusMib)
-	r.Step(`^virt-v2v refuses it as a corrupt OVA$`, virtV2vRefusesItAsACorrupt)
+	r.Step(`^virt-v2v reports source name "([^"]*)", (\d+) vCPUs, (\d+) MiB of memory and (\d+) disks?$`, virtV2vReportsSourceNameVCPUsMemoryAndDisks)
+	r.Step(`^virt-v2v refuses it as a corrupt OVA$`, virtV2vRefusesItAsACorruptOVA)
 }

@@ -33,7 +33,7 @@ func tryToMigrateDomainToThePeer(ctx context.Context, logical, how string) error
 	return w.Try(m.wait(ctx))
 }
 
-func tryToMigrateDomainLiveToThe(ctx context.Context, logical string) error {
+func tryToMigrateDomainLiveToTheStackItself(ctx context.Context, logical string) error {
 	w := W(ctx)
 	return w.Try(w.WithDomain(logical, func(d *libvirt.Domain) error {
 		nd, err := d.Migrate3(w.Conn, &libvirt.DomainMigrateParameters{}, libvirt.MIGRATE_LIVE)
@@ -49,7 +49,7 @@ func tryToMigrateDomainLiveToThe(ctx context.Context, logical string) error {
 	}))
 }
 
-func startMigratingDomainLiveToThePeer(ctx context.Context, logical string, mib int) error {
+func startMigratingDomainLiveToThePeerAtMiBs(ctx context.Context, logical string, mib int) error {
 	w := W(ctx)
 	m := w.migrate(ctx, logical, "live", uint64(mib))
 	w.rememberMigration(logical, m)
@@ -117,7 +117,7 @@ func migrationJobOfDomainReportsDataProcessed(ctx context.Context, logical strin
 	})
 }
 
-func letTheMigrationOfDomainFinishAt(ctx context.Context, logical string) error {
+func letTheMigrationOfDomainFinishAtFullSpeed(ctx context.Context, logical string) error {
 	w := W(ctx)
 	m := w.migrationsSt().byDomain[logical]
 	if m == nil {
@@ -184,7 +184,7 @@ func peerHasNoDomain(ctx context.Context, logical string) error {
 	return err
 }
 
-func domainOnThePeerHasTheUuid(ctx context.Context, logical string) error {
+func domainOnThePeerHasItsUUIDAndDefinition(ctx context.Context, logical string) error {
 	w := W(ctx)
 	m := w.migrationsSt().byDomain[logical]
 	if m == nil || m.before == "" {
@@ -281,7 +281,7 @@ func peerSPoolHoldsVolume(ctx context.Context, pool, vol string) error {
 	return v.Free()
 }
 
-func watchDomainEventsOnTheStackAnd(ctx context.Context) error {
+func watchDomainEventsOnTheStackAndThePeer(ctx context.Context) error {
 	w := W(ctx)
 	if _, err := w.PeerConn(); err != nil {
 		return err
@@ -323,16 +323,16 @@ func registerMigration(r *stepkit.Registry) {
 	}
 	r.Step(`^I migrate domain "([^"]*)" live to the peer with (virDomainMigrate|virDomainMigrate2|virDomainMigrateToURI|virDomainMigrateToURI2)$`, migrateDomainLiveWith)
 	r.Step(`^I try to migrate domain "([^"]*)" (live|live copying all storage) to the peer$`, tryToMigrateDomainToThePeer)
-	r.Step(`^I try to migrate domain "([^"]*)" live to the stack itself$`, tryToMigrateDomainLiveToThe)
-	r.Step(`^I start migrating domain "([^"]*)" live to the peer at (\d+) MiB/s$`, startMigratingDomainLiveToThePeer)
+	r.Step(`^I try to migrate domain "([^"]*)" live to the stack itself$`, tryToMigrateDomainLiveToTheStackItself)
+	r.Step(`^I start migrating domain "([^"]*)" live to the peer at (\d+) MiB/s$`, startMigratingDomainLiveToThePeerAtMiBs)
 	r.Step(`^the migration job of domain "([^"]*)" reports data processed and remaining, and its statistics$`, migrationJobOfDomainReportsDataProcessed)
-	r.Step(`^I let the migration of domain "([^"]*)" finish at full speed$`, letTheMigrationOfDomainFinishAt)
+	r.Step(`^I let the migration of domain "([^"]*)" finish at full speed$`, letTheMigrationOfDomainFinishAtFullSpeed)
 	r.Step(`^I abort the migration of domain "([^"]*)"$`, abortTheMigrationOfDomain)
 	r.Step(`^domain "([^"]*)" is (running|paused|shut off) on the peer$`, domainIsOnThePeer)
 	r.Step(`^domain "([^"]*)" is (persistent|transient) on the peer$`, domainPersistenceOnThePeer)
 	r.Step(`^the peer has no domain "([^"]*)"$`, peerHasNoDomain)
-	r.Step(`^domain "([^"]*)" on the peer has the UUID and definition it had before the migration$`, domainOnThePeerHasTheUuid)
+	r.Step(`^domain "([^"]*)" on the peer has the UUID and definition it had before the migration$`, domainOnThePeerHasItsUUIDAndDefinition)
 	r.Step(`^the peer has the storage pool "([^"]*)" of the stack, empty$`, peerHasTheStoragePoolOfThe)
 	r.Step(`^the peer's pool "([^"]*)" holds volume "([^"]*)"$`, peerSPoolHoldsVolume)
-	r.Step(`^I watch domain events on the stack and on the peer$`, watchDomainEventsOnTheStackAnd)
+	r.Step(`^I watch domain events on the stack and on the peer$`, watchDomainEventsOnTheStackAndThePeer)
 }

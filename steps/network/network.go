@@ -21,7 +21,7 @@ func createTransientNetwork(ctx context.Context, mode, name string) error {
 	return W(ctx).AddNetwork(name, mode, true)
 }
 
-func tryToDefineAnIsolatedNetworkAgain(ctx context.Context, name string) error {
+func tryToDefineAnIsolatedNetworkAgainWithADifferentUUID(ctx context.Context, name string) error {
 	w := W(ctx)
 	doc := w.NetworkDoc(name, "isolated")
 	doc.UUID = harness.NewUUID()
@@ -103,7 +103,7 @@ func xmlOfNetworkForwardsInMode(ctx context.Context, name, mode string) error {
 	return nil
 }
 
-func addADhcpHostEntryForMac(ctx context.Context, mac, name string) error {
+func addADHCPHostEntryLiveAndInItsConfiguration(ctx context.Context, mac, name string) error {
 	w := W(ctx)
 	return w.WithNetwork(name, func(n *libvirt.Network) error {
 		return n.Update(libvirt.NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.NETWORK_SECTION_IP_DHCP_HOST, -1, w.dhcpHost(name, mac),
@@ -134,7 +134,7 @@ func xmlOfNetworkHasADhcpHost(ctx context.Context, which, name, mac string) erro
 	return fmt.Errorf("the %s XML of network %q has no DHCP host %s", which, name, mac)
 }
 
-func networkAnswersADhcpLeaseQueryWith(ctx context.Context, name, guest, secs string) error {
+func networkAnswersADHCPLeaseQueryWithTheGuestsLease(ctx context.Context, name, guest, secs string) error {
 	w := W(ctx)
 	mac, err := w.nicOn(guest, name)
 	if err != nil {
@@ -345,15 +345,15 @@ func nftMasquerades(f []string, cidr string) bool {
 
 func registerNetwork(r *stepkit.Registry) {
 	r.Step(`^I create transient (isolated|NAT) network "([^"]*)"$`, createTransientNetwork)
-	r.Step(`^I try to define an isolated network "([^"]*)" again with a different UUID$`, tryToDefineAnIsolatedNetworkAgain)
+	r.Step(`^I try to define an isolated network "([^"]*)" again with a different UUID$`, tryToDefineAnIsolatedNetworkAgainWithADifferentUUID)
 	r.Step(`^I (start|destroy|undefine) network "([^"]*)"$`, lifecycleNetwork)
 	r.Step(`^there is no network "([^"]*)"$`, thereIsNoNetwork)
 	r.Step(`^the bridge of network "([^"]*)" (exists|does not exist) on the host$`, bridgeOfNetworkOnTheHost)
 	r.Step(`^the XML of network "([^"]*)" keeps every field that was set$`, xmlOfNetworkKeepsEveryFieldThat)
 	r.Step(`^the XML of network "([^"]*)" forwards in mode "([^"]*)"$`, xmlOfNetworkForwardsInMode)
-	r.Step(`^I add a DHCP host entry for MAC "([^"]*)" to network "([^"]*)" live and in its configuration$`, addADhcpHostEntryForMac)
+	r.Step(`^I add a DHCP host entry for MAC "([^"]*)" to network "([^"]*)" live and in its configuration$`, addADHCPHostEntryLiveAndInItsConfiguration)
 	r.Step(`^the (live|persistent) XML of network "([^"]*)" has a DHCP host entry for MAC "([^"]*)"$`, xmlOfNetworkHasADhcpHost)
-	r.Step(`^network "([^"]*)" answers a DHCP lease query with the lease of guest "([^"]*)" within (\d+) seconds$`, networkAnswersADhcpLeaseQueryWith)
+	r.Step(`^network "([^"]*)" answers a DHCP lease query with the lease of guest "([^"]*)" within (\d+) seconds$`, networkAnswersADHCPLeaseQueryWithTheGuestsLease)
 	r.Step(`^network "([^"]*)" keeps its own UUID$`, networkKeepsItsOwnUuid)
 	r.Step(`^the host masquerades the traffic leaving network "([^"]*)"$`, hostMasqueradesTheTrafficLeavingNetwork)
 	r.Step(`^a port created on network "([^"]*)" is listed until it is deleted$`, portCreatedOnNetworkIsListedUntil)

@@ -24,7 +24,7 @@ func (w *world) filterDoc(logical string) (*libvirtxml.NWFilter, error) {
 	return &doc, err
 }
 
-func lookingUpNetworkFilterByNameAnd(ctx context.Context, name string) error {
+func lookingUpNetworkFilterByNameAndUUIDGivesTheSameFilter(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.WithFilter(name, func(f *libvirt.NWFilter) error {
 		u, err := f.GetUUIDString()
@@ -138,7 +138,7 @@ func bindingGone(dev string, lookupErr error, name, prefix string) error {
 }
 
 func registerNwfilter(r *stepkit.Registry) {
-	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, lookingUpNetworkFilterByNameAnd)
+	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, lookingUpNetworkFilterByNameAndUUIDGivesTheSameFilter)
 	r.Step(`^the XML of network filter "([^"]*)" keeps its accept rule( and its reference to "clean-traffic")?$`, xmlOfNetworkFilterKeepsItsAccept)
 	r.Step(`^I (?:try to )?undefine network filter "([^"]*)"$`, undefineNetworkFilter)
 	r.Step(`^there is no network filter "([^"]*)"$`, thereIsNoNetworkFilter)

@@ -73,7 +73,7 @@ func apiRootAnswersWithThatToken(ctx context.Context, code string) error {
 	return nil
 }
 
-func eitherTheSsoEndpointRefusedItOr(ctx context.Context) error {
+func eitherTheSSORefusedItOrTheAPIAnswers401(ctx context.Context) error {
 	w := W(ctx)
 	_, st, err := w.ovirt()
 	if err != nil {
@@ -313,7 +313,7 @@ func registerEngine(r *stepkit.Registry) {
 	r.Step(`^an SSO token for the API$`, ssoTokenForTheApi)
 	r.Step(`^the SSO answer is a bearer token whose scope includes "([^"]*)"$`, ssoAnswerIsABearerTokenWhose)
 	r.Step(`^the API root answers (200|401) with that token$`, apiRootAnswersWithThatToken)
-	r.Step(`^either the SSO endpoint refused it or the API root answers 401 with that token$`, eitherTheSsoEndpointRefusedItOr)
+	r.Step(`^either the SSO endpoint refused it or the API root answers 401 with that token$`, eitherTheSSORefusedItOrTheAPIAnswers401)
 	r.Step(`^GET "([^"]*)"(?: with header "([^:"]*): ([^"]*)")? answers (\d+)( with an api document)?$`, getAnswers)
 	r.Step(`^the API root as application/xml is an api document naming the product$`, apiRootAsApplicationXmlIsAn)
 	r.Step(`^the API root as application/json is an object naming the product$`, apiRootAsApplicationJsonIsAn)
@@ -323,7 +323,7 @@ func registerEngine(r *stepkit.Registry) {
 	r.Step(`^I log out through the SSO logout service$`, logOutThroughTheSsoLogoutService)
 	r.Step(`^the XSD the engine serves at "([^"]*)"$`, xsdTheEngineServesAt)
 	r.Step(`^GET "([^"]*)" as XML validates against that XSD$`, getAsXmlValidatesAgainstThatXsd)
-	r.Step(`^(?:I )?create VM "([^"]*)" from the run's template in the first cluster$`, createVmFromTheRunSTemplate)
+	r.Step(`^(?:I )?create VM "([^"]*)" from the run's template in the first cluster$`, createVMFromTheRunsTemplateInTheFirstCluster)
 	r.Step(`^VM "([^"]*)" is listed with status "([^"]*)"$`, vmIsListedWithStatus)
 	r.Step(`^I (start|stop|remove) VM "([^"]*)"$`, lifecycleVM)
 	r.Step(`^VM "([^"]*)" is no longer listed$`, vmIsNoLongerListed)

@@ -16,7 +16,7 @@ import (
 	"github.com/ovacts/ovacts/steps/stepkit"
 )
 
-func createVmFromTheRunSTemplate(ctx context.Context, logical string) error {
+func createVMFromTheRunsTemplateInTheFirstCluster(ctx context.Context, logical string) error {
 	w := W(ctx)
 	e, st, err := w.ovirt()
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
-func tryToRestoreADomainFromA(ctx context.Context) error {
+func tryToRestoreADomainFromAnAbsentFile(ctx context.Context) error {
 	w := W(ctx)
 	f, err := w.ScratchFile("missing.save")
 	if err != nil {
@@ -47,7 +47,7 @@ func domainManagedSaveImage(ctx context.Context, dom, want string) error {
 }
 
 func registerSave(r *stepkit.Registry) {
-	r.Step(`^I try to restore a domain from a file that does not exist$`, tryToRestoreADomainFromA)
+	r.Step(`^I try to restore a domain from a file that does not exist$`, tryToRestoreADomainFromAnAbsentFile)
 	r.Step(`^the save file of domain "([^"]*)" describes that domain$`, saveFileOfDomainDescribesThatDomain)
 	r.Step(`^domain "([^"]*)" (has|has no) managed save image$`, domainManagedSaveImage)
 }

@@ -12,12 +12,12 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
-func tryToDefineAnotherSecretWithThe(ctx context.Context, name string) error {
+func tryToDefineAnotherSecretWithTheUsageOf(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.Try(w.DefineSecret(name, harness.NewUUID(), "public"))
 }
 
-func setTheValueOfSecretToA(ctx context.Context, name string) error {
+func setTheValueOfSecretToARandomValue(ctx context.Context, name string) error {
 	w := W(ctx)
 	v := make([]byte, 32)
 	rand.Read(v)
@@ -28,7 +28,7 @@ func setTheValueOfSecretToA(ctx context.Context, name string) error {
 	return w.WithSecret(name, func(s *libvirt.Secret) error { return s.SetValue(v, 0) })
 }
 
-func readingSecretGivesBackTheValueThat(ctx context.Context, name string) error {
+func readingSecretGivesBackTheValueThatWasSet(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.WithSecret(name, func(s *libvirt.Secret) error {
 		v, err := s.GetValue(0)
@@ -51,7 +51,7 @@ func tryToReadTheValueOfSecret(ctx context.Context, name string) error {
 	return w.Try(err)
 }
 
-func lookingUpSecretByUsageAndUuid(ctx context.Context, name string) error {
+func lookingUpSecretByUsageAndUUIDGivesTheSameSecret(ctx context.Context, name string) error {
 	w := W(ctx)
 	return w.WithSecret(name, func(s *libvirt.Secret) error {
 		u, err := s.GetUUIDString()
@@ -91,11 +91,11 @@ func thereIsNoSecret(ctx context.Context, name string) error {
 }
 
 func registerSecret(r *stepkit.Registry) {
-	r.Step(`^I try to define another secret with the usage of "([^"]*)"$`, tryToDefineAnotherSecretWithThe)
-	r.Step(`^I set the value of secret "([^"]*)" to a random value$`, setTheValueOfSecretToA)
-	r.Step(`^reading secret "([^"]*)" gives back the value that was set$`, readingSecretGivesBackTheValueThat)
+	r.Step(`^I try to define another secret with the usage of "([^"]*)"$`, tryToDefineAnotherSecretWithTheUsageOf)
+	r.Step(`^I set the value of secret "([^"]*)" to a random value$`, setTheValueOfSecretToARandomValue)
+	r.Step(`^reading secret "([^"]*)" gives back the value that was set$`, readingSecretGivesBackTheValueThatWasSet)
 	r.Step(`^I try to read the value of secret "([^"]*)"$`, tryToReadTheValueOfSecret)
-	r.Step(`^looking up secret "([^"]*)" by usage and UUID gives the same secret$`, lookingUpSecretByUsageAndUuid)
+	r.Step(`^looking up secret "([^"]*)" by usage and UUID gives the same secret$`, lookingUpSecretByUsageAndUUIDGivesTheSameSecret)
 	r.Step(`^I undefine secret "([^"]*)"$`, undefineSecret)
 	r.Step(`^there is no secret "([^"]*)"$`, thereIsNoSecret)
 }

@@ -147,7 +147,7 @@ func revertEitherMadeTheCurrentSnapshotOf(ctx context.Context, snap, dom string)
 	})
 }
 
-func domainNowWritesToTheOverlayOf(ctx context.Context, dom, snap string) error {
+func domainNowWritesToTheOverlayOfSnapshot(ctx context.Context, dom, snap string) error {
 	w := W(ctx)
 	doc, _, err := w.DomainXML(dom, 0)
 	if err != nil {
@@ -206,7 +206,7 @@ func registerSnapshot(r *stepkit.Registry) {
 	r.Step(`^the children of snapshot "([^"]*)" of domain "([^"]*)" are "([^"]*)"$`, childrenOfSnapshotOfDomainAre)
 	r.Step(`^snapshot "([^"]*)" of domain "([^"]*)" recorded the domain as (running|shut off)$`, snapshotOfDomainRecordedTheDomainAs)
 	r.Step(`^the revert either made "([^"]*)" the current snapshot of the shut-off domain "([^"]*)" or was refused with VIR_ERR_CONFIG_UNSUPPORTED$`, revertEitherMadeTheCurrentSnapshotOf)
-	r.Step(`^domain "([^"]*)" now writes to the overlay of snapshot "([^"]*)", backed by its former disk$`, domainNowWritesToTheOverlayOf)
+	r.Step(`^domain "([^"]*)" now writes to the overlay of snapshot "([^"]*)", backed by its former disk$`, domainNowWritesToTheOverlayOfSnapshot)
 	r.Step(`^I delete snapshot "([^"]*)" of domain "([^"]*)"( with its children)?$`, deleteSnapshotOfDomain)
 	r.Step(`^domain "([^"]*)" lists checkpoint "([^"]*)"$`, domainListsCheckpoint)
 }

@@ -207,7 +207,7 @@ func freeMemoryOfEveryNumaCellIs(ctx context.Context) error {
 	return nil
 }
 
-func everyNodeDeviceSXmlParsesAnd(ctx context.Context) error {
+func everyNodeDeviceXMLParsesAndNamesItsCapability(ctx context.Context) error {
 	devs, err := W(ctx).Conn.ListAllNodeDevices(0)
 	if err != nil {
 		return err
@@ -247,5 +247,5 @@ func registerStats(r *stepkit.Registry) {
 	r.Step(`^the node CPU statistics report kernel, user and idle time$`, nodeCpuStatisticsReportKernelUserAnd)
 	r.Step(`^the node memory statistics report total and free memory$`, nodeMemoryStatisticsReportTotalAndFree)
 	r.Step(`^the free memory of every NUMA cell is no more than the node's memory$`, freeMemoryOfEveryNumaCellIs)
-	r.Step(`^every node device's XML parses and names its capability$`, everyNodeDeviceSXmlParsesAnd)
+	r.Step(`^every node device's XML parses and names its capability$`, everyNodeDeviceXMLParsesAndNamesItsCapability)
 }

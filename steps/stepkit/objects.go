@@ -87,7 +87,7 @@ func objectHasAutostart(ctx context.Context, kind, name, want string) error {
 	})
 }
 
-func lookingUpByNameAndUuidGives(ctx context.Context, kind, name string) error {
+func lookingUpByNameAndUUIDGivesTheSame(ctx context.Context, kind, name string) error {
 	w := W(ctx)
 	return w.withObject(kind, name, func(o object) error {
 		u, err := o.GetUUIDString()
@@ -130,5 +130,5 @@ func registerObjects(r *Registry) {
 	r.Step(`^(domain|storage pool|network) "([^"]*)" is (active|inactive|persistent|transient)$`, objectIs)
 	r.Step(`^I set autostart (on|off) for (domain|storage pool|network) "([^"]*)"$`, setAutostartOfObject)
 	r.Step(`^(domain|storage pool|network) "([^"]*)" has autostart (on|off)$`, objectHasAutostart)
-	r.Step(`^looking up (storage pool|network) "([^"]*)" by name and UUID gives the same (?:pool|network)$`, lookingUpByNameAndUuidGives)
+	r.Step(`^looking up (storage pool|network) "([^"]*)" by name and UUID gives the same (?:pool|network)$`, lookingUpByNameAndUUIDGivesTheSame)
 }

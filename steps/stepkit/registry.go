@@ -26,6 +26,7 @@ type Def struct {
 	Re      *regexp.Regexp
 	Where   string  // file:line of the registration, for lint messages
 	Handler string  // file:line of the handler's definition: the Cucumber JSON's match.location
+	Func    string  // the handler's name; a closure's is its register function's with ".func<N>"
 	Inputs  []Input // the arguments that become a URI, a path or a device
 	Wrapped any     // the handler as godog calls it: with its deadline, inputs checked, verdict on "not supported"
 }
@@ -85,7 +86,7 @@ func (r *Registry) Step(pattern string, fn any, inputs ...Input) {
 		r.errs = append(r.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
-	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, Handler: definedAt(fn, where), Inputs: inputs, Wrapped: w})
+	r.defs = append(r.defs, &Def{Pattern: pattern, Re: re, Where: where, Handler: definedAt(fn, where), Func: funcName(fn), Inputs: inputs, Wrapped: w})
 }
 
 // definedAt is a handler's own file and line (a closure's is where it is
@@ -97,6 +98,16 @@ func definedAt(fn any, registered string) string {
 	}
 	file, line := f.FileLine(f.Entry())
 	return fmt.Sprintf("%s:%d", stepsPath(file), line)
+}
+
+// funcName is a handler's function name, without its package's path.
+func funcName(fn any) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return ""
+	}
+	name := f.Name()
+	return name[strings.LastIndex(name, "/")+1:]
 }
 
 var (

@@ -249,7 +249,7 @@ func BackedBy(h qcow2Header, want string) error {
 	return fmt.Errorf("the image's qcow2 header names the backing file %s, not %s", h.Backing, want)
 }
 
-func uploadKibOfRandomDataToVolume(ctx context.Context, kib int, vol, pool string) error {
+func uploadRandomDataToVolumeInPool(ctx context.Context, kib int, vol, pool string) error {
 	w := W(ctx)
 	data := make([]byte, kib*1024)
 	rand.Read(data)
@@ -277,5 +277,5 @@ func registerStorage(r *Registry) {
 	r.Step(`^a storage pool "([^"]*)"$`, givenStoragePool)
 	r.Step(`^I define storage pool "([^"]*)"$`, defineStoragePool)
 	r.Step(`^(?:I create )?an? (raw|qcow2) volume "([^"]*)" of (\d+) MiB in pool "([^"]*)"$`, volumeOfMibInPool)
-	r.Step(`^I upload (\d+) KiB of random data to volume "([^"]*)" in pool "([^"]*)"$`, uploadKibOfRandomDataToVolume)
+	r.Step(`^I upload (\d+) KiB of random data to volume "([^"]*)" in pool "([^"]*)"$`, uploadRandomDataToVolumeInPool)
 }

@@ -41,7 +41,7 @@ func createTransientStoragePool(ctx context.Context, pool string) error {
 	})
 }
 
-func storagePoolReportsACapacityThatCovers(ctx context.Context, pool string) error {
+func storagePoolCapacityCoversAllocationAndFree(ctx context.Context, pool string) error {
 	return W(ctx).WithPool(pool, func(p *libvirt.StoragePool) error {
 		info, err := p.GetInfo()
 		if err != nil {
@@ -67,7 +67,7 @@ func thereIsNoStoragePool(ctx context.Context, pool string) error {
 	return nil
 }
 
-func tryToCreateAVolumeOfMib(ctx context.Context, format, vol string, size int, pool string) error {
+func tryToCreateAVolumeInPool(ctx context.Context, format, vol string, size int, pool string) error {
 	w := W(ctx)
 	err := w.WithPool(pool, func(p *libvirt.StoragePool) error {
 		v, err := p.StorageVolCreateXML(stepkit.VolumeXML(w.Name(vol), format, size, ""), 0)
@@ -79,7 +79,7 @@ func tryToCreateAVolumeOfMib(ctx context.Context, format, vol string, size int, 
 	return w.Try(err)
 }
 
-func createAQcow2VolumeOfMibIn(ctx context.Context, vol string, size int, pool, base string) error {
+func createAQcow2VolumeBackedByVolume(ctx context.Context, vol string, size int, pool, base string) error {
 	w := W(ctx)
 	bp, err := w.VolumePath(base, pool)
 	if err != nil {
@@ -88,7 +88,7 @@ func createAQcow2VolumeOfMibIn(ctx context.Context, vol string, size int, pool, 
 	return w.CreateVolume(vol, "qcow2", size, pool, bp)
 }
 
-func volumeInPoolHasACapacityOf(ctx context.Context, vol, pool string, size int) error {
+func volumeInPoolHasACapacityOfMiB(ctx context.Context, vol, pool string, size int) error {
 	return W(ctx).WithVolume(vol, pool, func(v *libvirt.StorageVol) error {
 		info, err := v.GetInfo()
 		if err != nil {
@@ -101,7 +101,7 @@ func volumeInPoolHasACapacityOf(ctx context.Context, vol, pool string, size int)
 	})
 }
 
-func volumeInPoolReportsAnAllocationNo(ctx context.Context, vol, pool, limit string) error {
+func volumeInPoolReportsAnAllocationNoLargerThan(ctx context.Context, vol, pool, limit string) error {
 	return W(ctx).WithVolume(vol, pool, func(v *libvirt.StorageVol) error {
 		info, err := v.GetInfo()
 		if err != nil {
@@ -231,7 +231,7 @@ func cloneVolumeInPoolAs(ctx context.Context, vol, pool, clone string) error {
 	})
 }
 
-func downloadingVolumeInPoolGivesBackThe(ctx context.Context, vol, pool string) error {
+func downloadingVolumeGivesBackTheUploadedData(ctx context.Context, vol, pool string) error {
 	w := W(ctx)
 	want, ok := w.StorageSt().Payloads[pool+"/"+vol]
 	if !ok {
@@ -247,7 +247,7 @@ func downloadingVolumeInPoolGivesBackThe(ctx context.Context, vol, pool string) 
 	return nil
 }
 
-func volumesAndInPoolHaveTheSame(ctx context.Context, a, b, pool string, kib int) error {
+func volumesInPoolHaveTheSameFirstKiB(ctx context.Context, a, b, pool string, kib int) error {
 	w := W(ctx)
 	da, err := w.download(ctx, a, pool, uint64(kib)*1024)
 	if err != nil {
@@ -314,7 +314,7 @@ func tryToLookUpVolumeInPool(ctx context.Context, vol, pool string) error {
 	})
 }
 
-func lookingUpVolumeInPoolByName(ctx context.Context, vol, pool string) error {
+func lookingUpVolumeByNameKeyAndPathGivesTheSame(ctx context.Context, vol, pool string) error {
 	w := W(ctx)
 	return w.WithVolume(vol, pool, func(v *libvirt.StorageVol) error {
 		key, err := v.GetKey()
@@ -350,23 +350,23 @@ func lookingUpVolumeInPoolByName(ctx context.Context, vol, pool string) error {
 func registerStorage(r *stepkit.Registry) {
 	r.Step(`^I (build|start|refresh|destroy|delete|undefine) storage pool "([^"]*)"$`, lifecycleStoragePool)
 	r.Step(`^I create transient storage pool "([^"]*)"$`, createTransientStoragePool)
-	r.Step(`^storage pool "([^"]*)" reports a capacity that covers its allocation and free space$`, storagePoolReportsACapacityThatCovers)
+	r.Step(`^storage pool "([^"]*)" reports a capacity that covers its allocation and free space$`, storagePoolCapacityCoversAllocationAndFree)
 	r.Step(`^there is no storage pool "([^"]*)"$`, thereIsNoStoragePool)
-	r.Step(`^I try to create a (raw|qcow2) volume "([^"]*)" of (\d+) MiB in pool "([^"]*)"$`, tryToCreateAVolumeOfMib)
-	r.Step(`^I create a qcow2 volume "([^"]*)" of (\d+) MiB in pool "([^"]*)" backed by volume "([^"]*)"$`, createAQcow2VolumeOfMibIn)
-	r.Step(`^volume "([^"]*)" in pool "([^"]*)" has a capacity of (\d+) MiB$`, volumeInPoolHasACapacityOf)
-	r.Step(`^volume "([^"]*)" in pool "([^"]*)" reports an allocation no larger than (?:its capacity|(\d+) MiB)$`, volumeInPoolReportsAnAllocationNo)
+	r.Step(`^I try to create a (raw|qcow2) volume "([^"]*)" of (\d+) MiB in pool "([^"]*)"$`, tryToCreateAVolumeInPool)
+	r.Step(`^I create a qcow2 volume "([^"]*)" of (\d+) MiB in pool "([^"]*)" backed by volume "([^"]*)"$`, createAQcow2VolumeBackedByVolume)
+	r.Step(`^volume "([^"]*)" in pool "([^"]*)" has a capacity of (\d+) MiB$`, volumeInPoolHasACapacityOfMiB)
+	r.Step(`^volume "([^"]*)" in pool "([^"]*)" reports an allocation no larger than (?:its capacity|(\d+) MiB)$`, volumeInPoolReportsAnAllocationNoLargerThan)
 	r.Step(`^volume "([^"]*)" in pool "([^"]*)" has format "([^"]*)"$`, volumeInPoolHasFormat)
 	r.Step(`^volume "([^"]*)" in pool "([^"]*)" is backed by volume "([^"]*)"$`, volumeInPoolIsBackedByVolume)
 	r.Step(`^the volume list of pool "([^"]*)" (includes|excludes) "([^"]*)"$`, volumeListOfPool)
 	r.Step(`^I resize volume "([^"]*)" in pool "([^"]*)" to (\d+) MiB$`, resizeVolumeInPoolToMib)
 	r.Step(`^I clone volume "([^"]*)" in pool "([^"]*)" as "([^"]*)"$`, cloneVolumeInPoolAs)
-	r.Step(`^downloading volume "([^"]*)" in pool "([^"]*)" gives back the uploaded data$`, downloadingVolumeInPoolGivesBackThe)
-	r.Step(`^volumes "([^"]*)" and "([^"]*)" in pool "([^"]*)" have the same first (\d+) KiB$`, volumesAndInPoolHaveTheSame)
+	r.Step(`^downloading volume "([^"]*)" in pool "([^"]*)" gives back the uploaded data$`, downloadingVolumeGivesBackTheUploadedData)
+	r.Step(`^volumes "([^"]*)" and "([^"]*)" in pool "([^"]*)" have the same first (\d+) KiB$`, volumesInPoolHaveTheSameFirstKiB)
 	r.Step(`^the first (\d+) KiB of volume "([^"]*)" in pool "([^"]*)" are the data uploaded to volume "([^"]*)"$`, firstKibOfVolumeInPoolAre)
 	r.Step(`^I wipe volume "([^"]*)" in pool "([^"]*)"$`, wipeVolumeInPool)
 	r.Step(`^the first (\d+) KiB of volume "([^"]*)" in pool "([^"]*)" are zeros$`, firstKibOfVolumeAreZeros)
 	r.Step(`^I delete volume "([^"]*)" in pool "([^"]*)"$`, deleteVolumeInPool)
 	r.Step(`^I try to look up volume "([^"]*)" in pool "([^"]*)"$`, tryToLookUpVolumeInPool)
-	r.Step(`^looking up volume "([^"]*)" in pool "([^"]*)" by name, key and path gives the same volume$`, lookingUpVolumeInPoolByName)
+	r.Step(`^looking up volume "([^"]*)" in pool "([^"]*)" by name, key and path gives the same volume$`, lookingUpVolumeByNameKeyAndPathGivesTheSame)
 }

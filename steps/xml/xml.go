@@ -99,7 +99,7 @@ func domainHasTheTitle(ctx context.Context, name, title string) error {
 	return nil
 }
 
-func setTheOfDomainToThroughThe(ctx context.Context, what, name, text string) error {
+func setTheFieldOfDomainThroughTheMetadataAPI(ctx context.Context, what, name, text string) error {
 	typ := libvirt.DOMAIN_METADATA_TITLE
 	if what == "description" {
 		typ = libvirt.DOMAIN_METADATA_DESCRIPTION
@@ -109,7 +109,7 @@ func setTheOfDomainToThroughThe(ctx context.Context, what, name, text string) er
 	})
 }
 
-func setMetadataUnderKeyInNamespaceOn(ctx context.Context, xml, key, ns, name string) error {
+func setMetadataUnderKeyInNamespaceOnDomain(ctx context.Context, xml, key, ns, name string) error {
 	return W(ctx).WithDomain(name, func(d *libvirt.Domain) error {
 		return d.SetMetadata(libvirt.DOMAIN_METADATA_ELEMENT, xml, key, ns, libvirt.DOMAIN_AFFECT_CONFIG)
 	})
@@ -128,7 +128,7 @@ func domainReturnsMetadataForNamespace(ctx context.Context, name, want, ns strin
 	})
 }
 
-func redefiningDomainFromItsOwnInactiveXml(ctx context.Context, name string) error {
+func redefiningDomainFromItsOwnInactiveXMLChangesNothing(ctx context.Context, name string) error {
 	w := W(ctx)
 	before, x, err := w.DomainXML(name, libvirt.DOMAIN_XML_INACTIVE)
 	if err != nil {
@@ -149,7 +149,7 @@ func redefiningDomainFromItsOwnInactiveXml(ctx context.Context, name string) err
 	return nil
 }
 
-func tryToDefineADomainFromThis(ctx context.Context, doc *godog.DocString) error {
+func tryToDefineADomainFromThisXML(ctx context.Context, doc *godog.DocString) error {
 	w := W(ctx)
 	x := strings.NewReplacer("{name}", w.Name("bad"), "{type}", w.Caps.DomainType, "{arch}", w.Caps.GuestArch).Replace(doc.Content)
 	// Recorded first: if the stack accepts it against the requirement, it
@@ -176,9 +176,9 @@ func registerXml(r *stepkit.Registry) {
 	r.Step(`^the (live|inactive) XML of domain "([^"]*)" (carries its ID|carries no ID)$`, xmlOfDomain)
 	r.Step(`^I redefine domain "([^"]*)" with the title "([^"]*)"$`, redefineDomainWithTheTitle)
 	r.Step(`^domain "([^"]*)" has the title "([^"]*)"$`, domainHasTheTitle)
-	r.Step(`^I set the (title|description) of domain "([^"]*)" to "([^"]*)" through the metadata API$`, setTheOfDomainToThroughThe)
-	r.Step(`^I set metadata "([^"]*)" under key "([^"]*)" in namespace "([^"]*)" on domain "([^"]*)"$`, setMetadataUnderKeyInNamespaceOn)
+	r.Step(`^I set the (title|description) of domain "([^"]*)" to "([^"]*)" through the metadata API$`, setTheFieldOfDomainThroughTheMetadataAPI)
+	r.Step(`^I set metadata "([^"]*)" under key "([^"]*)" in namespace "([^"]*)" on domain "([^"]*)"$`, setMetadataUnderKeyInNamespaceOnDomain)
 	r.Step(`^domain "([^"]*)" returns metadata "([^"]*)" for namespace "([^"]*)"$`, domainReturnsMetadataForNamespace)
-	r.Step(`^redefining domain "([^"]*)" from its own inactive XML changes nothing$`, redefiningDomainFromItsOwnInactiveXml)
-	r.Step(`^I try to define a domain from this XML:$`, tryToDefineADomainFromThis)
+	r.Step(`^redefining domain "([^"]*)" from its own inactive XML changes nothing$`, redefiningDomainFromItsOwnInactiveXMLChangesNothing)
+	r.Step(`^I try to define a domain from this XML:$`, tryToDefineADomainFromThisXML)
 }
