@@ -14,7 +14,7 @@ import (
 	"github.com/ovacts/ovacts/steps/stepkit"
 )
 
-// sharedInspection is the appliance launched once per run on two read-only
+// SharedInspection is the appliance launched once per run on two read-only
 // disks, a phony Debian guest and a blank disk, for the scenarios that only
 // inspect them (GFS-008, GFS-009). Under TCG each launch costs about 19 s. A
 // libguestfs handle is not safe for concurrent use: every call on it holds

@@ -8,7 +8,7 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
-// backupState is what a scenario knows of its checkpoints and backups.
+// BackupState is what a scenario knows of its checkpoints and backups.
 type BackupState struct {
 	CheckpointXML map[string]string // "domain/checkpoint" -> its XML before its metadata was deleted
 	NbdPort       map[string]int    // logical domain -> the TCP port of its pull backup's NBD server

@@ -24,7 +24,7 @@ func (w *World) Capabilities() (*libvirtxml.Caps, error) {
 	return &caps, nil
 }
 
-// domainCaps reads the domain capabilities for a domain type (the probed one when "").
+// DomainCaps reads the domain capabilities for a domain type (the probed one when "").
 func (w *World) DomainCaps(virttype string) (*libvirtxml.DomainCaps, error) {
 	if virttype == "" {
 		virttype = w.Caps.DomainType

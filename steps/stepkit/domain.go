@@ -142,7 +142,7 @@ func givenDomainInState(ctx context.Context, name, state string) error {
 	return w.DomainFromFixture(name, "minimal", state, nil)
 }
 
-// domainFromFixture defines a domain from a fixture, lets set fill the
+// DomainFromFixture defines a domain from a fixture, lets set fill the
 // fixture's extra fields, and brings it to state.
 func (w *World) DomainFromFixture(name, fixture, state string, set func(*fixtures.DomainVars) error) error {
 	v := w.DomainVars(name)
@@ -189,7 +189,7 @@ func lifecycle(w *World, action, name string) error {
 	})
 }
 
-// domainID returns the domain's ID, or -1 for an inactive domain.
+// DomainID returns the domain's ID, or -1 for an inactive domain.
 func DomainID(d *libvirt.Domain) (int, error) {
 	id, err := d.GetID()
 	if id == ^uint(0) || uint32(id) == ^uint32(0) {

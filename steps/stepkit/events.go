@@ -10,15 +10,15 @@ import (
 	"github.com/ovacts/ovacts/harness"
 )
 
-// eventLog collects the events of one scenario's objects. Callbacks run on
+// EventLog collects the events of one scenario's objects. Callbacks run on
 // libvirt's event loop goroutine; steps read under the mutex.
-type eventLog struct {
+type EventLog struct {
 	mu     sync.Mutex
 	byObj  map[string][]string // "domain vm" -> ["defined", "started (booted)", ...]
 	Notify chan struct{}
 }
 
-func (l *eventLog) Add(kind, logical, event string) {
+func (l *EventLog) Add(kind, logical, event string) {
 	l.mu.Lock()
 	if l.byObj == nil {
 		l.byObj = map[string][]string{}
@@ -32,20 +32,20 @@ func (l *eventLog) Add(kind, logical, event string) {
 	}
 }
 
-func (l *eventLog) Get(kind, logical string) []string {
+func (l *EventLog) Get(kind, logical string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.byObj[kind+" "+logical]...)
 }
 
-func (w *World) EventsLog() *eventLog {
+func (w *World) EventsLog() *EventLog {
 	if w.EventSt().Log == nil {
-		w.EventSt().Log = &eventLog{Notify: make(chan struct{}, 1)}
+		w.EventSt().Log = &EventLog{Notify: make(chan struct{}, 1)}
 	}
 	return w.EventSt().Log
 }
 
-// watch subscribes the scenario to the run's shared registration for kind,
+// Watch subscribes the scenario to the run's shared registration for kind,
 // for objects of this scenario only.
 func (w *World) Watch(kind string) error {
 	l := w.EventsLog()

@@ -15,8 +15,8 @@ import (
 // guest. Every scenario boots its own guest (the probe chose the accelerator);
 // waits follow libvirt's events or the agent's answers, never fixed sleeps.
 
-// guestState is what the steps know about one guest domain of the scenario.
-type guestState struct {
+// GuestState is what the steps know about one guest domain of the scenario.
+type GuestState struct {
 	Watch   *harness.BootWatch
 	Console *harness.Console
 	Started int    // event mark at the last start/reboot
@@ -34,15 +34,15 @@ const (
 	markerFile   = "/run/ovacts-marker" // tmpfs: lives in the guest's memory only
 )
 
-// guestsState is the guests a scenario started.
-type guestsState struct {
-	byDomain map[string]*guestState // logical domain -> its guest OS state
+// GuestsState is the guests a scenario started.
+type GuestsState struct {
+	byDomain map[string]*GuestState // logical domain -> its guest OS state
 	Vcpus    map[string]int         // logical guest -> the vCPUs it may have (1 plugged at start)
 }
 
-func (w *World) GuestsSt() *guestsState { return State[guestsState](w) }
+func (w *World) GuestsSt() *GuestsState { return State[GuestsState](w) }
 
-func (w *World) Guest(logical string) (*guestState, error) {
+func (w *World) Guest(logical string) (*GuestState, error) {
 	g := w.GuestsSt().byDomain[logical]
 	if g == nil {
 		return nil, fmt.Errorf("no guest %q was started in this scenario", logical)
@@ -50,7 +50,7 @@ func (w *World) Guest(logical string) (*guestState, error) {
 	return g, nil
 }
 
-// theGuest is the probed guest; the plan runs guest scenarios only with one.
+// TheGuest is the probed guest; the plan runs guest scenarios only with one.
 func (w *World) TheGuest() (*harness.Guest, error) {
 	if w.Caps.Guest == nil {
 		return nil, harness.NotRun("no guest OS was probed for this run")
@@ -97,13 +97,13 @@ func (w *World) defineGuest(ctx context.Context, logical, dataDisk, network stri
 	}
 	w.Tracker.Defer("event watch of "+name, func() error { watch.Stop(); return nil })
 	if w.GuestsSt().byDomain == nil {
-		w.GuestsSt().byDomain = map[string]*guestState{}
+		w.GuestsSt().byDomain = map[string]*GuestState{}
 	}
-	w.GuestsSt().byDomain[logical] = &guestState{Watch: watch}
+	w.GuestsSt().byDomain[logical] = &GuestState{Watch: watch}
 	return xml, nil
 }
 
-// startGuest starts a guest, optionally paused first so the console is open
+// StartGuest starts a guest, optionally paused first so the console is open
 // before the guest prints anything.
 func (w *World) StartGuest(ctx context.Context, logical, dataDisk, network string, console bool) error {
 	xml, err := w.defineGuest(ctx, logical, dataDisk, network)
@@ -144,8 +144,8 @@ func (w *World) StartGuest(ctx context.Context, logical, dataDisk, network strin
 	return w.WithDomain(logical, func(d *libvirt.Domain) error { return d.Resume() })
 }
 
-// openConsole attaches to the guest's console until the scenario ends.
-func (w *World) OpenConsole(logical string, gs *guestState) error {
+// OpenConsole attaches to the guest's console until the scenario ends.
+func (w *World) OpenConsole(logical string, gs *GuestState) error {
 	return w.WithDomain(logical, func(d *libvirt.Domain) error {
 		c, err := harness.OpenConsole(w.Conn, d)
 		if err != nil {
@@ -157,7 +157,7 @@ func (w *World) OpenConsole(logical string, gs *guestState) error {
 	})
 }
 
-// runningGuest starts a guest and waits for its agent.
+// RunningGuest starts a guest and waits for its agent.
 func (w *World) RunningGuest(ctx context.Context, logical, dataDisk, network string) error {
 	if err := w.StartGuest(ctx, logical, dataDisk, network, false); err != nil {
 		return err
@@ -170,7 +170,7 @@ func (w *World) RunningGuest(ctx context.Context, logical, dataDisk, network str
 	return nil
 }
 
-// exec runs a shell command in the guest and returns its stdout; a non-zero exit is an error.
+// Exec runs a shell command in the guest and returns its stdout; a non-zero exit is an error.
 func (w *World) Exec(ctx context.Context, logical, script string) (string, error) {
 	return w.execOn(ctx, false, logical, script)
 }
@@ -196,7 +196,7 @@ func (w *World) execOn(ctx context.Context, onPeer bool, logical, script string)
 	return out.Stdout, nil
 }
 
-// untilAgent retries fn until it passes or limit ends: for the time after a
+// UntilAgent retries fn until it passes or limit ends: for the time after a
 // reboot, restore or revert, when the agent comes back on its own schedule.
 func (w *World) UntilAgent(ctx context.Context, limit time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)

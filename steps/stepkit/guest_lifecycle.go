@@ -32,7 +32,7 @@ func runningGuest(ctx context.Context, logical, withDisk, network string) error 
 	return w.RunningGuest(ctx, logical, disk, network)
 }
 
-// sharedGuest is the guest booted once per run for the scenarios that only
+// SharedGuest is the guest booted once per run for the scenarios that only
 // read it (@shared:guest: the agent's answers, the guest's description). A
 // scenario that changes its guest (power, devices, clock, memory, console)
 // boots its own.
@@ -55,7 +55,7 @@ func (w *World) sharedGuest(ctx context.Context, logical string) error {
 	sg := v.(sharedGuestOf)
 	w.Alias(logical, sg.name)
 	if w.GuestsSt().byDomain == nil {
-		w.GuestsSt().byDomain = map[string]*guestState{}
+		w.GuestsSt().byDomain = map[string]*GuestState{}
 	}
 	w.GuestsSt().byDomain[logical] = sg.state
 	return nil
@@ -63,5 +63,5 @@ func (w *World) sharedGuest(ctx context.Context, logical string) error {
 
 type sharedGuestOf struct {
 	name  string
-	state *guestState
+	state *GuestState
 }

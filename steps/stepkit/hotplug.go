@@ -22,7 +22,7 @@ var ModifyFlags = map[string]libvirt.DomainDeviceModifyFlags{
 	"live and in its configuration": libvirt.DOMAIN_DEVICE_MODIFY_LIVE | libvirt.DOMAIN_DEVICE_MODIFY_CONFIG,
 }
 
-// deviceXML renders the SCSI disk (a raw volume of the "store" pool, made on
+// DeviceXML renders the SCSI disk (a raw volume of the "store" pool, made on
 // first use) or the USB NIC (on the scenario's network "net").
 func (w *World) DeviceXML(kind string) (string, error) {
 	switch kind {

@@ -30,7 +30,7 @@ func activeNetwork(ctx context.Context, mode, name string) error {
 	return w.StartNetwork(name)
 }
 
-// withNewPort creates a port on a logical network (createPort) and runs fn
+// WithNewPort creates a port on a logical network (createPort) and runs fn
 // on the network and the port.
 func (w *World) WithNewPort(network string, fn func(n *libvirt.Network, p *libvirt.NetworkPort) error) error {
 	return w.WithNetwork(network, func(n *libvirt.Network) error {
@@ -75,7 +75,7 @@ func (w *World) createPort(n *libvirt.Network) (*libvirt.NetworkPort, error) {
 	return p, nil
 }
 
-// subnet gives each network its own /24 among the 12,800 in 10.200.0.0 to
+// Subnet gives each network its own /24 among the 12,800 in 10.200.0.0 to
 // 10.249.255.0, picked by hashing its name and how many tries it took: libvirt
 // refuses a subnet that is already routed (by another run's network, or the host).
 func (w *World) Subnet(logical string) string {
@@ -127,7 +127,7 @@ func (w *World) AddNetwork(logical, mode string, transient bool) error {
 	return w.AddNetworkWith(logical, mode, transient, false)
 }
 
-// addNetworkWith is addNetwork, asking libvirt to validate the XML against
+// AddNetworkWith is addNetwork, asking libvirt to validate the XML against
 // its schema when validate is set.
 func (w *World) AddNetworkWith(logical, mode string, transient, validate bool) error {
 	var x string
@@ -176,7 +176,7 @@ func (w *World) nextSubnet(logical string) {
 	w.NetworkSt().subnetTries[logical]++
 }
 
-// startNetwork starts a network and notes its bridge, which must be gone after it stops.
+// StartNetwork starts a network and notes its bridge, which must be gone after it stops.
 func (w *World) StartNetwork(logical string) error {
 	return w.WithNetwork(logical, func(n *libvirt.Network) error {
 		err := n.Create()

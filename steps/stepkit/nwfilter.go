@@ -37,7 +37,7 @@ func defineNetworkFilter(ctx context.Context, name, ref string) error {
 	return nil
 }
 
-// withNICBinding runs fn on the filter binding of a domain's NIC.
+// WithNICBinding runs fn on the filter binding of a domain's NIC.
 func (w *World) WithNICBinding(dom string, fn func(b *libvirt.NWFilterBinding, dev string) error) error {
 	dev, err := w.NICDevice(dom)
 	if err != nil {

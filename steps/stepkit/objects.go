@@ -106,7 +106,7 @@ func lookingUpByNameAndUUIDGivesTheSame(ctx context.Context, kind, name string) 
 	})
 }
 
-// nicDevice returns the host device of a domain's one NIC, from its live XML.
+// NICDevice returns the host device of a domain's one NIC, from its live XML.
 func (w *World) NICDevice(dom string) (string, error) {
 	doc, _, err := w.DomainXML(dom, 0)
 	if err != nil {
@@ -120,7 +120,7 @@ func (w *World) NICDevice(dom string) (string, error) {
 
 var _ object = (*libvirt.Domain)(nil)
 
-// sameUUIDBytes says whether an object's raw UUID (virXxxGetUUID) is the one
+// SameUUIDBytes says whether an object's raw UUID (virXxxGetUUID) is the one
 // its UUID string (virXxxGetUUIDString) spells.
 func SameUUIDBytes(raw []byte, s string) bool {
 	return len(raw) == 16 && hex.EncodeToString(raw) == strings.ReplaceAll(strings.ToLower(s), "-", "")

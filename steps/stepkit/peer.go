@@ -1,3 +1,5 @@
+// The peer stack as the migration steps of several areas reach it.
+
 package stepkit
 
 import (
@@ -7,6 +9,8 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
+// PeerConn is the connection to the peer stack, or not run when the run has
+// none (--peer-uri). The peer steps of several areas go through it.
 func (w *World) PeerConn() (*libvirt.Connect, error) {
 	if w.Peer == nil {
 		return nil, harness.NotRun("no peer stack for this run (--peer-uri)")

@@ -13,27 +13,27 @@ import (
 
 const qcow2Magic = "QFI\xfb"
 
-// qcow2Header is the start of a qcow2 header: its version, the backing file
+// Qcow2Header is the start of a qcow2 header: its version, the backing file
 // it names and the virtual size.
-type qcow2Header struct {
+type Qcow2Header struct {
 	Version uint32
 	Backing string
 	Size    uint64
 }
 
-// readQcow2Header reads the header of the image at path; an image that is
+// ReadQcow2Header reads the header of the image at path; an image that is
 // not qcow2 is an error saying what its first bytes are.
-func ReadQcow2Header(path string) (qcow2Header, error) {
+func ReadQcow2Header(path string) (Qcow2Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return qcow2Header{}, err
+		return Qcow2Header{}, err
 	}
 	defer f.Close()
 	return parseQcow2Header(f)
 }
 
-func parseQcow2Header(r io.ReaderAt) (qcow2Header, error) {
-	var h qcow2Header
+func parseQcow2Header(r io.ReaderAt) (Qcow2Header, error) {
+	var h Qcow2Header
 	b := make([]byte, 32)
 	if n, err := r.ReadAt(b, 0); n < len(b) {
 		return h, fmt.Errorf("not a qcow2 image: %d bytes of header (%v)", n, err)

@@ -36,13 +36,13 @@ func TestQcow2Header(t *testing.T) {
 	if _, err := parseQcow2Header(bytes.NewReader([]byte("QFI"))); err == nil {
 		t.Fatal("a short file read as qcow2")
 	}
-	if err := BackedBy(qcow2Header{Backing: "/p/other"}, "/p/base"); err == nil {
+	if err := BackedBy(Qcow2Header{Backing: "/p/other"}, "/p/base"); err == nil {
 		t.Fatal("another backing file accepted")
 	}
-	if err := BackedBy(qcow2Header{}, "/p/base"); err == nil || !strings.Contains(err.Error(), "names no backing file") {
+	if err := BackedBy(Qcow2Header{}, "/p/base"); err == nil || !strings.Contains(err.Error(), "names no backing file") {
 		t.Fatalf("no backing accepted: %v", err)
 	}
-	if err := BackedBy(qcow2Header{Backing: "/p/base"}, "/p/base"); err != nil {
+	if err := BackedBy(Qcow2Header{Backing: "/p/base"}, "/p/base"); err != nil {
 		t.Fatal(err)
 	}
 }

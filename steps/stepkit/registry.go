@@ -240,7 +240,7 @@ func errResult(err error) []reflect.Value {
 	return []reflect.Value{reflect.ValueOf(&err).Elem()}
 }
 
-// unsupported reports libvirt's ways of saying a driver does not implement
+// Unsupported reports libvirt's ways of saying a driver does not implement
 // something: VIR_ERR_NO_SUPPORT for a call; VIR_ERR_ARGUMENT_UNSUPPORTED ("valid
 // API use but unsupported by the given driver") and VIR_ERR_OPERATION_UNSUPPORTED
 // for an argument or an operation; and virCheckFlags' "unsupported flags"

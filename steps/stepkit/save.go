@@ -10,7 +10,7 @@ import (
 	"libvirt.org/go/libvirt"
 )
 
-// scratchFile names a file the stack writes for a scenario (a save image). On
+// ScratchFile names a file the stack writes for a scenario (a save image). On
 // a real stack it lives in the scenario's pool directory, recorded as the
 // run's, so the pool's cleanup removes it wherever the stack runs. The
 // in-process test driver fakes its pool directories, so there it is a local
@@ -32,7 +32,7 @@ func (w *World) ScratchFile(name string) (string, error) {
 	return w.PoolFile("store", name)
 }
 
-// scratchDir makes a directory of the scenario on this host, named with the
+// ScratchDir makes a directory of the scenario on this host, named with the
 // scenario's name for purpose and a random suffix, inside the scenario's
 // private (0700) parent: recorded in the ledger with its owner and inode and
 // removed with what is in it at cleanup (harness.Tracker.ScratchDir).

@@ -16,7 +16,7 @@ func (w *World) secretXML(logical, uuid, visibility string) string {
 		map[string]string{"private": "yes", "public": "no"}[visibility], uuid, harness.XMLEscape(w.Owner().Text()), w.Name(logical))
 }
 
-// defineSecret records and defines a secret with a UUID of its own.
+// DefineSecret records and defines a secret with a UUID of its own.
 func (w *World) DefineSecret(logical, uuid, visibility string) error {
 	return w.Tracker.Create(harness.Resource{Kind: harness.KindSecret, Name: w.Name(logical), UUID: uuid}, func() (string, error) {
 		s, err := w.Conn.SecretDefineXML(w.secretXML(logical, uuid, visibility), 0)

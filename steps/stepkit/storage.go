@@ -22,10 +22,10 @@ const poolBase = harness.ImageDir
 
 const MiB = 1 << 20
 
-// poolDir is the directory of a logical pool: its own, named like the pool.
+// PoolDir is the directory of a logical pool: its own, named like the pool.
 func (w *World) PoolDir(logical string) string { return path.Join(poolBase, w.Name(logical)) }
 
-// poolUUID is the UUID the scenario gives a logical pool.
+// PoolUUID is the UUID the scenario gives a logical pool.
 func (w *World) PoolUUID(logical string) string { return w.UUIDFor("pool " + logical) }
 
 func (w *World) PoolXML(logical string) string {
@@ -36,7 +36,7 @@ func (w *World) PoolResource(logical string) harness.Resource {
 	return harness.Resource{Kind: harness.KindPool, Name: w.Name(logical), UUID: w.PoolUUID(logical), Path: w.PoolDir(logical)}
 }
 
-// poolFile names a file the stack (or the host, for the stack) writes at a
+// PoolFile names a file the stack (or the host, for the stack) writes at a
 // path the suite chooses, in the scenario's pool: recorded now, so the pool's
 // removal knows it is the run's.
 func (w *World) PoolFile(pool, name string) (string, error) {
@@ -46,7 +46,7 @@ func (w *World) PoolFile(pool, name string) (string, error) {
 	return w.PoolFileNamed(pool, w.Name(name))
 }
 
-// poolFileNamed records a file of the pool that the stack names itself.
+// PoolFileNamed records a file of the pool that the stack names itself.
 func (w *World) PoolFileNamed(pool, name string) (string, error) {
 	res := harness.Resource{Kind: harness.KindFile, Path: w.PoolDir(pool) + "/" + name, Parent: w.Name(pool)}
 	if !w.StorageSt().Pools.files[res.Path] {
@@ -99,7 +99,7 @@ func (w *World) definePool(logical string) error {
 	return nil
 }
 
-// ensurePool makes a built, started pool, once per scenario.
+// EnsurePool makes a built, started pool, once per scenario.
 func (w *World) EnsurePool(logical string) error {
 	if w.StorageSt().Pools.Made[logical] {
 		return nil
@@ -200,7 +200,7 @@ func (w *World) upload(ctx context.Context, vol, pool string, data []byte) error
 	})
 }
 
-// abortOnDeadline aborts a stream when the step's context ends, so that a
+// AbortOnDeadline aborts a stream when the step's context ends, so that a
 // transfer the stack stops feeding fails the step at its deadline instead of
 // blocking in libvirt forever (a blocked call cannot be interrupted
 // otherwise). The returned function ends the watch.
@@ -238,8 +238,8 @@ func volumeOfMibInPool(ctx context.Context, format, vol string, size int, pool s
 	return W(ctx).CreateVolume(vol, format, size, pool, "")
 }
 
-// backedBy checks that a qcow2 header names want as its backing file.
-func BackedBy(h qcow2Header, want string) error {
+// BackedBy checks that a qcow2 header names want as its backing file.
+func BackedBy(h Qcow2Header, want string) error {
 	switch h.Backing {
 	case want:
 		return nil
@@ -264,7 +264,7 @@ func uploadRandomDataToVolumeInPool(ctx context.Context, kib int, vol, pool stri
 	return nil
 }
 
-// uploaded is the sha256 of the kib KiB the scenario uploaded to a volume.
+// Uploaded is the sha256 of the kib KiB the scenario uploaded to a volume.
 func (w *World) Uploaded(vol, pool string, kib int) ([32]byte, error) {
 	want, ok := w.StorageSt().Payloads[pool+"/"+vol]
 	if !ok || w.StorageSt().PayloadSize != kib*1024 {

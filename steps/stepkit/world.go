@@ -14,7 +14,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
-// world is the per-scenario state of the steps: the harness's scenario plus
+// World is the per-scenario state of the steps: the harness's scenario plus
 // what the steps remember between them. It lives in the context only. Each
 // area keeps its own state, made on its first use.
 type World struct {
@@ -27,37 +27,37 @@ type World struct {
 	slots map[reflect.Type]any // each area's state, made on its first use (state)
 }
 
-// domainState is what the domain steps remember.
-type domainState struct {
+// DomainState is what the domain steps remember.
+type DomainState struct {
 	Uuids   map[string]string // logical domain name -> UUID remembered by a step
 	ids     map[string]int    // logical domain name -> ID remembered by a step
 	SentXML map[string]string // logical domain name -> XML the scenario defined it with
 }
 
-// eventState is the events the scenario watches.
-type eventState struct {
-	Log       *eventLog
+// EventState is the events the scenario watches.
+type EventState struct {
+	Log       *EventLog
 	Callbacks map[string]func() error // logical domain -> deregistration of its callback (idempotent)
 	// logical domain -> its callback's and its control's event counts at the deregistration
 	Deregistered map[string][2]int
 }
 
-// storageState is what a scenario knows of its pools and volumes.
-type storageState struct {
-	Pools       poolState           // logical pools this scenario created
+// StorageState is what a scenario knows of its pools and volumes.
+type StorageState struct {
+	Pools       PoolState           // logical pools this scenario created
 	Payloads    map[string][32]byte // "pool/volume" -> sha256 of data uploaded
 	PayloadSize int
 	Loops       map[string]string // logical loop device -> its /dev/loopN
 }
 
-// poolState is what a scenario knows of its pools.
-type poolState struct {
+// PoolState is what a scenario knows of its pools.
+type PoolState struct {
 	Made  map[string]bool // logical pools defined
 	files map[string]bool // paths of files recorded in them (poolFile)
 }
 
-// networkState is what a scenario knows of its networks.
-type networkState struct {
+// NetworkState is what a scenario knows of its networks.
+type NetworkState struct {
 	SentXML     map[string]string // logical network -> XML it was created with
 	Bridges     map[string]string // logical network -> bridge noted when it started
 	modes       map[string]string // logical network -> isolated or NAT
@@ -68,13 +68,13 @@ type hotplugState struct {
 	disk string // path of the disk image hotplug scenarios attach
 }
 
-type saveState struct {
+type SaveState struct {
 	Files   map[string]string // logical domain -> file it was saved to
 	Dumps   map[string]string // logical domain -> file its memory was dumped to
 	scratch string            // local scratch directory (test driver only)
 }
 
-// state is the scenario's state of type T, one per type, made on its first
+// State is the scenario's state of type T, one per type, made on its first
 // use: each area keeps its own state type, and no other area sees it.
 func State[T any](w *World) *T {
 	t := reflect.TypeFor[T]()
@@ -89,17 +89,17 @@ func State[T any](w *World) *T {
 	return v
 }
 
-func (w *World) DomainSt() *domainState { return State[domainState](w) }
+func (w *World) DomainSt() *DomainState { return State[DomainState](w) }
 
-func (w *World) EventSt() *eventState { return State[eventState](w) }
+func (w *World) EventSt() *EventState { return State[EventState](w) }
 
-func (w *World) StorageSt() *storageState { return State[storageState](w) }
+func (w *World) StorageSt() *StorageState { return State[StorageState](w) }
 
-func (w *World) NetworkSt() *networkState { return State[networkState](w) }
+func (w *World) NetworkSt() *NetworkState { return State[NetworkState](w) }
 
 func (w *World) hotplugSt() *hotplugState { return State[hotplugState](w) }
 
-func (w *World) SaveSt() *saveState { return State[saveState](w) }
+func (w *World) SaveSt() *SaveState { return State[SaveState](w) }
 
 type worldKey struct{}
 
@@ -121,7 +121,7 @@ func (w *World) Remember(m *map[string]string, k, v string) {
 	(*m)[k] = v
 }
 
-// uuidFor is the UUID the scenario gives an object it names (key: kind and
+// UUIDFor is the UUID the scenario gives an object it names (key: kind and
 // logical name), the same every time: recorded in the run's ledger before
 // the object is created, so the object is known by it.
 func (w *World) UUIDFor(key string) string {
@@ -131,18 +131,18 @@ func (w *World) UUIDFor(key string) string {
 	return w.chosen[key]
 }
 
-// try records the outcome of a call a scenario expects may fail.
+// Try records the outcome of a call a scenario expects may fail.
 func (w *World) Try(err error) error {
 	w.Tried, w.LastErr = true, err
 	return nil
 }
 
-// domainVars fills a fixture for a logical name with the probed type and arch.
+// DomainVars fills a fixture for a logical name with the probed type and arch.
 func (w *World) DomainVars(logical string) fixtures.DomainVars {
 	return fixtures.DomainVars{Name: w.Name(logical), UUID: harness.NewUUID(), Type: w.Caps.DomainType, Arch: w.Caps.GuestArch, Machine: w.Caps.Machine}
 }
 
-// withDomain looks a domain up by its logical name and frees the handle after fn.
+// WithDomain looks a domain up by its logical name and frees the handle after fn.
 func (w *World) WithDomain(logical string, fn func(d *libvirt.Domain) error) error {
 	d, err := w.Conn.LookupDomainByName(w.Name(logical))
 	if err != nil {
@@ -152,12 +152,12 @@ func (w *World) WithDomain(logical string, fn func(d *libvirt.Domain) error) err
 	return fn(d)
 }
 
-// defineDomain defines a persistent domain from a rendered XML and tracks it.
+// DefineDomain defines a persistent domain from a rendered XML and tracks it.
 func (w *World) DefineDomain(logical, xml string) error {
 	return w.addDomain(logical, xml, false)
 }
 
-// createTransient starts a transient domain and tracks it.
+// CreateTransient starts a transient domain and tracks it.
 func (w *World) CreateTransient(logical, xml string) error {
 	return w.addDomain(logical, xml, true)
 }
@@ -172,7 +172,7 @@ func (w *World) addDomain(logical, xml string, transient bool) error {
 	return w.Own(d)
 }
 
-// uuidOf is the UUID a domain XML sets, "" when it sets none (or is not one).
+// UUIDOf is the UUID a domain XML sets, "" when it sets none (or is not one).
 func UUIDOf(xml string) string {
 	var doc libvirtxml.Domain
 	if doc.Unmarshal(xml) != nil {
@@ -231,7 +231,7 @@ func DescribeState(s libvirt.DomainState, reason int) string {
 	return fmt.Sprintf("%s (%s)", name, r)
 }
 
-// waitState reads the domain's state and waits only while it is in transit.
+// WaitState reads the domain's state and waits only while it is in transit.
 // libvirt's lifecycle calls (create, suspend, resume, destroy, save, restore,
 // revert, migrate) return after the transition, so a settled state that is not
 // the one wanted is the answer at once: waiting longer could not change it.
@@ -281,13 +281,13 @@ func inTransit(st libvirt.DomainState, reason int) bool {
 	return false
 }
 
-// eventually retries check until it passes, for state a driver reaches
+// Eventually retries check until it passes, for state a driver reaches
 // asynchronously, for at most 10 s (or the step deadline). It returns the last failure.
 func (w *World) Eventually(ctx context.Context, check func() error) error {
 	return w.EventuallyFor(ctx, 10, check)
 }
 
-// eventuallyFor is eventually for at most secs seconds.
+// EventuallyFor is eventually for at most secs seconds.
 func (w *World) EventuallyFor(ctx context.Context, secs int, check func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
 	defer cancel()
@@ -308,7 +308,7 @@ func (w *World) EventuallyFor(ctx context.Context, secs int, check func() error)
 	}
 }
 
-// expectCode checks that the last tried call failed with one of the named codes.
+// ExpectCode checks that the last tried call failed with one of the named codes.
 func (w *World) ExpectCode(names string) error {
 	if !w.Tried {
 		return errors.New("no call was tried before this step")

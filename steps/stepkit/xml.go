@@ -10,7 +10,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 )
 
-// insertBefore puts what just before the first marker in x.
+// InsertBefore puts what just before the first marker in x.
 func InsertBefore(x, marker, what string) (string, error) {
 	i := strings.Index(x, marker)
 	if i < 0 {
@@ -35,7 +35,7 @@ func bytesOf(v uint, unit string) uint64 {
 	return ^uint64(0) // an unknown unit never equals anything
 }
 
-// userSetOptions compare what a user set with what the stack returned: fields
+// UserSetOptions compare what a user set with what the stack returned: fields
 // the user left unset are the stack's defaults and are ignored, and memory is
 // compared in bytes whatever unit each side used.
 var UserSetOptions = cmp.Options{
