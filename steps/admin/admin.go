@@ -25,6 +25,8 @@ type adminState struct {
 	before, given map[string]string
 }
 
+func (w *world) adminSt() *adminState { return stepkit.State[adminState](w.World) }
+
 // adminNow asks the admin interface for the daemon's state.
 func (w *world) adminNow(ctx context.Context) (*harness.AdminState, error) {
 	if w.Admin == nil {
@@ -159,7 +161,7 @@ func (w *world) setLimit(ctx context.Context, server, what string, v uint) error
 // if the scenario has not.
 func adminChangeLimit(ctx context.Context, what string) error {
 	w := W(ctx)
-	st := stepkit.State[adminState](w.World)
+	st := w.adminSt()
 	server, v, err := w.readLimit(ctx, what)
 	if err != nil {
 		return err
@@ -181,7 +183,7 @@ func adminHasLimit(ctx context.Context, what string) error {
 	if err != nil {
 		return err
 	}
-	if want := stepkit.State[adminState](w.World).given[what]; strconv.FormatUint(uint64(v), 10) != want {
+	if want := w.adminSt().given[what]; strconv.FormatUint(uint64(v), 10) != want {
 		return fmt.Errorf("the %s of the daemon's server is %d, want %s", what, v, want)
 	}
 	return nil
@@ -189,7 +191,7 @@ func adminHasLimit(ctx context.Context, what string) error {
 
 func adminRestoreLimit(ctx context.Context, what string) error {
 	w := W(ctx)
-	st := stepkit.State[adminState](w.World)
+	st := w.adminSt()
 	v, err := strconv.ParseUint(st.before[what], 10, 32)
 	if err != nil {
 		return fmt.Errorf("the scenario did not change the %s", what)
@@ -224,7 +226,7 @@ func adminAddLogFilter(ctx context.Context) error {
 		return err
 	}
 	old := st.Filters
-	w.Remember(&stepkit.State[adminState](w.World).before, "filters", old)
+	w.Remember(&w.adminSt().before, "filters", old)
 	w.Tracker.Defer("the daemon's logging filters", func() error {
 		cur, err := w.adminNow(context.Background())
 		if err != nil || !hasSuiteFilter(cur.Filters) {
@@ -251,7 +253,7 @@ func adminLogFilters(ctx context.Context, verb string) error {
 
 func adminRestoreLogFilters(ctx context.Context) error {
 	w := W(ctx)
-	old, ok := stepkit.State[adminState](w.World).before["filters"]
+	old, ok := w.adminSt().before["filters"]
 	if !ok {
 		return errors.New("the scenario did not change the logging filters")
 	}

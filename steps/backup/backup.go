@@ -173,14 +173,14 @@ func deleteCheckpoint(ctx context.Context, cp, dom, keep string) error {
 		if err != nil {
 			return err
 		}
-		w.Remember(&stepkit.State[stepkit.BackupState](w.World).CheckpointXML, dom+"/"+cp, x)
+		w.Remember(&w.BackupSt().CheckpointXML, dom+"/"+cp, x)
 		return c.Delete(libvirt.DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
 	})
 }
 
 func redefineCheckpoint(ctx context.Context, cp, dom string) error {
 	w := W(ctx)
-	x, ok := stepkit.State[stepkit.BackupState](w.World).CheckpointXML[dom+"/"+cp]
+	x, ok := w.BackupSt().CheckpointXML[dom+"/"+cp]
 	if !ok {
 		return fmt.Errorf("the scenario kept no XML of checkpoint %q", cp)
 	}
@@ -231,7 +231,7 @@ func noJob(d *libvirt.Domain) error {
 
 func backupXMLDescribesPull(ctx context.Context, dom string) error {
 	w := W(ctx)
-	port := stepkit.State[stepkit.BackupState](w.World).NbdPort[dom]
+	port := w.BackupSt().NbdPort[dom]
 	return w.WithDomain(dom, func(d *libvirt.Domain) error {
 		x, err := d.BackupGetXMLDesc(0)
 		if err != nil {
@@ -269,7 +269,7 @@ func backupHoldsTheSameData(ctx context.Context, what, vol, pool string) error {
 		dst, format = w.PoolDir("store")+"/"+w.Name(stepkit.Unquote(name)), "qcow2"
 	} else {
 		dom := stepkit.Unquote(strings.TrimPrefix(what, "the NBD export of domain "))
-		port, ok := stepkit.State[stepkit.BackupState](w.World).NbdPort[dom]
+		port, ok := w.BackupSt().NbdPort[dom]
 		if !ok {
 			return fmt.Errorf("domain %q has no pull backup in this scenario", dom)
 		}

@@ -31,7 +31,7 @@ func ssoTokenForTheApi(ctx context.Context) error {
 	if err := w.requestToken(ctx, "ovirt-app-api"); err != nil {
 		return err
 	}
-	if st := stepkit.State[engineState](w.World); st.token == "" {
+	if st := w.engineSt(); st.token == "" {
 		return fmt.Errorf("the SSO issued no token (HTTP %d, error %q: %s)", st.ssoCode, st.sso.ErrorCode, st.sso.Error)
 	}
 	return nil
@@ -270,7 +270,7 @@ func xsdTheEngineServesAt(ctx context.Context, path string) error {
 		root.XMLName.Local != "schema" || root.XMLName.Space != "http://www.w3.org/2001/XMLSchema" {
 		return fmt.Errorf("GET %s: not an XML Schema: %s", path, resp)
 	}
-	stepkit.State[engineState](w.World).xsd = resp.body
+	w.engineSt().xsd = resp.body
 	return nil
 }
 

@@ -32,6 +32,8 @@ type engineState struct {
 	vms     map[string]string // logical VM -> id
 }
 
+func (w *world) engineSt() *engineState { return stepkit.State[engineState](w.World) }
+
 type ssoAnswer struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`
@@ -58,7 +60,7 @@ func (w *world) ovirt() (*harness.OVirtEngine, *engineState, error) {
 	if w.Caps.OVirt == nil {
 		return nil, nil, errors.New("no oVirt engine was set up for this run")
 	}
-	return w.Caps.OVirt, stepkit.State[engineState](w.World), nil
+	return w.Caps.OVirt, w.engineSt(), nil
 }
 
 // apiDoc is the part of the API root the checks read.

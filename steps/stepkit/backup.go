@@ -14,6 +14,9 @@ type BackupState struct {
 	NbdPort       map[string]int    // logical domain -> the TCP port of its pull backup's NBD server
 }
 
+// BackupSt is the scenario's checkpoints and backups.
+func (w *World) BackupSt() *BackupState { return State[BackupState](w) }
+
 // freePort is a TCP port of the loopback nobody listens on now.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -38,7 +41,7 @@ func pullBackup(ctx context.Context, dom string) error {
 	if err := w.WithDomain(dom, func(d *libvirt.Domain) error { return d.BackupBegin(x, "", 0) }); err != nil {
 		return err
 	}
-	b := State[BackupState](w)
+	b := w.BackupSt()
 	if b.NbdPort == nil {
 		b.NbdPort = map[string]int{}
 	}
