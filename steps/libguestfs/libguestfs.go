@@ -17,7 +17,7 @@ import (
 
 // gfsHandle is the part of the libguestfs API the steps use. The binding
 // provides it when ovacts is built with it (-tags guestfs, see
-// libguestfs_binding.go); without it, the probe skips the area before the run.
+// binding.go); without it, the probe skips the area before the run.
 type gfsHandle interface {
 	Version() (string, error)
 	SetBackend(string) error
