@@ -16,5 +16,5 @@ func W(ctx context.Context) *world { return &world{stepkit.W(ctx)} }
 
 // Register registers this area's steps.
 func Register(r *stepkit.Registry) {
-	registerBlockjobs(r)
+	registerBlockJobs(r)
 }

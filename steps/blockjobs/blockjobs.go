@@ -205,7 +205,7 @@ func peekingAtDiskGivesUploadedData(ctx context.Context, kib int, dom, vol, pool
 	})
 }
 
-func registerBlockjobs(r *stepkit.Registry) {
+func registerBlockJobs(r *stepkit.Registry) {
 	r.Step(`^the block info of disk vda of domain "([^"]*)" gives a capacity of (\d+) MiB and a physical size$`, blockInfoGivesCapacity)
 	r.Step(`^I resize disk vda of domain "([^"]*)" to (\d+) MiB live$`, resizeDiskLive)
 	r.Step(`^I start copying disk vda of domain "([^"]*)" to a new qcow2 file "([^"]*)"$`, startCopyingDisk)

@@ -338,7 +338,7 @@ func everyClaimedKVMMachineTypeIsAccepted(ctx context.Context) error {
 	return nil
 }
 
-func registerKvm(r *stepkit.Registry) {
+func registerKVM(r *stepkit.Registry) {
 	r.Step(`^the host CPU reports hardware virtualization$`, hostCpuReportsHardwareVirtualization)
 	r.Step(`^the host has the device (/dev/\S+)$`, hostHasTheDevice, stepkit.Takes(0, harness.ArgDevice))
 	r.Step(`^a QEMU stack on this host offers the kvm domain type when the host has /dev/kvm$`, qemuStackOnThisHostOffersThe)

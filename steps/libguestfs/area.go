@@ -19,6 +19,6 @@ func Register(r *stepkit.Registry) {
 	registerHandle(r)
 	registerInspection(r)
 	registerInterop(r)
-	registerOva(r)
+	registerOVA(r)
 	registerSharedAppliance(r)
 }

@@ -233,7 +233,7 @@ func (o *ova) corrupt() error {
 	return o.pack(o.src, o.members)
 }
 
-func registerOva(r *stepkit.Registry) {
+func registerOVA(r *stepkit.Registry) {
 	r.Step(`^a synthetic OVA "([^"]*)" in (tar|directory) form with a (SHA1|SHA256) manifest$`, syntheticOvaInFormWithAManifest)
 	r.Step(`^I corrupt the manifest of OVA "([^"]*)"$`, corruptTheManifestOfOva)
 	r.Step(`^virt-v2v reads OVA "([^"]*)" with --print-source$`, virtV2vReadsOvaWithPrintSource)

@@ -17,5 +17,5 @@ func W(ctx context.Context) *world { return &world{stepkit.W(ctx)} }
 // Register registers this area's steps.
 func Register(r *stepkit.Registry) {
 	registerBindings(r)
-	registerNwfilter(r)
+	registerNWFilter(r)
 }

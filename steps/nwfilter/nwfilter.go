@@ -137,7 +137,7 @@ func bindingGone(dev string, lookupErr error, name, prefix string) error {
 	return nil
 }
 
-func registerNwfilter(r *stepkit.Registry) {
+func registerNWFilter(r *stepkit.Registry) {
 	r.Step(`^looking up network filter "([^"]*)" by name and UUID gives the same filter$`, lookingUpNetworkFilterByNameAndUUIDGivesTheSameFilter)
 	r.Step(`^the XML of network filter "([^"]*)" keeps its accept rule( and its reference to "clean-traffic")?$`, xmlOfNetworkFilterKeepsItsAccept)
 	r.Step(`^I (?:try to )?undefine network filter "([^"]*)"$`, undefineNetworkFilter)

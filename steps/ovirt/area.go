@@ -17,5 +17,5 @@ func W(ctx context.Context) *world { return &world{stepkit.W(ctx)} }
 // Register registers this area's steps.
 func Register(r *stepkit.Registry) {
 	registerEngine(r)
-	registerOvirt(r)
+	registerOVirt(r)
 }

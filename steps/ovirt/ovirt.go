@@ -143,7 +143,7 @@ func libvirtLockManagerPluginIsInstalled(ctx context.Context) error {
 	return nil
 }
 
-func registerOvirt(r *stepkit.Registry) {
+func registerOVirt(r *stepkit.Registry) {
 	r.Step(`^the stack runs KVM domains, or the engine would mark the host KVM_NOT_RUNNING$`, stackRunsKvmDomainsOrTheEngine)
 	r.Step(`^the host's libvirt and QEMU allow cluster level "([^"]*)"$`, hostSLibvirtAndQemuAllowCluster)
 	r.Step(`^the host offers a kvm machine type of the engine's list for cluster level "([^"]*)"$`, hostOffersAKvmMachineTypeOf)

@@ -51,6 +51,6 @@ func (w *World) WithNICBinding(dom string, fn func(b *libvirt.NWFilterBinding, d
 	return fn(b, dev)
 }
 
-func registerNwfilter(r *Registry) {
+func registerNWFilter(r *Registry) {
 	r.Step(`^I define network filter "([^"]*)"( referencing "clean-traffic")?$`, defineNetworkFilter)
 }

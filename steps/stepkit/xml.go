@@ -91,6 +91,6 @@ func domainHasTheDescription(ctx context.Context, name, text, live string) error
 	return nil
 }
 
-func registerXml(r *Registry) {
+func registerXML(r *Registry) {
 	r.Step(`^domain "([^"]*)" has the description "([^"]*)"( in its live XML)?$`, domainHasTheDescription)
 }

@@ -171,7 +171,7 @@ func tryToDefineADomainFromThisXML(ctx context.Context, doc *godog.DocString) er
 	return w.Try(nil)
 }
 
-func registerXml(r *stepkit.Registry) {
+func registerXML(r *stepkit.Registry) {
 	r.Step(`^the inactive XML of domain "([^"]*)" keeps every field the fixture set( except the title)?$`, inactiveXmlOfDomainKeepsEveryField)
 	r.Step(`^the (live|inactive) XML of domain "([^"]*)" (carries its ID|carries no ID)$`, xmlOfDomain)
 	r.Step(`^I redefine domain "([^"]*)" with the title "([^"]*)"$`, redefineDomainWithTheTitle)
