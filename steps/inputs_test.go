@@ -9,11 +9,12 @@ import (
 	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/steps/stepkit"
 )
 
 // callStep runs a step text through its definition's wrapper, as godog would,
 // with no scenario: a refused argument is refused before anything else.
-func callStep(t *testing.T, text string) (*Def, error) {
+func callStep(t *testing.T, text string) (*stepkit.Def, error) {
 	t.Helper()
 	defs, err := Definitions()
 	if err != nil {
@@ -24,7 +25,7 @@ func callStep(t *testing.T, text string) (*Def, error) {
 		if m == nil {
 			continue
 		}
-		fn := reflect.ValueOf(d.wrapped)
+		fn := reflect.ValueOf(d.Wrapped)
 		in := []reflect.Value{reflect.ValueOf(context.Background())}
 		for i, a := range m[1:] {
 			if fn.Type().In(i+1).Kind() != reflect.String {

@@ -1,19 +1,13 @@
 package steps
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
-	"github.com/ovacts/ovacts/harness"
-	"github.com/ovacts/ovacts/reports"
-	"libvirt.org/go/libvirt"
+	"github.com/ovacts/ovacts/steps/stepkit"
 )
 
 func TestStepDefinitionsLint(t *testing.T) {
@@ -32,10 +26,10 @@ func TestStepDefinitionsLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := map[*Def]bool{}
+	used := map[*stepkit.Def]bool{}
 	for _, p := range suite.Pickles {
 		for _, text := range p.Steps {
-			var matches []*Def
+			var matches []*stepkit.Def
 			for _, d := range defs {
 				if d.Re.MatchString(text) {
 					matches = append(matches, d)
@@ -62,134 +56,68 @@ func TestStepDefinitionsLint(t *testing.T) {
 	}
 }
 
-func TestRegistryRefusesBadDefinitions(t *testing.T) {
-	r := &Registry{}
-	r.Step(`the connection is alive`, func(context.Context) error { return nil })
-	r.Step(`^x$`, func() error { return nil })
-	r.Step(`^y$`, func(context.Context) string { return "" })
-	r.Step(`^(z$`, func(context.Context) error { return nil })
-	if len(r.errs) != 4 || len(r.defs) != 0 {
-		t.Fatalf("want 4 refusals, got %d errors and %d definitions: %v", len(r.errs), len(r.defs), r.errs)
+// A handler's name says its whole phrase, or a short name that reads as the
+// step does: never the phrase's first words cut off at a word that leads on
+// (tryToDefineDomainAgainWithA).
+func TestHandlerNamesDoNotStopMidPhrase(t *testing.T) {
+	for _, c := range []struct {
+		name, pattern string
+		mid           bool
+	}{
+		{"tryToDefineDomainAgainWithA", `^I try to define domain "([^"]*)" again with a different UUID$`, true},
+		{"lookingUpDomainByNameUuidAnd", `^looking up domain "([^"]*)" by name, UUID and ID gives the same domain$`, true},
+		{"tryToDefineDomainAgainWithADifferentUUID", `^I try to define domain "([^"]*)" again with a different UUID$`, false},
+		{"deleteCheckpoint", `^I delete checkpoint "([^"]*)" of domain "([^"]*)"$`, false},
+	} {
+		if got := stopsMidPhrase(c.name, c.pattern); got != c.mid {
+			t.Errorf("stopsMidPhrase(%s) = %v", c.name, got)
+		}
 	}
-	if !strings.Contains(r.errs[0].Error(), "not anchored") {
-		t.Errorf("unanchored: %v", r.errs[0])
-	}
-}
-
-func stepWorld(level catalogue.Level) (context.Context, *world) {
-	s := harness.NewSelfTestScenario(nil, "test:///default", &harness.Capabilities{}, &catalogue.Requirement{ID: "T-001", Level: level}, "abcdefgh", 50*time.Millisecond)
-	w := &world{Scenario: s}
-	return withWorld(context.Background(), w), w
-}
-
-// "Not supported" is the stack declaring it lacks the feature: not
-// applicable at every level, with libvirt's answer as the evidence (whether a
-// profile may do without it is the verdict's to say).
-func TestWrapperVerdictOnUnsupported(t *testing.T) {
-	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
-	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1}, nil)
+	defs, err := Definitions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	call := fn.(func(context.Context) error)
-	for _, level := range []catalogue.Level{catalogue.MUST, catalogue.SHOULD, catalogue.MAY} {
-		ctx, _ := stepWorld(level)
-		err := call(ctx)
-		var skip *harness.SkipError
-		if !errors.As(err, &skip) || !errors.Is(err, godog.ErrSkip) || skip.Status != reports.NotApplicable ||
-			!strings.Contains(skip.Reason, "VIR_ERR_NO_SUPPORT: this function is not supported") {
-			t.Errorf("%s: got %v, want not applicable quoting libvirt's answer", level, err)
+	named := 0
+	for _, d := range defs {
+		_, name, _ := strings.Cut(d.Func, ".")
+		if name == "" || strings.Contains(name, ".func") {
+			continue // a closure
 		}
+		named++
+		if stopsMidPhrase(name, d.Pattern) {
+			t.Errorf("%s: handler %s stops mid-phrase of %q", d.Where, name, d.Pattern)
+		}
+	}
+	if named < 300 {
+		t.Errorf("only %d named handlers found", named)
 	}
 }
 
-func TestUnsupportedRecognisesLibvirtsRefusals(t *testing.T) {
-	for _, c := range []struct {
-		err  libvirt.Error
-		want bool
-	}{
-		{libvirt.Error{Code: libvirt.ERR_NO_SUPPORT}, true},
-		{libvirt.Error{Code: libvirt.ERR_ARGUMENT_UNSUPPORTED, Message: "argument unsupported: Stats types bits 0x2 are not supported by this daemon"}, true},
-		{libvirt.Error{Code: libvirt.ERR_OPERATION_UNSUPPORTED, Message: "Operation not supported: cannot create checkpoint for inactive domain"}, true},
-		{libvirt.Error{Code: libvirt.ERR_INVALID_ARG, Message: "unsupported flags (0x10) in function testDomainSnapshotCreateXML"}, true},
-		{libvirt.Error{Code: libvirt.ERR_INVALID_ARG, Message: "invalid argument: bad name"}, false},
-		{libvirt.Error{Code: libvirt.ERR_OPERATION_INVALID}, false},
-		{libvirt.Error{Code: libvirt.ERR_INTERNAL_ERROR, Message: "unsupported flags"}, false},
-	} {
-		if got := unsupported(fmt.Errorf("step: %w", c.err)); got != c.want {
-			t.Errorf("unsupported(%s %q) = %v", harness.ErrorCodeName(c.err.Code), c.err.Message, got)
-		}
-	}
-}
+var (
+	stepGroup = regexp.MustCompile(`\([^()]*\)\??`)
+	stepWord  = regexp.MustCompile(`[A-Za-z0-9]+`)
+	leadsOn   = map[string]bool{"a": true, "an": true, "the": true, "of": true, "to": true, "by": true, "and": true, "or": true,
+		"with": true, "in": true, "on": true, "for": true, "at": true, "from": true, "under": true, "that": true, "as": true,
+		"into": true, "gives": true, "than": true}
+)
 
-func TestWrapperAppliesStepDeadlineAndInterrupt(t *testing.T) {
-	fn, _ := wrap(func(ctx context.Context, name string) error {
-		if _, ok := ctx.Deadline(); !ok {
-			return errors.New("no deadline")
-		}
-		<-ctx.Done()
-		return ctx.Err()
-	}, stepWait{Arg: -1}, nil)
-	call := fn.(func(context.Context, string) error)
-	ctx, _ := stepWorld(catalogue.MUST)
-	err := call(ctx, "x")
-	if err == nil || !strings.Contains(err.Error(), "step timed out after") {
-		t.Fatalf("want a step timeout, got %v", err)
+// stopsMidPhrase reports whether name is the first words of the pattern's
+// phrase (its arguments left out), cut off at a word that leads on.
+func stopsMidPhrase(name, pattern string) bool {
+	p := strings.ReplaceAll(strings.Trim(pattern, "^$"), `\`, "")
+	for q := ""; q != p; {
+		q, p = p, stepGroup.ReplaceAllString(p, " ")
 	}
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	err = call(cancelled, "x")
-	var skip *harness.SkipError
-	if !errors.As(err, &skip) || skip.Status != reports.NotRun || skip.Capability != "interrupted" {
-		t.Fatalf("want an interrupted skip, got %v", err)
+	words := stepWord.FindAllString(p, -1)
+	if len(words) > 0 && words[0] == "I" {
+		words = words[1:]
 	}
-}
-
-// A step that says how long it waits gets that long, even past --step-timeout
-// (OVIRT-011 waits up to 300 s for a VM to come up).
-func TestStatedWaitsOutlastTheStepTimeout(t *testing.T) {
-	for pattern, want := range map[string]stepWait{
-		`^VM "([^"]*)" reaches status "([^"]*)" within (\d+) seconds$`:          {Arg: 3},
-		`^no (domain|device) event of "([^"]*)" arrives within (\d+) seconds?$`: {Arg: 3},
-		`^guest "([^"]*)" has booted again within the boot limit$`:              {Arg: -1, BootLimit: true},
-		`^the connection is alive$`:                                             {Arg: -1},
-		`^a (?:quick )?thing "([^"]*)" within (\d+) seconds$`:                   {Arg: 2},
-	} {
-		if got := waitOf(pattern); got != want {
-			t.Errorf("%s: %+v, want %+v", pattern, got, want)
+	prefix := ""
+	for i, w := range words[:max(len(words)-1, 0)] {
+		prefix += strings.ToLower(w)
+		if prefix == strings.ToLower(name) {
+			return leadsOn[strings.ToLower(words[i])]
 		}
 	}
-	fn, _ := wrap(func(ctx context.Context, secs string) error {
-		dl, _ := ctx.Deadline()
-		if left := time.Until(dl); left < 100*time.Second {
-			return fmt.Errorf("only %s to wait 120 s", left)
-		}
-		return nil
-	}, waitOf(`^x within (\d+) seconds$`), nil)
-	ctx, _ := stepWorld(catalogue.MUST) // a 50 ms step timeout
-	if err := fn.(func(context.Context, string) error)(ctx, "120"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// A libguestfs step gets a multiple of the appliance launch the probe
-// measured on this host when that is longer than --step-timeout, and a
-// timeout says what was measured and what was allowed; other areas keep
-// --step-timeout.
-func TestApplianceStepsScaleWithTheMeasuredLaunch(t *testing.T) {
-	caps := &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: 19 * time.Second}}
-	gfs := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &catalogue.Requirement{ID: "GFS-010", Area: "GFS", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
-	limit, why := stepWait{Arg: -1}.deadline(gfs, nil)
-	if limit != 110*time.Second || !strings.Contains(why, "19.0 s") {
-		t.Errorf("GFS step: %s (%s), want 1m50s from the measured launch", limit, why)
-	}
-	other := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", caps, &catalogue.Requirement{ID: "DOM-001", Area: "DOM", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
-	if limit, why := (stepWait{Arg: -1}).deadline(other, nil); limit != time.Minute || why != "--step-timeout" {
-		t.Errorf("DOM step: %s (%s)", limit, why)
-	}
-	quick := &world{Scenario: harness.NewSelfTestScenario(nil, "qemu:///system", &harness.Capabilities{Guestfs: &harness.Guestfs{ProbeLaunch: time.Second}},
-		&catalogue.Requirement{ID: "GFS-010", Area: "GFS", Level: catalogue.MUST}, "abcdefgh", time.Minute)}
-	if limit, _ := (stepWait{Arg: -1}).deadline(quick, nil); limit != time.Minute {
-		t.Errorf("a fast launch lowered the step timeout to %s", limit)
-	}
+	return false
 }

@@ -7,19 +7,21 @@ import (
 
 	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/features"
+	"github.com/ovacts/ovacts/steps/libguestfs"
+	"github.com/ovacts/ovacts/steps/stepkit"
 )
 
 // readsOnly lists, per shared fixture, the steps a scenario that shares it
 // may take: none changes the fixture, so no scenario can see another's
 // changes, whatever order they run in.
 var readsOnly = map[string][]*regexp.Regexp{
-	sharedGuest: {
+	stepkit.SharedGuest: {
 		regexp.MustCompile(`^a running guest "[^"]*"$`),
 		regexp.MustCompile(`^the guest agent of "[^"]*" answers a ping$`),
 		regexp.MustCompile(`^the guest info of "[^"]*" reports its operating system and hostname$`),
 		regexp.MustCompile(`^the agent of guest "[^"]*" lists interface "[^"]*" with address "[^"]*"$`),
 	},
-	sharedInspection: {
+	libguestfs.SharedInspection: {
 		regexp.MustCompile(`^a libguestfs appliance launched on a phony Debian [0-9.]+ disk "[^"]*" with hostname "[^"]*" and a blank disk "[^"]*", both read-only$`),
 		regexp.MustCompile(`^libguestfs inspects the disks$`),
 		regexp.MustCompile(`^the inspection finds one operating system:$`),

@@ -108,7 +108,9 @@ var layers = [][]string{
 	{"catalogue"},
 	{"reports"},
 	{"harness", "site"},
-	{"steps"},
+	{"steps/stepkit"}, // what the areas' steps share
+	{"steps/"},        // one package per area of features/, importing no other area
+	{"steps"},         // the table of areas
 	{"cmd/"},
 }
 

@@ -1,9 +1,0 @@
-//go:build !guestfs
-
-package steps
-
-import "github.com/ovacts/ovacts/harness"
-
-// newGuestfs: built without the libguestfs binding. The probe reports the
-// same reason before the run, so the libguestfs scenarios never get here.
-func newGuestfs() (gfsHandle, error) { return nil, harness.ErrNoGuestfsBinding }
