@@ -80,6 +80,10 @@ func TestRunOnTestDriver(t *testing.T) {
 		case o.Status == reports.Failed && o.Level == "MUST" && o.ReqID != "OVH-001" && o.ReqID != "STOR-006" &&
 			!(o.ReqID == "HOST-001" && strings.Contains(o.Reason, "name no host CPU model")) &&
 			!(o.ReqID == "TUNE-001" && strings.Contains(o.Reason, "total_iops_sec_max")) &&
+			// Issue 35's "unsupported is earned": the test driver answers "unsupported flags" to the
+			// undefine flag for checkpoint metadata and to live tuning, and fails for it.
+			!(o.ReqID == "DOM-023" && strings.Contains(o.Reason, "unsupported flags (0x10) in function testDomainUndefineFlags")) &&
+			!(o.ReqID == "TUNE-001" && strings.Contains(o.Reason, "does not support an action") && strings.Contains(o.Reason, "unsupported flags (0x1)")) &&
 			!(o.ReqID == "BLOCK-001" && strings.Contains(o.Reason, "capacity of 1099506450432 bytes")) &&
 			!(o.ReqID == "DOM-018" && strings.Contains(o.Reason, `OS type of "vm" is "linux"`)):
 			t.Errorf("%s (MUST) failed on the test driver: %s", o.ReqID, o.Reason)
@@ -89,8 +93,8 @@ func TestRunOnTestDriver(t *testing.T) {
 			t.Errorf("CONN-013 should be not applicable before the run, quoting the missing domain capabilities: %+v", o)
 		case o.ReqID == "ERR-004" && !(o.Status == reports.NotApplicable && o.Capability == "secrets"):
 			t.Errorf("ERR-004 should be not applicable before the run for lack of secrets: %+v", o)
-		case o.ReqID == "STOR-007" && !(o.Status == reports.NotApplicable && o.Capability == "" && strings.Contains(o.Reason, "virStorageVolResize")):
-			t.Errorf("STOR-007 should be not applicable at run time, quoting libvirt's answer: %+v", o)
+		case o.ReqID == "STOR-007" && !(o.Status == reports.NotApplicable && o.Capability == "volume-resize" && strings.Contains(o.Reason, "virStorageVolResize")):
+			t.Errorf("STOR-007 should be not applicable before the run, quoting the probe's call and libvirt's answer: %+v", o)
 		case o.ReqID == "MIG-001" && !(o.Status == reports.NotRun && o.Capability == "peer" && strings.Contains(o.Reason, "--peer-uri")):
 			t.Errorf("MIG-001 should be not run, naming the flag: %+v", o)
 		case o.ReqID == "OVH-001" && o.Status != reports.Failed:

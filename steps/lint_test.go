@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/features"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -79,27 +78,6 @@ func stepWorld(level harness.Level) (context.Context, *world) {
 	s := harness.NewSelfTestScenario(nil, "test:///default", &harness.Capabilities{}, &harness.Requirement{ID: "T-001", Level: level}, "abcdefgh", 50*time.Millisecond)
 	w := &world{Scenario: s}
 	return withWorld(context.Background(), w), w
-}
-
-// "Not supported" is the stack declaring it lacks the feature: not
-// applicable at every level, with libvirt's answer as the evidence (whether a
-// profile may do without it is the verdict's to say).
-func TestWrapperVerdictOnUnsupported(t *testing.T) {
-	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
-	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := fn.(func(context.Context) error)
-	for _, level := range []harness.Level{harness.MUST, harness.SHOULD, harness.MAY} {
-		ctx, _ := stepWorld(level)
-		err := call(ctx)
-		var skip *harness.SkipError
-		if !errors.As(err, &skip) || !errors.Is(err, godog.ErrSkip) || skip.Status != reports.NotApplicable ||
-			!strings.Contains(skip.Reason, "VIR_ERR_NO_SUPPORT: this function is not supported") {
-			t.Errorf("%s: got %v, want not applicable quoting libvirt's answer", level, err)
-		}
-	}
 }
 
 func TestUnsupportedRecognisesLibvirtsRefusals(t *testing.T) {
