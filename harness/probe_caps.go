@@ -167,10 +167,11 @@ func UnsupportedAnswer(err error) bool {
 
 // refusedArguments reports the answers of a driver that has the call and
 // judged what it was given: the domain is not running, an argument or the
-// document is wrong, no pool has the path.
+// document is wrong, no pool has the path, the network listed a moment ago
+// is gone (another run's: the driver looked it up, so it has the call).
 func refusedArguments(err error) bool {
 	for _, c := range []libvirt.ErrorNumber{libvirt.ERR_OPERATION_INVALID, libvirt.ERR_INVALID_ARG, libvirt.ERR_XML_ERROR,
-		libvirt.ERR_XML_DETAIL, libvirt.ERR_CONFIG_UNSUPPORTED, libvirt.ERR_NO_STORAGE_POOL} {
+		libvirt.ERR_XML_DETAIL, libvirt.ERR_CONFIG_UNSUPPORTED, libvirt.ERR_NO_STORAGE_POOL, libvirt.ERR_NO_NETWORK} {
 		if errors.Is(err, c) {
 			return true
 		}
