@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
 
@@ -166,5 +167,28 @@ func TestProbeCallsOnTestDriver(t *testing.T) {
 	}
 	if i := slices.IndexFunc(left, func(r Resource) bool { return strings.HasPrefix(r.Name, RunPrefix(runID)) }); i >= 0 {
 		t.Fatalf("the probe left %+v", left[i])
+	}
+}
+
+// What a call probe found decides the plan: an unexpected answer blocks the
+// scenarios needing the capability (never not applicable) and fails the
+// requirement stating it; an unsupported one makes them not applicable,
+// quoting the call.
+func TestCallProbeAnswerDecidesThePlan(t *testing.T) {
+	p := callProbe{need: "block-copy", api: "virDomainBlockCopy(vda) on a shut-off domain"}
+	broken := &Capabilities{}
+	broken.judgeCall(p, libvirt.Error{Code: libvirt.ERR_INTERNAL_ERROR, Message: "internal error: qemu unexpectedly closed the monitor"})
+	if o := decidePickle(broken, "block-copy", "persistent"); o.Status != reports.Blocked || o.BlockedBy != "BLOCK-003" || !strings.Contains(o.Reason, "virDomainBlockCopy") {
+		t.Errorf("broken: %s by %q: %s, want blocked by BLOCK-003 naming the call", o.Status, o.BlockedBy, o.Reason)
+	}
+	r := &runner{caps: broken}
+	o := r.decide(&Pickle{Name: "s", Req: &Requirement{ID: "BLOCK-003", Level: "MUST", Area: "BLOCK", Needs: []string{"block-copy"}}})
+	if o.Status != reports.Failed || !strings.Contains(o.Reason, "block-copy is broken") {
+		t.Errorf("the stating requirement: %s %q, want failed before the run", o.Status, o.Reason)
+	}
+	absent := &Capabilities{}
+	absent.judgeCall(p, libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver: virDomainBlockCopy"})
+	if o := decidePickle(absent, "block-copy"); o.Status != reports.NotApplicable || o.Capability != "block-copy" || !strings.Contains(o.Reason, "virDomainBlockCopy(vda) on a shut-off domain answers VIR_ERR_NO_SUPPORT") {
+		t.Errorf("absent: %s (%s): %s", o.Status, o.Capability, o.Reason)
 	}
 }
