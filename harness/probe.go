@@ -65,9 +65,6 @@ func Probe(conn *libvirt.Connect, uri string, tracker *Tracker, prefix string, o
 	}
 	c.BreakAs("kvm", "hvm", "no kvm domain can be tried")
 	c.BreakAs("persistent", "hvm", "no domain can be defined")
-	if err := c.probeCalls(conn, tracker, prefix, owner); err != nil {
-		return nil, err
-	}
 	if err := tracker.Cleanup(); err != nil {
 		return nil, fmt.Errorf("probe: removing its own objects: %w", err)
 	}

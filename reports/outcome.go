@@ -48,7 +48,7 @@ type Outcome struct {
 	Line       int    `json:"line"`
 	Status     Status `json:"status"`
 	// Capability is the need that decided a scenario not applicable, not run
-	// or blocked ("" when a declared capability check decided it while it ran).
+	// or blocked ("" when a call answered "not supported" while it ran).
 	Capability string        `json:"capability,omitempty"`
 	BlockedBy  string        `json:"blockedBy,omitempty"` // the requirement that states the broken capability
 	Reason     string        `json:"reason,omitempty"`    // why it did not pass, with the evidence

@@ -33,7 +33,7 @@ Feature: Checkpoints and backup
     Then domain "vm" lists the checkpoints "c2"
     And checkpoint "c2" of domain "vm" has no parent
 
-  @req:BACKUP-004 @should @needs:checkpoint-validate @needs:persistent
+  @req:BACKUP-004 @should @needs:persistent
   Scenario: A checkpoint whose metadata was deleted is redefined from its XML
     Given a running domain "vm" with a qcow2 disk
     When I create checkpoint "c1" of domain "vm"

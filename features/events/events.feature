@@ -23,7 +23,7 @@ Feature: Domain events
     And I destroy domain "tmp"
     Then the domain events of "tmp" include, in order, "started, stopped (destroyed)" within 5 seconds
 
-  @req:EVT-003 @should @needs:hotplug
+  @req:EVT-003 @should
   Scenario: Hotplug reports device added and device removed
     Given a running domain "vm" with hotplug controllers
     When I watch device events

@@ -3,7 +3,7 @@ Feature: Migration to the stack itself
   libvirt refuses to migrate a domain to the host it already runs on, and says
   why; the domain keeps running. No second stack is needed to check it.
 
-  @req:MIG-011 @must @needs:migration
+  @req:MIG-011 @must
   Scenario: Migrating a domain to its own host is refused
     Given a domain "vm" that is running
     When I try to migrate domain "vm" live to the stack itself

@@ -86,17 +86,17 @@ Feature: Virtual networks
     And I undefine network "n"
     Then the network events of "n" include, in order, "defined, started, stopped, undefined" within 5 seconds
 
-  @req:NET-012 @may @needs:network-ports
+  @req:NET-012 @may
   Scenario: Network ports can be created, listed and deleted
     Given an active isolated network "n"
     Then a port created on network "n" is listed until it is deleted
 
-  @req:NET-013 @should @needs:network-ports
+  @req:NET-013 @should
   Scenario: A network port keeps the inbound bandwidth it is given
     Given an active isolated network "n"
     Then a port created on network "n" keeps the inbound bandwidth it is given, read back as set
 
-  @req:NET-014 @should @needs:network-ports
+  @req:NET-014 @should
   Scenario: A network port is found by its UUID on its network
     Given an active isolated network "n"
     Then a port created on network "n" is found by its UUID, on that network, with its UUID as bytes

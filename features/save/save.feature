@@ -48,7 +48,7 @@ Feature: Save, restore and managed save
     When I start domain "vm"
     Then domain "vm" is running with reason "booted"
 
-  @req:SAVE-007 @should @needs:save-state-flags
+  @req:SAVE-007 @should
   Scenario: A save file's domain XML changed before the restore is the restored domain's
     Given a domain "vm" that is running
     When I save domain "vm" to a file with its flags
@@ -57,7 +57,7 @@ Feature: Save, restore and managed save
     Then domain "vm" is running with reason "restored"
     And domain "vm" has the description "changed in the save file" in its live XML
 
-  @req:SAVE-008 @should @needs:save-params
+  @req:SAVE-008 @should
   Scenario: A domain saved and restored through typed parameters runs again
     Given a domain "vm" that is running
     When I save domain "vm" to a file through typed parameters
@@ -65,7 +65,7 @@ Feature: Save, restore and managed save
     When I restore domain "vm" from its file through typed parameters
     Then domain "vm" is running with reason "restored"
 
-  @req:SAVE-009 @should @needs:managed-save-xml
+  @req:SAVE-009 @should
   Scenario: A managed save image's domain XML changed before the start is the started domain's
     Given a domain "vm" that is running
     When I managed-save domain "vm"

@@ -37,7 +37,7 @@ Feature: The XML interface contract
     Then the XML of storage pool "pool" validates against libvirt's schema
     And the XML of volume "disk" in pool "pool" validates against libvirt's schema
 
-  @req:SCHEMA-007 @should @needs:pool-caps @ref:libvirt.formatstorage
+  @req:SCHEMA-007 @should @ref:libvirt.formatstorage
   Scenario: The storage pool capabilities XML validates against libvirt's schema
     Then the storage pool capabilities XML validates against libvirt's schema
 
@@ -58,7 +58,7 @@ Feature: The XML interface contract
     And a running domain "vm" with a NIC on network "net" filtered by "flt"
     Then the XML of the filter binding of domain "vm"'s NIC validates against libvirt's schema
 
-  @req:SCHEMA-011 @should @needs:network-ports @ref:libvirt.formatnetwork
+  @req:SCHEMA-011 @should @ref:libvirt.formatnetwork
   Scenario: A network port's XML validates against libvirt's schema
     Given an active isolated network "net"
     Then the XML of a port created on network "net" validates against libvirt's schema
@@ -91,7 +91,7 @@ Feature: The XML interface contract
     When I define domain "good" from fixture "described", asking libvirt to validate it
     Then domain "good" is persistent
 
-  @req:SCHEMA-017 @should @needs:backup @needs:persistent @ref:libvirt.statecapture
+  @req:SCHEMA-017 @should @needs:persistent @ref:libvirt.statecapture
   Scenario: A running backup job's XML validates against libvirt's schema
     Given a running domain "vm" with a raw disk
     When I start a pull backup of disk vda of domain "vm" over NBD

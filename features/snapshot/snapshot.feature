@@ -19,7 +19,7 @@ Feature: Snapshots and checkpoints
     Then snapshot "s1" of domain "vm" recorded the domain as running
     And domain "vm" is running
 
-  @req:SNAP-003 @must @needs:disk-only-snapshots @ref:libvirt.statecapture @ref:ovirt.vdsm.snapshot
+  @req:SNAP-003 @must @ref:libvirt.statecapture @ref:ovirt.vdsm.snapshot
   Scenario: A disk-only external snapshot of a running domain is listed
     Given a running domain "vm" with a qcow2 disk
     When I take a disk-only external snapshot "ext" of domain "vm"
@@ -79,7 +79,7 @@ Feature: Snapshots and checkpoints
     Then domain "vm" has the snapshot "s2"
     And snapshot "s2" of domain "vm" has no parent
 
-  @req:SNAP-010 @should @needs:disk-only-snapshots
+  @req:SNAP-010 @should
   Scenario: Reverting to an external snapshot works or is refused as unsupported
     Given a running domain "vm" with a qcow2 disk
     When I take a disk-only external snapshot "ext" of domain "vm"

@@ -8,7 +8,7 @@ Feature: Statistics and node devices
     Given a domain "vm" that is running
     Then the state statistics of domain "vm" say it is running
 
-  @req:STAT-002 @should @needs:stats-cpu @needs:stats-balloon @needs:stats-vcpu @needs:stats-block @needs:persistent
+  @req:STAT-002 @should @needs:persistent
   Scenario Outline: Domain statistics include <group>
     Given an active isolated network "n"
     And a running domain "vm" with a qcow2 disk
@@ -21,7 +21,7 @@ Feature: Statistics and node devices
       | each vCPU        |
       | the disk         |
 
-  @req:STAT-003 @should @needs:stats-interface @needs:persistent
+  @req:STAT-003 @should @needs:persistent
   Scenario: Network interface statistics are reported
     Given an active isolated network "n"
     And a running domain "vm" with a NIC on network "n"
@@ -43,7 +43,7 @@ Feature: Statistics and node devices
     Given a domain "vm" that is running
     Then the vCPU information of domain "vm" reports 1 vCPU
 
-  @req:STAT-007 @should @needs:job-info @needs:persistent
+  @req:STAT-007 @should @needs:persistent
   Scenario: An idle domain has no job
     Given a domain "vm" that is running
     Then the job information of domain "vm" reports no job
@@ -52,7 +52,7 @@ Feature: Statistics and node devices
   Scenario: Node CPU statistics are reported
     Then the node CPU statistics report kernel, user and idle time
 
-  @req:STAT-009 @should @needs:node-memory-stats
+  @req:STAT-009 @should
   Scenario: Node memory statistics are reported
     Then the node memory statistics report total and free memory
 

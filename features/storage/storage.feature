@@ -20,7 +20,7 @@ Feature: Storage pools and volumes
     And I undefine storage pool "p"
     Then there is no storage pool "p"
 
-  @req:STOR-002 @should @needs:pool-build
+  @req:STOR-002 @should
   Scenario: A transient pool exists while it is active
     When I create transient storage pool "p"
     Then storage pool "p" is active
@@ -58,7 +58,7 @@ Feature: Storage pools and volumes
     And volume "v" in pool "p" reports an allocation no larger than 1 MiB
     And volume "v" in pool "p" has format "qcow2"
 
-  @req:STOR-007 @should @needs:volume-resize
+  @req:STOR-007 @should
   Scenario: A volume can be grown
     Given a storage pool "p"
     And a raw volume "v" of 4 MiB in pool "p"
@@ -73,7 +73,7 @@ Feature: Storage pools and volumes
     Then volume "c" in pool "p" has a capacity of 4 MiB
     And the volume list of pool "p" includes "c"
 
-  @req:STOR-009 @should @needs:volume-upload
+  @req:STOR-009 @should
   Scenario: A cloned volume has the content of its source
     Given a storage pool "p"
     And a raw volume "v" of 4 MiB in pool "p"
@@ -90,14 +90,14 @@ Feature: Storage pools and volumes
     Then volume "top" in pool "p" is backed by volume "base"
     And volume "top" in pool "p" has format "qcow2"
 
-  @req:STOR-011 @should @needs:volume-upload
+  @req:STOR-011 @should
   Scenario: Data uploaded through a stream downloads unchanged
     Given a storage pool "p"
     And a raw volume "v" of 4 MiB in pool "p"
     When I upload 1024 KiB of random data to volume "v" in pool "p"
     Then downloading volume "v" in pool "p" gives back the uploaded data
 
-  @req:STOR-012 @should @needs:volume-upload
+  @req:STOR-012 @should
   Scenario: A wiped volume reads as zeros
     Given a storage pool "p"
     And a raw volume "v" of 4 MiB in pool "p"
@@ -159,7 +159,7 @@ Feature: Storage pools and volumes
     And I destroy storage pool "fsp"
     Then storage pool "fsp" is not mounted
 
-  @req:STOR-019 @should @needs:volume-upload
+  @req:STOR-019 @should
   Scenario: A volume wiped with the zero pattern reads as zeros
     Given a storage pool "pool"
     And a raw volume "v" of 1 MiB in pool "pool"
@@ -167,7 +167,7 @@ Feature: Storage pools and volumes
     And I wipe volume "v" in pool "pool" with the zero pattern
     Then the first 64 KiB of volume "v" in pool "pool" are zeros
 
-  @req:STOR-020 @must @needs:pool-lookup-by-path
+  @req:STOR-020 @must
   Scenario: A storage pool is found by its target path, and its UUID bytes are its UUID string's
     Given a storage pool "pool"
     Then looking up storage pool "pool" by its target path gives the pool, whose UUID bytes are its UUID string's
@@ -182,7 +182,7 @@ Feature: Storage pools and volumes
   Scenario: The sources a pool type finds on the host are answered as a sources document
     Then the stack answers the logical pool sources it finds as a sources document
 
-  @req:STOR-023 @should @needs:volume-upload
+  @req:STOR-023 @should
   Scenario: Data sent through a stream's send-all loop comes back through its receive-all loop
     Given a storage pool "pool"
     And a raw volume "v" of 1 MiB in pool "pool"

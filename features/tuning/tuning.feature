@@ -29,7 +29,7 @@ Feature: Tuning and QoS
       | block I/O weight  |
       | memory soft limit |
 
-  @req:TUNE-003 @must @needs:tuning-config @needs:persistent
+  @req:TUNE-003 @must @needs:persistent
   Scenario: Tuning set in a shut off domain's definition is kept in it and applied when it starts
     Given a shut off domain "vm" with a raw disk
     When I set the vCPU pinning of domain "vm" in its configuration
@@ -62,7 +62,7 @@ Feature: Tuning and QoS
     When I limit the inbound bandwidth of the NIC of domain "vm" to 1000 KiB/s live
     Then the NIC of domain "vm" has an inbound bandwidth of 1000 KiB/s, in the call and in its live XML
 
-  @req:TUNE-007 @should @needs:tuning-live @needs:persistent
+  @req:TUNE-007 @should @needs:persistent
   Scenario: The older scheduler call agrees with the CPU shares set through the current one
     Given a running domain "vm" with a raw disk
     When I set the CPU shares of domain "vm" live

@@ -18,8 +18,8 @@ func callFailsWith(ctx context.Context, codes string) error {
 }
 
 // expectRefusal checks that the last tried call was refused with a code of
-// the family (and saying that, when given). A "not supported" answer is no
-// refusal: it goes back as it is, and classify fails the step naming it.
+// the family (and saying that, when given). A "not supported" answer is the
+// stack declaring it lacks the feature: the scenario is not applicable.
 func (w *World) expectRefusal(family, saying string) error {
 	if !w.Tried {
 		return errors.New("no call was tried before this step")

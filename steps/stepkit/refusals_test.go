@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/catalogue"
+	"github.com/ovacts/ovacts/harness"
+	"github.com/ovacts/ovacts/reports"
 	"libvirt.org/go/libvirt"
 )
 
@@ -72,10 +73,10 @@ func TestRefusalFamilies(t *testing.T) {
 	for _, c := range []struct {
 		family string
 		err    error
-		want   string // "" passes; "unearned" fails naming the unsupported answer
+		want   string // "" passes; "n/a" is not applicable
 	}{
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_OPERATION_FAILED, Message: "domain 'x' is already defined with uuid 1-2"}, ""},
-		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported"}, "unearned"},
+		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported"}, "n/a"},
 		{"a duplicate", libvirt.Error{Code: libvirt.ERR_NO_DOMAIN, Message: "no domain with matching name"}, "does not say a duplicate"},
 		{"an invalid state", libvirt.Error{Code: libvirt.ERR_RPC, Message: "connection lost"}, "does not say an invalid state"},
 		{"invalid XML", libvirt.Error{Code: libvirt.ERR_XML_ERROR, Message: "bad"}, ""},
@@ -84,13 +85,13 @@ func TestRefusalFamilies(t *testing.T) {
 	} {
 		w.Tried, w.LastErr = true, c.err
 		err := w.expectRefusal(c.family, "")
-		var unsup *UnsupportedAction
+		var skip *harness.SkipError
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s %v: %v", c.family, c.err, err)
-		case c.want == "unearned" && (!errors.As(classify(0, "", context.Background(), err), &unsup) || errors.Is(unsup, godog.ErrSkip)):
-			t.Errorf("%s %v: %v, want a failure naming the unsupported answer", c.family, c.err, err)
-		case c.want != "" && c.want != "unearned" && (err == nil || !strings.Contains(err.Error(), c.want)):
+		case c.want == "n/a" && (!errors.As(classify(0, "", context.Background(), err), &skip) || skip.Status != reports.NotApplicable):
+			t.Errorf("%s %v: %v, want not applicable", c.family, c.err, err)
+		case c.want != "" && c.want != "n/a" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s %v: %v, want %q", c.family, c.err, err, c.want)
 		}
 	}

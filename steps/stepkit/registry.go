@@ -178,7 +178,7 @@ func (sw stepWait) deadline(w *World, in []reflect.Value) (time.Duration, string
 }
 
 // wrap gives every handler the same treatment: the step deadline, a stop on
-// interrupt, and the verdict on libvirt's "not supported" answer (a failure).
+// interrupt, and the verdict on libvirt's "not supported" answer.
 func wrap(fn any, wait stepWait, inputs []Input) (any, error) {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
@@ -254,9 +254,11 @@ func Unsupported(err error) bool {
 	return ok && lv.Code == libvirt.ERR_INVALID_ARG && strings.HasPrefix(lv.Message, "unsupported flags")
 }
 
-// classify turns libvirt's "not supported" answers to a step into a failure
-// naming the answer (steps/earned.go): only the probe or a declared
-// capability check may make a scenario not applicable.
+// classify turns libvirt's "not supported" answers into not applicable, with
+// the answer as the evidence, at every level: the stack declares it lacks the
+// feature. Whether a profile may do without it is the verdict's to say
+// (reports.Judge): a MUST not applicable for no optional capability leaves the
+// profile incomplete, never conformant.
 func classify(limit time.Duration, why string, ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -266,7 +268,7 @@ func classify(limit time.Duration, why string, ctx context.Context, err error) e
 		return err
 	}
 	if Unsupported(err) {
-		return unearned(ctx, err) // earned.go: a failure, never not applicable
+		return harness.NotApplicable("the stack answers that it does not support it: %s", harness.DescribeError(err))
 	}
 	if ctx.Err() != nil && !errors.Is(err, godog.ErrSkip) {
 		// The step's deadline, the scenario's, a lost connection, or an interrupt.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/ovacts/ovacts/catalogue"
 	"github.com/ovacts/ovacts/harness"
 	"github.com/ovacts/ovacts/reports"
@@ -25,6 +26,27 @@ func TestRegistryRefusesBadDefinitions(t *testing.T) {
 	}
 	if !strings.Contains(r.errs[0].Error(), "not anchored") {
 		t.Errorf("unanchored: %v", r.errs[0])
+	}
+}
+
+// "Not supported" is the stack declaring it lacks the feature: not
+// applicable at every level, with libvirt's answer as the evidence (whether a
+// profile may do without it is the verdict's to say).
+func TestWrapperVerdictOnUnsupported(t *testing.T) {
+	noSupport := libvirt.Error{Code: libvirt.ERR_NO_SUPPORT, Message: "this function is not supported by the connection driver"}
+	fn, err := wrap(func(ctx context.Context) error { return noSupport }, stepWait{Arg: -1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := fn.(func(context.Context) error)
+	for _, level := range []catalogue.Level{catalogue.MUST, catalogue.SHOULD, catalogue.MAY} {
+		ctx, _ := StepWorld(level)
+		err := call(ctx)
+		var skip *harness.SkipError
+		if !errors.As(err, &skip) || !errors.Is(err, godog.ErrSkip) || skip.Status != reports.NotApplicable ||
+			!strings.Contains(skip.Reason, "VIR_ERR_NO_SUPPORT: this function is not supported") {
+			t.Errorf("%s: got %v, want not applicable quoting libvirt's answer", level, err)
+		}
 	}
 }
 
