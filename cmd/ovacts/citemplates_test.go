@@ -114,16 +114,6 @@ func checkSummary(t *testing.T, file string, hosts int) {
 	}
 }
 
-func withoutGOFLAGS() []string {
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "GOFLAGS=") {
-			env = append(env, e)
-		}
-	}
-	return env
-}
-
 func readYAML(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
