@@ -74,3 +74,23 @@ func outcomeDiff(a, b *reports.Results) []string {
 	}
 	return out
 }
+
+// Certifies says whether the entry certifies anything: only a conformant
+// verdict does (an expired one did, until its date), so only those show an
+// expiry date.
+func (p *Product) Certifies() bool {
+	return p.Verdict == reports.Conformant || p.Verdict == reports.Expired
+}
+
+// Tally counts the entries whose bundle checked out with its vendor's key
+// (Verified) and those that did not (Unverified), for the footer.
+func (s *Site) Tally() (t struct{ Verified, Unverified int }) {
+	for _, p := range s.Products {
+		if p.Verified {
+			t.Verified++
+		} else {
+			t.Unverified++
+		}
+	}
+	return t
+}

@@ -1,0 +1,53 @@
+package site
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The footer counts verified and unverified entries and never claims that
+// every entry came from a verified bundle.
+func TestSiteFooterCountsVerifiedAndUnverified(t *testing.T) {
+	dir := writeSample(t)
+	for _, page := range []string{"index.html", "matrix.html", "products/acme-virt-2-0.html"} {
+		got := read(t, dir, page)
+		if !strings.Contains(got, "from 4 signed, verified entries and 1 unverified entry.") {
+			t.Errorf("%s: footer does not count 4 verified and 1 unverified entries", page)
+		}
+		if strings.Contains(got, "from signed, verified bundles") {
+			t.Errorf("%s: footer still claims every bundle is verified", page)
+		}
+	}
+}
+
+// Only entries that certify (conformant, or expired: certified until then)
+// show an expiry date: not the not-conformant, incomplete or unverified ones.
+func TestSiteExpiryOnlyOnCertifyingEntries(t *testing.T) {
+	dir := writeSample(t)
+	index := read(t, dir, "index.html")
+	card := regexp.MustCompile(`(?s)<article class="card" id="([^"]+)">.*?</article>`)
+	want := map[string]bool{"acme-virt-1-0": true, "delta-old-1": true,
+		"acme-virt-2-0": false, "beta-systems-cloud-7": false, "gamma-stack-3": false}
+	seen := 0
+	for _, m := range card.FindAllStringSubmatch(index, -1) {
+		id := m[1]
+		if strings.HasPrefix(id, "unverified-gamma-stack-3") { // its slug ends in a digest
+			id = "gamma-stack-3"
+		}
+		w, ok := want[id]
+		if !ok {
+			continue
+		}
+		seen++
+		if has := strings.Contains(m[0], "<dt>expires</dt>"); has != w {
+			t.Errorf("card %s: shows expiry %v, want %v", m[1], has, w)
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("found %d of %d cards in index.html", seen, len(want))
+	}
+	if p := read(t, dir, "products/acme-virt-2-0.html"); strings.Contains(p, "expires") {
+		t.Error("the not-conformant product page shows an expiry date")
+	}
+}
