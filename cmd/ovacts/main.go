@@ -118,7 +118,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newFingerprintCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
-	root.AddCommand(newDriftCmd(stdout), newTriageCmd(stdout), newRevokeCmd(stdout))
+	root.AddCommand(newDriftCmd(stdout), newTriageCmd(stdout), newRevokeCmd(stdout), newGenDocsCmd(stdout))
+	for _, c := range root.Commands() {
+		completeValues(c)
+	}
 	return root
 }
 
