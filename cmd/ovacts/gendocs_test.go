@@ -106,3 +106,25 @@ func TestNfpmInstallsGeneratedDocs(t *testing.T) {
 		t.Errorf("scripts/release.sh does not run gen-docs before nfpm (%v)", err)
 	}
 }
+
+// The help of ovacts and of ovacts run, and so their man pages, name the
+// five outcomes in the words the reports use.
+func TestHelpNamesTheFiveOutcomes(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}} {
+		var out bytes.Buffer
+		root := newRoot(&out, io.Discard)
+		root.SetArgs(args)
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		help := strings.Join(strings.Fields(out.String()), " ")
+		for _, o := range []string{"passed", "failed", "blocked", "not applicable", "not run"} {
+			if !strings.Contains(help, o) {
+				t.Errorf("ovacts %s does not name the outcome %q", strings.Join(args, " "), o)
+			}
+		}
+		if strings.Contains(help, "skipped") {
+			t.Errorf("ovacts %s still says skipped", strings.Join(args, " "))
+		}
+	}
+}

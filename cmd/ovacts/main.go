@@ -110,6 +110,12 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ovacts",
 		Short:         "Conformance test suite for KVM/libvirt virtualization stacks",
+		Long: `Conformance test suite for KVM/libvirt virtualization stacks.
+
+ovacts run checks a stack against the requirement catalogue and reports each
+requirement as one of five outcomes: passed, failed, blocked, not applicable
+or not run. Its bundles are signed with ovacts keygen, checked with ovacts
+verify and published as a site with ovacts publish.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
