@@ -108,8 +108,8 @@ func oneLine(s string) string { return safeio.Printable(strings.Join(strings.Fie
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "ovacts",
-		Short:         "Conformance test suite for KVM/libvirt virtualization stacks",
+		Use:   "ovacts",
+		Short: "Conformance test suite for KVM/libvirt virtualization stacks",
 		Long: `Conformance test suite for KVM/libvirt virtualization stacks.
 
 ovacts run checks a stack against the requirement catalogue and reports each
