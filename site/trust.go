@@ -94,3 +94,21 @@ func (s *Site) Tally() (t struct{ Verified, Unverified int }) {
 	}
 	return t
 }
+
+// Shown is the group's versions as the index lists them: the conformant
+// ones first (what a reader looks for), then the others, each newest first.
+// Versions keeps the plain newest-first order the history uses.
+func (g *Group) Shown() []*Product {
+	out := slices.Clone(g.Versions)
+	slices.SortStableFunc(out, func(a, b *Product) int {
+		ca, cb := a.Verdict == reports.Conformant, b.Verdict == reports.Conformant
+		switch {
+		case ca && !cb:
+			return -1
+		case cb && !ca:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

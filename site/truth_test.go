@@ -69,3 +69,18 @@ func TestSiteMatrixFiltersFitNarrowScreens(t *testing.T) {
 		}
 	}
 }
+
+// On the index a product's conformant version comes before a newer one
+// that is not conformant; the product page's history stays newest first.
+func TestSiteConformantVersionsFirst(t *testing.T) {
+	dir := writeSample(t)
+	index := read(t, dir, "index.html")
+	v1, v2 := strings.Index(index, `id="acme-virt-1-0"`), strings.Index(index, `id="acme-virt-2-0"`)
+	if v1 < 0 || v2 < 0 || v1 > v2 {
+		t.Errorf("Acme Virt 1.0 (conformant) at %d, 2.0 (not conformant) at %d: want 1.0 first", v1, v2)
+	}
+	page := read(t, dir, "products/acme-virt-2-0.html")
+	if h1, h2 := strings.Index(page, ">1.0<"), strings.Index(page, ">2.0<"); h1 < 0 || h2 < 0 || h2 > h1 {
+		t.Errorf("history: 2.0 at %d, 1.0 at %d: want newest first", h2, h1)
+	}
+}
