@@ -112,3 +112,10 @@ func (g *Group) Shown() []*Product {
 	})
 	return out
 }
+
+// cardsUpTo is how many entries the index still shows as cards below its
+// table: past that the cards only repeat the table at length.
+const cardsUpTo = 12
+
+// Cards says whether the index shows cards under the table.
+func (s *Site) Cards() bool { return len(s.Products) <= cardsUpTo }

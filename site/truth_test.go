@@ -2,8 +2,12 @@ package site
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ovacts/ovacts/catalogue"
+	"github.com/ovacts/ovacts/reports"
 )
 
 // The footer counts verified and unverified entries and never claims that
@@ -60,9 +64,9 @@ func TestSiteExpiryOnlyOnCertifyingEntries(t *testing.T) {
 func TestSiteMatrixFiltersFitNarrowScreens(t *testing.T) {
 	m := read(t, writeSample(t), "matrix.html")
 	for _, rule := range []string{
-		"#filters { display: flex; flex-wrap: wrap;",
-		"#filters[hidden] { display: none; }",
-		"#filters select { min-width: 0; max-width: 100%;",
+		"#filters, #pfilters { display: flex; flex-wrap: wrap;",
+		"#filters[hidden], #pfilters[hidden] { display: none; }",
+		"#filters select, #pfilters select, #pfilters input { min-width: 0; max-width: 100%;",
 	} {
 		if !strings.Contains(m, rule) {
 			t.Errorf("matrix.html lacks %q", rule)
@@ -82,5 +86,37 @@ func TestSiteConformantVersionsFirst(t *testing.T) {
 	page := read(t, dir, "products/acme-virt-2-0.html")
 	if h1, h2 := strings.Index(page, ">1.0<"), strings.Index(page, ">2.0<"); h1 < 0 || h2 < 0 || h2 > h1 {
 		t.Errorf("history: 2.0 at %d, 1.0 at %d: want newest first", h2, h1)
+	}
+}
+
+// A site of 40 products is a dense table (every version a row, readable
+// without script, the search form hidden until the script shows it), with
+// no card per product below it.
+func TestSiteIndexOfManyProductsIsATable(t *testing.T) {
+	pass := func(id string) reports.Outcome { return outcome(id, "MUST", reports.Passed, "") }
+	var cols []*reports.MatrixColumn
+	for i := range 40 {
+		cols = append(cols, column("Vendor"+strconv.Itoa(i), "Stack", "1."+strconv.Itoa(i), "2026-11-20T10:00:00Z", true,
+			pass("CONN-001"), pass("DOM-001"), pass("DOM-002")))
+	}
+	s := Build(cols, profile, Options{Now: sampleNow, SuiteVersion: "v0.0.0-test",
+		Sets: []catalogue.SetInfo{{Name: "2026.11", Status: "released", Released: "2026-11-29"}}})
+	dir := t.TempDir()
+	if err := Write(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	index := read(t, dir, "index.html")
+	body, _, _ := strings.Cut(index[strings.Index(index, `<table id="products">`):], "</table>")
+	if rows := strings.Count(body, "<tr data-v="); rows != 40 {
+		t.Errorf("the products table has %d rows, want 40", rows)
+	}
+	if n := strings.Count(index, `<article class="card"`); n != 0 {
+		t.Errorf("%d cards under the table of 40 products", n)
+	}
+	if !strings.Contains(index, `<form id="pfilters" hidden>`) || !strings.Contains(index, `getElementById("pfilters").hidden = false`) {
+		t.Error("the search form is not hidden until its script shows it")
+	}
+	if small := read(t, writeSample(t), "index.html"); strings.Count(small, `<article class="card"`) != 5 {
+		t.Error("a site of five products lost its cards")
 	}
 }
