@@ -53,11 +53,17 @@ func buildPackages(t *testing.T) (deb, rpm string) {
 		t.Fatal(err)
 	}
 	dist := t.TempDir()
-	bin := filepath.Join(dist, "ovacts-linux-amd64")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+	stand := filepath.Join(dist, "ovacts-linux-amd64")
+	if err := os.WriteFile(stand, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := strings.NewReplacer("${OVACTS_ARCH}", "amd64", "${OVACTS_VERSION}", "0.0.0-test", "${OVACTS_BINARY}", bin)
+	// The man pages and completions, as release.sh writes them (gen-docs of
+	// the binary under test).
+	docs := filepath.Join(dist, ".docs")
+	if out, err := exec.Command(bin, "gen-docs", docs).CombinedOutput(); err != nil {
+		t.Fatalf("gen-docs: %v\n%s", err, out)
+	}
+	r := strings.NewReplacer("${OVACTS_ARCH}", "amd64", "${OVACTS_VERSION}", "0.0.0-test", "${OVACTS_BINARY}", stand, "${OVACTS_DOCS}", docs)
 	confFile := filepath.Join(dist, "nfpm.yaml")
 	if err := os.WriteFile(confFile, []byte(r.Replace(string(conf))), 0o644); err != nil {
 		t.Fatal(err)
