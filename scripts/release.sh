@@ -26,8 +26,13 @@ build() { # goarch cc
   log "built $out ($(du -h "$out" | cut -f1))"
   # nfpm wants a semantic version without the v, and reads no variables in
   # file paths: the config is written out for this build.
-  local conf="$DIST/.nfpm-$arch.yaml"
-  sed -e "s|\${OVACTS_ARCH}|$arch|" -e "s|\${OVACTS_VERSION}|${VERSION#v}|" -e "s|\${OVACTS_BINARY}|$out|" \
+  local conf="$DIST/.nfpm-$arch.yaml" docs="$DIST/.docs"
+  # Man pages and completions come from the commands' own help, written by
+  # the host's build (the text is the same on every architecture).
+  if [ ! -d "$docs" ]; then
+    go run -tags libvirt_dlopen -ldflags "-X main.version=$VERSION" ./cmd/ovacts gen-docs "$docs" >/dev/null
+  fi
+  sed -e "s|\${OVACTS_DOCS}|$docs|g" -e "s|\${OVACTS_ARCH}|$arch|" -e "s|\${OVACTS_VERSION}|${VERSION#v}|" -e "s|\${OVACTS_BINARY}|$out|" \
     packaging/nfpm.yaml > "$conf"
   for packager in deb rpm; do
     go run "$NFPM" package --config "$conf" --packager $packager --target "$DIST/" >/dev/null
@@ -43,5 +48,6 @@ else
 fi
 go run "$SBOM" app -json -licenses=false -main cmd/ovacts -output "$DIST/ovacts-$VERSION.cdx.json" . >/dev/null 2>&1
 log "SBOM $DIST/ovacts-$VERSION.cdx.json"
+rm -rf "$DIST/.docs"
 (cd "$DIST" && sha256sum -- * > SHA256SUMS)
 ls -l "$DIST" | sed 1d | awk '{printf "release: %8d  %s\n", $5, $9}'

@@ -74,3 +74,48 @@ func outcomeDiff(a, b *reports.Results) []string {
 	}
 	return out
 }
+
+// Certifies says whether the entry certifies anything: only a conformant
+// verdict does (an expired one did, until its date), so only those show an
+// expiry date.
+func (p *Product) Certifies() bool {
+	return p.Verdict == reports.Conformant || p.Verdict == reports.Expired
+}
+
+// Tally counts the entries whose bundle checked out with its vendor's key
+// (Verified) and those that did not (Unverified), for the footer.
+func (s *Site) Tally() (t struct{ Verified, Unverified int }) {
+	for _, p := range s.Products {
+		if p.Verified {
+			t.Verified++
+		} else {
+			t.Unverified++
+		}
+	}
+	return t
+}
+
+// Shown is the group's versions as the index lists them: the conformant
+// ones first (what a reader looks for), then the others, each newest first.
+// Versions keeps the plain newest-first order the history uses.
+func (g *Group) Shown() []*Product {
+	out := slices.Clone(g.Versions)
+	slices.SortStableFunc(out, func(a, b *Product) int {
+		ca, cb := a.Verdict == reports.Conformant, b.Verdict == reports.Conformant
+		switch {
+		case ca && !cb:
+			return -1
+		case cb && !ca:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// cardsUpTo is how many entries the index still shows as cards below its
+// table: past that the cards only repeat the table at length.
+const cardsUpTo = 12
+
+// Cards says whether the index shows cards under the table.
+func (s *Site) Cards() bool { return len(s.Products) <= cardsUpTo }

@@ -54,10 +54,12 @@ func TestRealStackCITemplates(t *testing.T) {
 			return ""
 		}
 		work := t.TempDir()
+		summary := filepath.Join(t.TempDir(), "summary.md")
 		for _, h := range hosts {
 			runTemplateStep(t, work, step("certify", "Run the suite"), wf.Env, "HOST_NAME="+h.name, "OVACTS_URI="+h.uri,
-				"PRODUCT=ACME Virt", "PRODUCT_VERSION="+h.name, "SIGN_KEY="+string(key))
+				"PRODUCT=ACME Virt", "PRODUCT_VERSION="+h.name, "SIGN_KEY="+string(key), "GITHUB_STEP_SUMMARY="+summary)
 		}
+		checkSummary(t, summary, len(hosts))
 		// upload-artifact and download-artifact put each bundle under bundles/.
 		os.Mkdir(filepath.Join(work, "bundles"), 0o755)
 		for _, h := range hosts {
@@ -71,8 +73,12 @@ func TestRealStackCITemplates(t *testing.T) {
 
 	t.Run("gitlab", func(t *testing.T) {
 		var ci struct {
-			Variables        map[string]string
-			Certify, Publish struct{ Script []string }
+			Variables map[string]string
+			Certify   struct {
+				Script    []string
+				Artifacts struct{ Reports struct{ Junit string } }
+			}
+			Publish struct{ Script []string }
 		}
 		gl := "../../docs/ci/gitlab-ci.yml"
 		readYAML(t, gl, &ci)
@@ -80,20 +86,32 @@ func TestRealStackCITemplates(t *testing.T) {
 		for _, h := range hosts {
 			runTemplateStep(t, work, strings.Join(ci.Certify.Script, "\n"), ci.Variables, "HOST_NAME="+h.name, "OVACTS_URI="+h.uri,
 				"PRODUCT=ACME Virt", "PRODUCT_VERSION="+h.name, "OVACTS_SIGN_KEY="+filepath.Join(keys, "acme.key"))
+			// The file artifacts:reports:junit hands to GitLab's test view.
+			junit := strings.ReplaceAll(ci.Certify.Artifacts.Reports.Junit, "$HOST_NAME", h.name)
+			if b, err := os.ReadFile(filepath.Join(work, junit)); junit == "" || err != nil || !strings.Contains(string(b), "<testsuites") {
+				t.Errorf("%s: artifacts:reports:junit %q is not the host's JUnit report (%v)", gl, junit, err)
+			}
 		}
 		runTemplateStep(t, work, strings.Join(ci.Publish.Script, "\n"), ci.Variables, "OVACTS_SIGN_PUB="+filepath.Join(keys, "acme.pub"))
 		checkSite(t, work, "local", "peer")
 	})
 }
 
-func withoutGOFLAGS() []string {
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "GOFLAGS=") {
-			env = append(env, e)
-		}
+// checkSummary: the GitHub job summary got, per host, its verdict line and
+// the JUnit counts table.
+func checkSummary(t *testing.T, file string, hosts int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return env
+	s := string(b)
+	if n := strings.Count(s, "\nverdict: "); n != hosts {
+		t.Errorf("the job summary has %d verdict lines, want %d:\n%s", n, hosts, s)
+	}
+	if n := strings.Count(s, "| tests | failures | errors |"); n != hosts {
+		t.Errorf("the job summary has %d count tables, want %d:\n%s", n, hosts, s)
+	}
 }
 
 func readYAML(t *testing.T, path string, v any) {

@@ -108,8 +108,14 @@ func oneLine(s string) string { return safeio.Printable(strings.Join(strings.Fie
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "ovacts",
-		Short:         "Conformance test suite for KVM/libvirt virtualization stacks",
+		Use:   "ovacts",
+		Short: "Conformance test suite for KVM/libvirt virtualization stacks",
+		Long: `Conformance test suite for KVM/libvirt virtualization stacks.
+
+ovacts run checks a stack against the requirement catalogue and reports each
+requirement as one of five outcomes: passed, failed, blocked, not applicable
+or not run. Its bundles are signed with ovacts keygen, checked with ovacts
+verify and published as a site with ovacts publish.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
@@ -118,7 +124,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCmd(stdout, stderr), newListCmd(stdout), newVersionCmd(stdout), newCleanupCmd(stdout), newDiffCmd(stdout), newKeygenCmd(stdout), newFingerprintCmd(stdout), newVerifyCmd(stdout), newPublishCmd(stdout))
-	root.AddCommand(newDriftCmd(stdout), newTriageCmd(stdout), newRevokeCmd(stdout))
+	root.AddCommand(newDriftCmd(stdout), newTriageCmd(stdout), newRevokeCmd(stdout), newGenDocsCmd(stdout))
+	for _, c := range root.Commands() {
+		completeValues(c)
+	}
 	return root
 }
 

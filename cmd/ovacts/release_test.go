@@ -47,7 +47,7 @@ func TestRealStackReleasedPackage(t *testing.T) {
 	}
 	one("ovacts-linux-amd64")
 	deb := one("ovacts_*_amd64.deb")
-	one("ovacts-*.x86_64.rpm")
+	checkRPMMatchesDeb(t, deb, one("ovacts-*.x86_64.rpm"))
 	one("ovacts-" + version + ".cdx.json")
 	one("SHA256SUMS")
 	sums := exec.Command("sha256sum", "-c", "SHA256SUMS")
