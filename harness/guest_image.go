@@ -61,23 +61,15 @@ func (s *Scenario) GuestImage(ctx context.Context, g *Guest) (*GuestImage, error
 	if s.fixtures == nil {
 		return nil, errors.New("no shared fixtures in this run")
 	}
-	f, first := s.fixtures.get(GuestImageFixture)
-	if first {
+	f, err := s.fixtures.once(ctx, GuestImageFixture, func(ctx context.Context) (any, string, error) {
 		img, err := buildGuestImage(ctx, s.fixtures.newFix(), g)
-		f.val, f.err = img, err
-		if err == nil {
-			f.desc = img.Describe()
+		if err != nil {
+			return nil, "", err
 		}
-		close(f.ready)
-	} else {
-		select {
-		case <-f.ready:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the guest image: %w", context.Cause(ctx))
-		}
-	}
-	if f.err != nil {
-		return nil, f.err
+		return img, img.Describe(), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return f.val.(*GuestImage), nil
 }
@@ -124,11 +116,7 @@ func buildGuestImage(ctx context.Context, fix *Scenario, g *Guest) (*GuestImage,
 	}
 	img.Save = time.Since(start)
 	// The image must be one a copy can be made of; find out now, once.
-	probe := filepath.Join(dir, "retarget-check.save")
-	if err := RetargetSaveImage(img.Path, probe, SaveImageTarget{Name: name, UUID: uuid}); err != nil {
-		return nil, err
-	}
-	return img, os.Remove(probe)
+	return img, CheckSaveImage(img.Path)
 }
 
 // Restore starts the domain to.Name (UUID to.UUID) from a copy of the image

@@ -54,20 +54,10 @@ func RetargetSaveImage(src, dst string, to SaveImageTarget) (err error) {
 		return err
 	}
 	defer in.Close()
-	head := make([]byte, saveHeaderLen)
-	if _, err := io.ReadFull(in, head); err != nil {
-		return fmt.Errorf("%s: %w: %w", src, ErrSaveImageFormat, err)
+	head, dataLen, xml, cookie, err := readSaveHeader(in, src)
+	if err != nil {
+		return err
 	}
-	word := func(i int) uint32 { return binary.LittleEndian.Uint32(head[len(saveMagic)+4*i:]) }
-	version, dataLen, compressed, cookieAt := word(0), word(1), word(3), word(4)
-	if string(head[:len(saveMagic)]) != saveMagic || version != saveVersion || compressed != 0 || dataLen > 16<<20 || cookieAt >= dataLen {
-		return fmt.Errorf("%s: %w (magic %q, version %d, compressed %d)", src, ErrSaveImageFormat, head[:len(saveMagic)], version, compressed)
-	}
-	data := make([]byte, dataLen)
-	if _, err := io.ReadFull(in, data); err != nil {
-		return fmt.Errorf("%s: %w: %w", src, ErrSaveImageFormat, err)
-	}
-	xml, cookie := cString(data[:cookieAt]), cString(data[cookieAt:])
 	edited, err := retargetXML(xml, to)
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
@@ -96,6 +86,41 @@ func RetargetSaveImage(src, dst string, to SaveImageTarget) (err error) {
 	}
 	_, err = io.Copy(out, in)
 	return err
+}
+
+// CheckSaveImage reads only the header and XML of the save image at path:
+// nil when RetargetSaveImage can copy it.
+func CheckSaveImage(path string) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	_, _, xml, _, err := readSaveHeader(in, path)
+	if err != nil {
+		return err
+	}
+	_, err = retargetXML(xml, SaveImageTarget{Name: "n", UUID: "u"})
+	return err
+}
+
+// readSaveHeader reads the header and the XML region of a save image, leaving
+// in at the start of QEMU's stream.
+func readSaveHeader(in io.Reader, src string) (head []byte, dataLen uint32, xml, cookie []byte, err error) {
+	head = make([]byte, saveHeaderLen)
+	if _, err := io.ReadFull(in, head); err != nil {
+		return nil, 0, nil, nil, fmt.Errorf("%s: %w: %w", src, ErrSaveImageFormat, err)
+	}
+	word := func(i int) uint32 { return binary.LittleEndian.Uint32(head[len(saveMagic)+4*i:]) }
+	version, dataLen, compressed, cookieAt := word(0), word(1), word(3), word(4)
+	if string(head[:len(saveMagic)]) != saveMagic || version != saveVersion || compressed != 0 || dataLen > 16<<20 || cookieAt >= dataLen {
+		return nil, 0, nil, nil, fmt.Errorf("%s: %w (magic %q, version %d, compressed %d)", src, ErrSaveImageFormat, head[:len(saveMagic)], version, compressed)
+	}
+	data := make([]byte, dataLen)
+	if _, err := io.ReadFull(in, data); err != nil {
+		return nil, 0, nil, nil, fmt.Errorf("%s: %w: %w", src, ErrSaveImageFormat, err)
+	}
+	return head, dataLen, cString(data[:cookieAt]), cString(data[cookieAt:]), nil
 }
 
 // cString is b up to its first NUL.

@@ -36,6 +36,9 @@ func TestRetargetSaveImage(t *testing.T) {
 
 	dst := filepath.Join(dir, "copy.save")
 	to := SaveImageTarget{Name: "ovacts-x-s7-a-much-longer-name-than-before-g", UUID: "99999999-2222-3333-4444-555555555555", OnReboot: "destroy"}
+	if err := CheckSaveImage(src); err != nil {
+		t.Fatal(err)
+	}
 	if err := RetargetSaveImage(src, dst, to); err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +83,9 @@ func TestRetargetSaveImageRefuses(t *testing.T) {
 		src := filepath.Join(dir, strings.ReplaceAll(name, " ", "-"))
 		os.WriteFile(src, img, 0o600)
 		dst := src + ".copy"
+		if err := CheckSaveImage(src); !errors.Is(err, ErrSaveImageFormat) {
+			t.Errorf("%s: CheckSaveImage %v, want ErrSaveImageFormat", name, err)
+		}
 		err := RetargetSaveImage(src, dst, to)
 		if !errors.Is(err, ErrSaveImageFormat) {
 			t.Errorf("%s: %v, want ErrSaveImageFormat", name, err)

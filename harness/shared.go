@@ -52,12 +52,26 @@ func (s *Scenario) Shared(ctx context.Context, name string, build func(ctx conte
 	if s.fixtures == nil {
 		return nil, fmt.Errorf("internal: no shared fixtures in this run")
 	}
-	f, first := s.fixtures.get(name)
-	if first {
-		f.val, f.desc, f.err = build(ctx, s.fixtures.newFix())
-		if f.err != nil {
-			f.err = fmt.Errorf("shared fixture %s (built once for every %s scenario) failed: %w", name, SharedTag(name), f.err)
+	f, err := s.fixtures.once(ctx, name, func(ctx context.Context) (any, string, error) {
+		v, desc, err := build(ctx, s.fixtures.newFix())
+		if err != nil {
+			err = fmt.Errorf("shared fixture %s (built once for every %s scenario) failed: %w", name, SharedTag(name), err)
 		}
+		return v, desc, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.shared = append(s.shared, name+": "+f.desc)
+	return f.val, nil
+}
+
+// once gives the fixture name, built by build on its first use; later users
+// wait for that build and get what it gave, its error included.
+func (sf *sharedFixtures) once(ctx context.Context, name string, build func(ctx context.Context) (any, string, error)) (*sharedFixture, error) {
+	f, first := sf.get(name)
+	if first {
+		f.val, f.desc, f.err = build(ctx)
 		close(f.ready)
 	} else {
 		select {
@@ -66,11 +80,7 @@ func (s *Scenario) Shared(ctx context.Context, name string, build func(ctx conte
 			return nil, fmt.Errorf("waiting for shared fixture %s: %w", name, context.Cause(ctx))
 		}
 	}
-	if f.err != nil {
-		return nil, f.err
-	}
-	s.shared = append(s.shared, name+": "+f.desc)
-	return f.val, nil
+	return f, f.err
 }
 
 func (sf *sharedFixtures) get(name string) (*sharedFixture, bool) {
